@@ -1,0 +1,48 @@
+"""Celery settings, read by ``workers.app`` with ``config_from_object``.
+
+Values come from :mod:`shared.settings` (the one place that reads the environment).
+"""
+
+from shared.connections import broker_url as _broker_url
+from shared.settings import get_settings
+
+_settings = get_settings()
+
+broker_url = _broker_url(_settings)
+broker_connection_retry_on_startup = True
+
+# Three pools: a task's queue is its entity, by name ("contacts.sync_one" -> "contacts").
+task_routes = {f"{queue}.*": {"queue": queue} for queue in ("contacts", "campaigns", "calls")}
+task_default_queue = "contacts"
+
+# JSON only: tasks take JSON-simple arguments an operator can type, and Flower can show.
+task_serializer = "json"
+accept_content = ["json"]
+result_serializer = "json"
+task_ignore_result = True
+
+# A message is acknowledged only after its task ends, and put back if the worker dies mid-task,
+# so a worker killed mid-run loses nothing (the ledger and upserts make a rerun harmless).
+task_acks_late = True
+task_reject_on_worker_lost = True
+worker_prefetch_multiplier = 1
+
+# On Redis, a message not acknowledged within the visibility timeout is delivered again. A retry
+# waits in the worker, unacknowledged, for its countdown; so the timeout must exceed the longest
+# countdown a retry can schedule (VOICESYNC_RETRY_CAP), or that retry would run twice.
+broker_transport_options = {"visibility_timeout": _settings.visibility_timeout}
+if _settings.visibility_timeout <= _settings.retry_backoff_cap:
+    raise ValueError("VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP")
+
+worker_send_task_events = True
+task_send_sent_event = True
+worker_hijack_root_logger = False
+timezone = "UTC"
+
+beat_schedule = {
+    "contacts-reconcile": {
+        "task": "contacts.reconcile",
+        "schedule": _settings.reconcile_contacts_every,
+        "kwargs": {"full": True},
+    },
+}

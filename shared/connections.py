@@ -1,0 +1,36 @@
+"""Where the broker and the coordination Redis are, resolved once per process.
+
+Locks, the rate limit and delivery counts live in Redis. With a Redis broker that is the same
+server (unless ``REDIS_URL`` says otherwise); with RabbitMQ, ``REDIS_URL`` or the embedded one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import redis
+
+from shared import embedded_redis
+from shared.settings import Settings
+
+
+def broker_url(settings: Settings) -> str:
+    return settings.broker_url or embedded_redis.ensure_running(settings.var_dir)
+
+
+def redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    if settings.broker_url.startswith(("redis://", "rediss://")):
+        return settings.broker_url
+    return embedded_redis.ensure_running(settings.var_dir)
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, health_check_interval=30)
+
+
+def redis_client(settings: Settings) -> redis.Redis:
+    """One pooled client per URL and process."""
+    return _client(redis_url(settings))

@@ -1,0 +1,197 @@
+"""The one exception tree of voicesync, and the one place that classifies failures.
+
+::
+
+    VoicesyncError
+    ├── ConfigError                 settings missing or invalid; fix and restart
+    ├── ApiError                    an outside system refused or failed (status_code, retryable, retry_after)
+    │   ├── RetryableError          worth trying again: timeouts, connection errors, 429, 5xx, Odoo conflicts
+    │   │   └── RateLimited         429; ``retry_after`` says when
+    │   └── FatalError              trying again cannot help
+    │       ├── AuthError           401/403, wrong Odoo credentials
+    │       ├── NotFound            404, missing record
+    │       └── InvalidRequest      400/422, Odoo validation errors
+    ├── DataError                   a record the mapper cannot turn into Odoo values
+    └── LockBusy                    another worker holds the lock
+
+Messages never contain keys or tokens: they are built from status codes, error names and the
+server's own message, never from request headers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+
+
+class VoicesyncError(Exception):
+    """Root of every error voicesync raises on purpose."""
+
+
+class ConfigError(VoicesyncError):
+    """A setting is missing or invalid."""
+
+
+class DataError(VoicesyncError):
+    """A platform record cannot be mapped; retrying the same data cannot help."""
+
+
+class LockBusy(VoicesyncError):
+    """Another process holds the lock; the caller says so and stops."""
+
+
+class ApiError(VoicesyncError):
+    """An outside system answered with an error or could not be reached."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+        system: str = "",
+        name: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.retry_after = retry_after
+        self.system = system
+        self.name = name
+
+    def __str__(self) -> str:
+        where = f"{self.system} " if self.system else ""
+        status = f"HTTP {self.status_code}: " if self.status_code else ""
+        return f"{where}{status}{self.message}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Keep keyword arguments across pickling (Celery result backends, subprocesses)."""
+        return (
+            _rebuild,
+            (type(self), self.message, self.status_code, self.retry_after, self.system, self.name),
+        )
+
+
+def _rebuild(
+    cls: type[ApiError], message: str, status: int | None, after: float | None, system: str, name: str
+) -> ApiError:
+    return cls(message, status_code=status, retry_after=after, system=system, name=name)
+
+
+class RetryableError(ApiError):
+    """A failure that can succeed later."""
+
+    retryable = True
+
+
+class RateLimited(RetryableError):
+    """HTTP 429: the system asks us to slow down for ``retry_after`` seconds."""
+
+
+class FatalError(ApiError):
+    """A failure that will not succeed by trying again."""
+
+
+class AuthError(FatalError):
+    """Credentials refused (401/403, Odoo AccessDenied)."""
+
+
+class NotFound(FatalError):
+    """The record does not exist (404, Odoo MissingError)."""
+
+
+class InvalidRequest(FatalError):
+    """The request itself is wrong (400/422, Odoo validation)."""
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: InvalidRequest,
+    401: AuthError,
+    403: AuthError,
+    404: NotFound,
+    409: RetryableError,
+    422: InvalidRequest,
+    429: RateLimited,
+}
+
+
+def error_for_status(
+    status: int, message: str, *, retry_after: float | None = None, system: str = "", name: str = ""
+) -> ApiError:
+    """Classify an HTTP error answer: the single table of what is retryable."""
+    if status in _BY_STATUS:
+        cls = _BY_STATUS[status]
+    elif status >= 500 or status == 408:
+        cls = RetryableError
+    else:
+        cls = FatalError
+    return cls(message, status_code=status, retry_after=retry_after, system=system, name=name)
+
+
+def error_for_response(response: requests.Response, message: str, *, system: str, name: str = "") -> ApiError:
+    """Classify an HTTP answer, honouring its ``Retry-After`` header."""
+    return error_for_status(
+        response.status_code,
+        message,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        system=system,
+        name=name,
+    )
+
+
+def error_for_transport(exc: requests.RequestException, *, system: str) -> ApiError:
+    """Timeouts and connection failures are retryable; anything else in requests is not."""
+    if isinstance(exc, requests.Timeout):
+        return RetryableError("timed out", system=system, name="timeout")
+    if isinstance(exc, requests.ConnectionError):
+        return RetryableError("could not connect", system=system, name="connection")
+    return FatalError(type(exc).__name__, system=system, name="transport")
+
+
+_RETRYABLE_ODOO_NAMES = ("SerializationFailure", "TransactionRollbackError", "OperationalError", "InterfaceError")
+_ODOO_NAMES: dict[str, type[ApiError]] = {
+    "odoo.exceptions.AccessDenied": AuthError,
+    "odoo.http.SessionExpiredException": AuthError,
+    "odoo.exceptions.AccessError": AuthError,
+    "odoo.exceptions.MissingError": NotFound,
+    "odoo.exceptions.ValidationError": InvalidRequest,
+    "odoo.exceptions.UserError": InvalidRequest,
+    "builtins.ValueError": InvalidRequest,
+    "builtins.KeyError": InvalidRequest,
+    "builtins.TypeError": InvalidRequest,
+}
+
+
+def error_for_odoo(name: str, message: str, *, status: int | None = None) -> ApiError:
+    """Classify an Odoo error envelope by its exception name (JSON-RPC hides the status).
+
+    A concurrent-update failure is retryable: Odoo already retried it internally and gave up, and
+    a later attempt usually succeeds.
+    """
+    if any(part in name for part in _RETRYABLE_ODOO_NAMES):
+        return RetryableError(message, status_code=status, system="odoo", name=name)
+    if name in _ODOO_NAMES:
+        return _ODOO_NAMES[name](message, status_code=status, system="odoo", name=name)
+    if status is not None:
+        return error_for_status(status, message, system="odoo", name=name)
+    return FatalError(message, system="odoo", name=name)

@@ -1,0 +1,102 @@
+"""The binder: platform id <-> Odoo id, with the hash and source time of what voicesync wrote.
+
+OCA connector's binder in ledger form. Reads are batched per page (one query for many ids);
+writes are one upsert statement per page, portable between SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from shared.ledger.db import Ledger
+from shared.ledger.models import Binding, utcnow
+
+
+@dataclass(frozen=True)
+class BindingRow:
+    """What the upsert engine records after a write (or a confirmed no-op)."""
+
+    platform_id: str
+    odoo_id: int
+    content_hash: str
+    source_updated_at: str
+
+
+class Binder:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        dialect = ledger.engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def get_many(self, entity: str, platform_ids: Iterable[str]) -> dict[str, Binding]:
+        ids = list(platform_ids)
+        if not ids:
+            return {}
+        with self.ledger.session() as session:
+            rows = session.scalars(select(Binding).where(Binding.entity == entity, Binding.platform_id.in_(ids)))
+            return {row.platform_id: row for row in rows}
+
+    def bind_many(self, entity: str, rows: list[BindingRow], run_id: int | None = None) -> None:
+        """Record (or refresh) bindings; a re-bound record is no longer marked deleted."""
+        if not rows:
+            return
+        now = utcnow()
+        values = [
+            {
+                "entity": entity,
+                "platform_id": row.platform_id,
+                "odoo_id": row.odoo_id,
+                "content_hash": row.content_hash,
+                "source_updated_at": row.source_updated_at,
+                "synced_at": now,
+                "deleted": False,
+                "last_seen_run": run_id,
+            }
+            for row in rows
+        ]
+        statement = self._insert(Binding).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["entity", "platform_id"],
+            set_={
+                name: statement.excluded[name]
+                for name in ("odoo_id", "content_hash", "source_updated_at", "synced_at", "deleted", "last_seen_run")
+            },
+        )
+        with self.ledger.session() as session:
+            session.execute(statement)
+
+    def mark_seen(self, entity: str, platform_ids: list[str], run_id: int) -> None:
+        """Note that a full run saw these records, so they are not archived at its end."""
+        if not platform_ids:
+            return
+        with self.ledger.session() as session:
+            session.execute(
+                update(Binding)
+                .where(Binding.entity == entity, Binding.platform_id.in_(platform_ids))
+                .values(last_seen_run=run_id)
+            )
+
+    def mark_deleted(self, entity: str, platform_ids: list[str]) -> None:
+        if not platform_ids:
+            return
+        with self.ledger.session() as session:
+            session.execute(
+                update(Binding)
+                .where(Binding.entity == entity, Binding.platform_id.in_(platform_ids))
+                .values(deleted=True, synced_at=utcnow())
+            )
+
+    def count(self, entity: str) -> int:
+        with self.ledger.session() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Binding)
+                    .where(Binding.entity == entity, Binding.deleted.is_(False))
+                )
+                or 0
+            )

@@ -1,0 +1,128 @@
+"""The ledger's tables: what voicesync knows about its own work, kept beside neither system.
+
+- ``inbox``: every accepted webhook, committed before the answer (nothing acknowledged is lost).
+- ``bindings``: platform record <-> Odoo record, with the hash of what voicesync last wrote.
+- ``sync_runs`` and ``bookmarks``: each reconciliation with its counts; where incremental runs resume.
+- ``dead_letters``: work that failed for good, with the reason and what it takes to replay it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class InboxEvent(Base):
+    """One accepted webhook: raw body as received, its dedupe key, and what became of it."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(128))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_inbox_status_updated", "status", "updated_at"),)
+
+
+class Binding(Base):
+    """Where a platform record lives in Odoo and what voicesync last wrote there."""
+
+    __tablename__ = "bindings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    platform_id: Mapped[str] = mapped_column(String(128))
+    odoo_id: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_updated_at: Mapped[str] = mapped_column(String(40))
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_run: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("entity", "platform_id", name="uq_bindings_entity_platform_id"),
+        Index("ix_bindings_entity_odoo_id", "entity", "odoo_id"),
+    )
+
+
+class SyncRun(Base):
+    """One reconciliation of one entity, with its progress and counts."""
+
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(16))
+    since: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    pages_total: Mapped[int | None] = mapped_column(Integer)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    records_total: Mapped[int | None] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[int] = mapped_column(Integer, default=0)
+    drift_repaired: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_sync_runs_entity_started", "entity", "started_at"),)
+
+
+class Bookmark(Base):
+    """Where the next incremental run of an entity starts (moved only after a clean run)."""
+
+    __tablename__ = "bookmarks"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeadLetter(Base):
+    """Work that cannot succeed by retrying; ``voicesync dlq replay`` sends it again."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(128))
+    task_kwargs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    entity: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(128))
+    error_type: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[datetime | None]

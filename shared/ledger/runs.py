@@ -1,0 +1,93 @@
+"""Sync runs and bookmarks: a run's progress is counted in the ledger, atomically, per page.
+
+Pages of one run are upserted by many workers at once, so counts are added with single
+``UPDATE ... SET n = n + :k`` statements, and the page that brings ``pages_done`` to
+``pages_total`` is the one that finishes the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from shared.ledger.db import Ledger
+from shared.ledger.models import Bookmark, SyncRun, utcnow
+
+COUNTERS = ("created", "updated", "unchanged", "archived", "drift_repaired", "failed", "retries")
+
+
+class Runs:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def start(self, entity: str, mode: str, since: str | None, status: str = "running") -> SyncRun:
+        with self.ledger.session() as session:
+            run = SyncRun(entity=entity, mode=mode, since=since, status=status)
+            session.add(run)
+            session.flush()
+            return run
+
+    def mark_running(self, run_id: int) -> None:
+        """A queued run (opened by ``voicesync resync``) starts when its task does."""
+        with self.ledger.session() as session:
+            session.execute(
+                update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(status="running")
+            )
+
+    def get(self, run_id: int) -> SyncRun | None:
+        with self.ledger.session() as session:
+            return session.get(SyncRun, run_id)
+
+    def set_plan(self, run_id: int, pages_total: int | None, records_total: int | None) -> None:
+        with self.ledger.session() as session:
+            session.execute(
+                update(SyncRun).where(SyncRun.id == run_id).values(pages_total=pages_total, records_total=records_total)
+            )
+
+    def add(self, run_id: int, *, pages: int = 0, **counts: int) -> tuple[int, int | None]:
+        """Add a page's counts; returns ``(pages_done, pages_total)`` after the addition."""
+        unknown = set(counts) - set(COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown run counters {sorted(unknown)}")
+        values: dict[str, Any] = {name: getattr(SyncRun, name) + n for name, n in counts.items() if n}
+        values["pages_done"] = SyncRun.pages_done + pages
+        with self.ledger.session() as session:
+            row = session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(**values)
+                .returning(SyncRun.pages_done, SyncRun.pages_total)
+            ).one()
+            return int(row[0]), row[1]
+
+    def finish(self, run_id: int, status: str, error: str | None = None) -> bool:
+        """Close a run once; False when another worker already closed it."""
+        with self.ledger.session() as session:
+            closed = session.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status.in_(("queued", "running")))
+                .values(status=status, error=error, finished_at=utcnow())
+            )
+            return bool(closed.rowcount)
+
+    def recent(self, entity: str, limit: int = 5) -> list[SyncRun]:
+        with self.ledger.session() as session:
+            return list(
+                session.scalars(
+                    select(SyncRun).where(SyncRun.entity == entity).order_by(SyncRun.id.desc()).limit(limit)
+                )
+            )
+
+    def bookmark(self, entity: str) -> str | None:
+        with self.ledger.session() as session:
+            row = session.get(Bookmark, entity)
+            return row.value if row else None
+
+    def move_bookmark(self, entity: str, value: str) -> None:
+        with self.ledger.session() as session:
+            row = session.get(Bookmark, entity)
+            if row is None:
+                session.add(Bookmark(entity=entity, value=value))
+            else:
+                row.value = value

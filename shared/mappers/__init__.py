@@ -1,0 +1,1 @@
+"""One mapper per entity, all on :class:`shared.mappers.base.Mapper`."""

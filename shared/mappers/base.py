@@ -1,0 +1,122 @@
+"""Mapper base: platform record -> the Odoo values voicesync owns, in the form Odoo reads them back.
+
+A mapper is declarative where it can be (``direct`` pairs, ``references``) with small methods for
+the rest, as OCA connector's mappers are. Values come out exactly as Odoo's ``read`` returns them
+(``False`` for empty, ``"YYYY-MM-DD HH:MM:SS"`` datetimes, a :class:`Ref` for a many2one), so one
+value serves three purposes: the content hash, the drift comparison and the ``load`` row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from shared.errors import DataError
+
+XMLID_MODULE = "voicesync"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to another platform record, written to Odoo by external id."""
+
+    entity: str
+    platform_id: str
+
+
+def xmlid_name(prefix: str, platform_id: str) -> str:
+    """The ``ir.model.data`` name of a platform record (module ``voicesync``)."""
+    return f"{prefix}_{platform_id}"
+
+
+def odoo_datetime(value: Any) -> str | bool:
+    """ISO 8601 (``Z`` or offset) -> Odoo's naive-UTC ``YYYY-MM-DD HH:MM:SS``; empty -> False."""
+    if not value:
+        return False
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise DataError(f"not an ISO 8601 date-time: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _text(value: Any) -> str | bool:
+    return str(value).strip() or False if value is not None else False
+
+
+def _integer(value: Any) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise DataError(f"not an integer: {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise DataError(f"not an integer: {value!r}") from None
+
+
+_NORMALIZERS: dict[str, Callable[[Any], Any]] = {
+    "char": _text,
+    "text": _text,
+    "integer": _integer,
+    "boolean": bool,
+    "datetime": odoo_datetime,
+}
+
+
+class Mapper:
+    """Turns one platform record into Odoo values; subclasses declare their fields.
+
+    - ``fields``: Odoo field -> Odoo type (``char``, ``text``, ``integer``, ``boolean``,
+      ``datetime``, ``many2one``); the set of fields voicesync owns on the model.
+    - ``direct``: ``(platform key, Odoo field)`` copied with the type's normalisation.
+    - ``references``: Odoo many2one field -> ``(platform key, entity)``.
+    - ``computed``: Odoo field -> method name, for values built from several keys.
+    - ``active_field``: the model's archive flag, always written True: a record the platform
+      still serves is live, and sending it re-activates one archived earlier.
+    """
+
+    fields: ClassVar[dict[str, str]] = {}
+    direct: ClassVar[tuple[tuple[str, str], ...]] = ()
+    references: ClassVar[dict[str, tuple[str, str]]] = {}
+    computed: ClassVar[dict[str, str]] = {}
+    required: ClassVar[tuple[str, ...]] = ("id", "updated_at")
+    active_field: ClassVar[str] = "active"
+
+    def map(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The Odoo values of ``record``; raises :class:`DataError` when it cannot be mapped."""
+        if not isinstance(record, dict):
+            raise DataError("record is not an object")
+        missing = [key for key in self.required if not record.get(key)]
+        if missing:
+            raise DataError(f"record lacks {', '.join(missing)}")
+        values: dict[str, Any] = {}
+        for key, field_name in self.direct:
+            values[field_name] = _NORMALIZERS[self.fields[field_name]](record.get(key))
+        for field_name, (key, entity) in self.references.items():
+            linked = record.get(key)
+            values[field_name] = Ref(entity, str(linked)) if linked else False
+        for field_name, method in self.computed.items():
+            values[field_name] = getattr(self, method)(record)
+        values[self.active_field] = True
+        return values
+
+    def dependencies(self, values: dict[str, Any]) -> list[Ref]:
+        """The linked records these values need in Odoo first."""
+        return [values[name] for name in self.references if isinstance(values.get(name), Ref)]
+
+
+def content_hash(values: dict[str, Any], xmlid: Callable[[Ref], str]) -> str:
+    """A stable hash of mapped values: unchanged hash means nothing to write."""
+
+    def plain(value: Any) -> Any:
+        return xmlid(value) if isinstance(value, Ref) else value
+
+    canonical = json.dumps({k: plain(v) for k, v in values.items()}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,83 @@
+"""Client of the voice platform's API: one session, Bearer auth, classified errors, page walks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+
+from shared.errors import ApiError, error_for_response
+from shared.http import json_body, new_session, send
+from shared.pagination import Page, PageNumberPaginator
+from shared.settings import Settings
+
+SYSTEM = "platform"
+
+
+def _classify(response: requests.Response) -> ApiError:
+    """The platform's ``{"error": {"code", "message"}}`` envelope, or the bare status."""
+    try:
+        error = response.json().get("error") or {}
+        message, code = str(error.get("message") or response.reason), str(error.get("code") or "")
+    except (ValueError, AttributeError):
+        message, code = response.reason or "error", ""
+    return error_for_response(response, message, system=SYSTEM, name=code)
+
+
+class PlatformClient:
+    """Reads and writes the platform's records; every failure is an :class:`ApiError`."""
+
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0, page_size: int = 200) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.page_size = page_size
+        self._session = new_session({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlatformClient:
+        return cls(
+            settings.voice_api_url,
+            settings.voice_api_key,
+            timeout=settings.voice_timeout,
+            page_size=settings.voice_page_size,
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = send(
+            self._session,
+            method,
+            f"{self.base_url}{path}",
+            system=SYSTEM,
+            timeout=self.timeout,
+            classify=_classify,
+            **kwargs,
+        )
+        return json_body(response, system=SYSTEM)
+
+    def get(self, path: str, record_id: str) -> dict[str, Any]:
+        """One record, read now (API first: webhooks only say that something changed)."""
+        return self._request("GET", f"/v1/{path}/{record_id}")
+
+    def page(self, path: str, number: int, *, updated_since: str | None = None, per_page: int | None = None) -> Page:
+        params: dict[str, Any] = {"page": number, "per_page": per_page or self.page_size}
+        if updated_since:
+            params["updated_since"] = updated_since
+        return Page.from_json(number, self._request("GET", f"/v1/{path}", params=params))
+
+    def pages(self, path: str, *, updated_since: str | None = None, start: int = 1) -> Iterator[Page]:
+        """Walk every page in order from ``start``."""
+        paginator = PageNumberPaginator(start)
+        while paginator.current is not None:
+            page = self.page(path, paginator.current, updated_since=updated_since)
+            paginator.update(page)
+            yield page
+
+    def create_contact(self, values: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", "/v1/contacts", json=values)
+
+    def update_contact(self, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        return self._request("PATCH", f"/v1/contacts/{record_id}", json=values)
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,148 @@
+"""Reconciliation of one entity: walk the platform's pages, upsert each, then close the run.
+
+A run is planned from its first page. When the platform reports ``total`` the remaining pages
+are handed out as separate tasks (so every worker on the queue shares them); otherwise they are
+walked in order. Each page adds its counts to the run in the ledger; the page that completes the
+run finalises it: archive what a clean full run no longer saw, move the bookmark, release the lock.
+
+One reconciliation per entity at a time: a Redis lock whose value is the run id, renewed by every
+page that completes and released by the finaliser.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from shared.entities import EntitySpec
+from shared.errors import LockBusy
+from shared.ledger.models import Binding, SyncRun
+from shared.locks import PREFIX, RedisLock
+from shared.pagination import Page
+from shared.services import Services
+from shared.timeutil import iso, parse_instant
+
+BOOKMARK_OVERLAP = timedelta(minutes=2)
+SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+
+
+def _lock(services: Services, spec: EntitySpec, run_id: int) -> RedisLock:
+    lock = RedisLock(services.redis, f"reconcile:{spec.name}", services.settings.lock_ttl)
+    lock.token = str(run_id)
+    return lock
+
+
+def running_run_id(services: Services, spec: EntitySpec) -> int | None:
+    """The run that holds the entity's reconciliation lock, if any."""
+    value = services.redis.get(f"{PREFIX}reconcile:{spec.name}")
+    return int(value) if value else None
+
+
+class Reconciliation:
+    """The steps of one entity's reconciliation, each small enough to be one task's body."""
+
+    def __init__(self, services: Services, spec: EntitySpec) -> None:
+        self.services = services
+        self.spec = spec
+
+    def begin(self, *, full: bool, since: str | None, run_id: int | None = None) -> SyncRun:
+        """Open the run (or resume ``run_id``) and take the entity's lock.
+
+        Raises :class:`LockBusy` when another run of the entity holds the lock.
+        """
+        runs = self.services.runs
+        run = runs.get(run_id) if run_id is not None else None
+        if run is None:
+            if not full and since is None:
+                bookmark = runs.bookmark(self.spec.name)
+                since = iso(parse_instant(bookmark) - BOOKMARK_OVERLAP) if bookmark else None
+            run = runs.start(self.spec.name, "full" if full or since is None else "incremental", since)
+        holder = running_run_id(self.services, self.spec)
+        if holder != run.id and not _lock(self.services, self.spec, run.id).acquire():
+            holder = running_run_id(self.services, self.spec)
+            runs.finish(run.id, SKIPPED, f"run {holder} of {self.spec.name} is still running")
+            raise LockBusy(f"a reconciliation of {self.spec.name} is already running (run {holder})")
+        runs.mark_running(run.id)
+        return run
+
+    def fetch(self, run: SyncRun, number: int) -> Page:
+        return self.services.platform.page(self.spec.path, number, updated_since=run.since)
+
+    def upsert_page(self, run: SyncRun, page: Page) -> bool:
+        """Upsert one page and count it; True when this page completed the run."""
+        result = self.services.importer.sync_records(
+            self.spec, page.records, check_drift=run.mode == "full", run_id=run.id
+        )
+        for failure in result.failures:
+            self.services.dead_letters.add(
+                f"{self.spec.name}.sync_one",
+                {"platform_id": failure.platform_id},
+                error_type=failure.error_type,
+                reason=failure.reason,
+                entity=self.spec.name,
+                record_id=failure.platform_id,
+            )
+        return self.count_page(run.id, **result.counts())
+
+    def count_page(self, run_id: int, **counts: int) -> bool:
+        done, total = self.services.runs.add(run_id, pages=1, **counts)
+        _lock(self.services, self.spec, run_id).extend()
+        return total is not None and done >= total
+
+    def plan(self, run: SyncRun, first: Page, per_page: int) -> list[int]:
+        """After page 1: the pages still to fetch in parallel (empty when walked in order)."""
+        if first.total is None or first.next_page is None:
+            return []
+        pages_total = max(1, math.ceil(first.total / per_page))
+        self.services.runs.set_plan(run.id, pages_total, first.total)
+        return list(range(2, pages_total + 1))
+
+    def walk(self, run: SyncRun, first: Page) -> None:
+        """No ``total``: upsert page after page in this task; the plan is known at the end."""
+        page, pages = first, 1
+        self.upsert_page(run, page)
+        while page.next_page is not None:
+            page = self.fetch(run, page.next_page)
+            pages += 1
+            self.upsert_page(run, page)
+        self.services.runs.set_plan(run.id, pages, None)
+
+    def finalize(self, run_id: int) -> str:
+        """Close the run: archive what a clean full run did not see, move the bookmark, unlock."""
+        run = self.services.runs.get(run_id)
+        if run is None or run.status != "running":
+            return run.status if run else FAILED
+        status = SUCCEEDED if run.failed == 0 else FAILED
+        if status == SUCCEEDED and run.mode == "full":
+            archived = self._repair_unseen(run.id)
+            if archived:
+                self.services.runs.add(run.id, archived=archived)
+        if status == SUCCEEDED:
+            self.services.runs.move_bookmark(self.spec.name, iso(run.started_at))
+        self.services.runs.finish(run.id, status, None if status == SUCCEEDED else f"{run.failed} records failed")
+        _lock(self.services, self.spec, run.id).release()
+        return status
+
+    def fail(self, run_id: int, reason: str) -> None:
+        """A run that cannot go on (its page could not be read): close it and free the lock."""
+        self.services.runs.add(run_id, failed=1)
+        self.services.runs.finish(run_id, FAILED, reason)
+        _lock(self.services, self.spec, run_id).release()
+
+    def _repair_unseen(self, run_id: int) -> int:
+        """Bindings a full run did not meet: each is read again (pages may shift while a run
+        walks them) and archived only when the platform confirms it is gone."""
+        with self.services.ledger.session() as session:
+            unseen = list(
+                session.scalars(
+                    select(Binding.platform_id).where(
+                        Binding.entity == self.spec.name,
+                        Binding.deleted.is_(False),
+                        or_(Binding.last_seen_run.is_(None), Binding.last_seen_run != run_id),
+                    )
+                )
+            )
+        importer = self.services.importer
+        return sum(importer.sync_one(self.spec, platform_id).archived for platform_id in unseen)

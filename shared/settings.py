@@ -1,0 +1,96 @@
+"""The one place that reads the environment (and a ``.env`` file, if present).
+
+Everything else receives a :class:`Settings`. Defaults are embedded ones so that voicesync runs
+with no settings at all: the broker is a Redis started under ``var/`` on first need, the ledger a
+SQLite file under ``var/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("VOICESYNC_VAR_DIR") or PROJECT_ROOT / "var").resolve()
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting voicesync reads, with its environment variable name in ``metadata``."""
+
+    var_dir: Path
+    broker_url: str = field(default="", metadata={"env": "BROKER_URL"})
+    redis_url: str = field(default="", metadata={"env": "REDIS_URL"})
+    database_url: str = field(default="", metadata={"env": "DATABASE_URL"})
+    voice_api_url: str = field(default="http://127.0.0.1:8700", metadata={"env": "VOICE_API_URL"})
+    voice_api_key: str = field(default="", repr=False, metadata={"env": "VOICE_API_KEY"})
+    voice_webhook_secrets: tuple[str, ...] = field(
+        default=(), repr=False, metadata={"env": "VOICE_WEBHOOK_SECRET", "coerce": _words}
+    )
+    voice_page_size: int = field(default=200, metadata={"env": "VOICE_PAGE_SIZE", "coerce": int})
+    voice_timeout: float = field(default=10.0, metadata={"env": "VOICE_TIMEOUT", "coerce": float})
+    odoo_url: str = field(default="http://127.0.0.1:8069", metadata={"env": "ODOO_URL"})
+    odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
+    odoo_user: str = field(default="admin", metadata={"env": "ODOO_USER"})
+    odoo_api_key: str = field(default="", repr=False, metadata={"env": "ODOO_API_KEY"})
+    odoo_protocol: str = field(default="auto", metadata={"env": "ODOO_PROTOCOL"})
+    odoo_timeout: float = field(default=30.0, metadata={"env": "ODOO_TIMEOUT", "coerce": float})
+    odoo_webhook_token: str = field(default="", repr=False, metadata={"env": "ODOO_WEBHOOK_TOKEN"})
+    admin_token: str = field(default="", repr=False, metadata={"env": "ADMIN_TOKEN"})
+    flower_basic_auth: str = field(default="", repr=False, metadata={"env": "FLOWER_BASIC_AUTH"})
+    retry_max: int = field(default=8, metadata={"env": "VOICESYNC_RETRY_MAX", "coerce": int})
+    retry_backoff_base: float = field(default=2.0, metadata={"env": "VOICESYNC_RETRY_BACKOFF", "coerce": float})
+    retry_backoff_cap: float = field(default=300.0, metadata={"env": "VOICESYNC_RETRY_CAP", "coerce": float})
+    visibility_timeout: float = field(default=3600.0, metadata={"env": "VOICESYNC_VISIBILITY_TIMEOUT", "coerce": float})
+    max_deliveries: int = field(default=5, metadata={"env": "VOICESYNC_MAX_DELIVERIES", "coerce": int})
+    reconcile_contacts_every: float = field(
+        default=600.0, metadata={"env": "VOICESYNC_RECONCILE_CONTACTS_EVERY", "coerce": float}
+    )
+    lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
+    require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})
+
+    @property
+    def ledger_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'voicesync.db'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``env`` (default: ``.env`` overlaid by ``os.environ``)."""
+        if env is None:
+            dotenv = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+            env = {**dotenv, **os.environ}
+        values: dict[str, Any] = {"var_dir": _var_dir(env)}
+        for f in fields(cls):
+            name = f.metadata.get("env")
+            if name and env.get(name, "") != "":
+                coerce: Callable[[str], Any] = f.metadata.get("coerce", str)
+                try:
+                    values[f.name] = coerce(env[name])
+                except ValueError as exc:
+                    raise ValueError(f"setting {name} has an invalid value") from exc
+        if values.get("odoo_protocol", "auto") not in {"auto", "json2", "jsonrpc"}:
+            raise ValueError("setting ODOO_PROTOCOL must be auto, json2 or jsonrpc")
+        return cls(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings.from_env()

@@ -1,0 +1,255 @@
+"""The one upsert engine: every entity's records reach Odoo through it, driven by their mapper.
+
+Per batch of platform records it makes at most:
+
+1. one ``ir.model.data`` search for the records voicesync has no binding for (found: update;
+   not found: create),
+2. in a full run, one ``search_read`` of the bound records to find hand edits (drift),
+3. one ``load`` that creates the missing records with their external ids and updates the changed
+   ones, atomically, in a single round trip (Odoo's own import path),
+
+and nothing at all for records whose mapped content hash is unchanged. A record older than what
+voicesync last wrote is skipped (never backwards).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.entities import ENTITIES, EntitySpec, ref_xmlid
+from shared.errors import DataError
+from shared.ledger.bindings import Binder, BindingRow
+from shared.ledger.models import Binding
+from shared.mappers.base import XMLID_MODULE, Ref, content_hash
+from shared.odoo import OdooClient
+from shared.timeutil import parse_instant
+
+Resolver = Callable[[EntitySpec, list[str]], None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A record that could not be written, and why (it goes to the dead letters)."""
+
+    platform_id: str
+    error_type: str
+    reason: str
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    drift_repaired: int = 0
+    stale: int = 0
+    archived: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged + self.stale,
+            "drift_repaired": self.drift_repaired,
+            "archived": self.archived,
+            "failed": len(self.failures),
+        }
+
+
+@dataclass(eq=False)
+class _Planned:
+    """One record on its way through a batch; compared by identity."""
+
+    platform_id: str
+    updated_at: str
+    values: dict[str, Any]
+    digest: str
+    kind: str = "unchanged"
+
+
+def _load_cell(value: Any, ttype: str) -> str:
+    """A mapped value as Odoo's import converter reads it (strings; empty means False)."""
+    if isinstance(value, Ref):
+        return ref_xmlid(value)
+    if value is False or value is None:
+        return "0" if ttype == "boolean" else ""
+    if value is True:
+        return "1"
+    return str(value)
+
+
+class UpsertEngine:
+    """Writes batches of platform records into Odoo idempotently, by external id."""
+
+    def __init__(self, odoo: OdooClient, binder: Binder, resolve: Resolver | None = None) -> None:
+        self.odoo = odoo
+        self.binder = binder
+        self.resolve = resolve
+
+    def upsert(
+        self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool = False, run_id: int | None = None
+    ) -> UpsertResult:
+        result = UpsertResult()
+        planned = self._plan(spec, records, result)
+        bindings = self.binder.get_many(spec.name, [p.platform_id for p in planned])
+        unchanged: list[_Planned] = []
+        to_write: list[_Planned] = []
+        for item in planned:
+            bound = bindings.get(item.platform_id)
+            if bound is not None and parse_instant(item.updated_at) < parse_instant(bound.source_updated_at):
+                result.stale += 1
+            elif bound is not None and not bound.deleted and bound.content_hash == item.digest:
+                unchanged.append(item)
+            else:
+                item.kind = "update" if bound is not None else "create"
+                to_write.append(item)
+        if check_drift and unchanged:
+            drifted = self._drifted(spec, unchanged, bindings)
+            for item in drifted:
+                item.kind = "drift"
+            to_write += drifted
+            unchanged = [item for item in unchanged if item.kind == "unchanged"]
+        result.unchanged += len(unchanged)
+        to_write = self._with_dependencies(spec, to_write, result)
+        self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
+        written = self._load(spec, to_write, result)
+        for item in written:
+            setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
+        rows = [
+            BindingRow(item.platform_id, odoo_id, item.digest, item.updated_at)
+            for item, odoo_id in [*written.items(), *((u, bindings[u.platform_id].odoo_id) for u in unchanged)]
+        ]
+        self.binder.bind_many(spec.name, rows, run_id)
+        return result
+
+    def archive(self, spec: EntitySpec, platform_ids: list[str]) -> int:
+        """Archive (never delete) the Odoo records of platform records that are gone."""
+        bound = [b for b in self.binder.get_many(spec.name, platform_ids).values() if not b.deleted]
+        if bound:
+            self.odoo.call(
+                spec.odoo_model, "write", ids=[b.odoo_id for b in bound], vals={spec.mapper.active_field: False}
+            )
+            self.binder.mark_deleted(spec.name, [b.platform_id for b in bound])
+        return len(bound)
+
+    def _plan(self, spec: EntitySpec, records: list[dict[str, Any]], result: UpsertResult) -> list[_Planned]:
+        planned: dict[str, _Planned] = {}
+        for record in records:
+            try:
+                values = spec.mapper.map(record)
+                updated_at = str(record["updated_at"])
+                parse_instant(updated_at)
+            except (DataError, ValueError) as exc:
+                result.failures.append(Failure(str(record.get("id", "?")), "DataError", str(exc)))
+                continue
+            item = _Planned(str(record["id"]), updated_at, values, content_hash(values, ref_xmlid))
+            previous = planned.get(item.platform_id)
+            if previous is None or parse_instant(previous.updated_at) <= parse_instant(item.updated_at):
+                planned[item.platform_id] = item
+        return list(planned.values())
+
+    def _expected(self, spec: EntitySpec, items: list[_Planned]) -> dict[str, dict[str, Any]]:
+        """Mapped values with links turned into the Odoo ids they point at, as ``read`` shows them."""
+        refs: dict[str, set[str]] = {}
+        for item in items:
+            for ref in spec.mapper.dependencies(item.values):
+                refs.setdefault(ref.entity, set()).add(ref.platform_id)
+        linked = {entity: self.binder.get_many(entity, ids) for entity, ids in refs.items()}
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, Ref):
+                bound = linked[value.entity].get(value.platform_id)
+                return bound.odoo_id if bound else None
+            return value
+
+        return {item.platform_id: {k: plain(v) for k, v in item.values.items()} for item in items}
+
+    def _drifted(self, spec: EntitySpec, items: list[_Planned], bindings: dict[str, Binding]) -> list[_Planned]:
+        """Bound, unchanged records whose Odoo values were edited (or removed) by hand."""
+        by_odoo_id = {bindings[item.platform_id].odoo_id: item for item in items}
+        current = self.odoo.call(
+            spec.odoo_model,
+            "search_read",
+            domain=[("id", "in", list(by_odoo_id))],
+            fields=list(spec.mapper.fields),
+            context={"active_test": False},
+        )
+        seen = {row["id"]: row for row in current}
+        expected = self._expected(spec, items)
+        drifted = []
+        for odoo_id, item in by_odoo_id.items():
+            row = seen.get(odoo_id)
+            want = expected[item.platform_id]
+            if row is None or any(_read_value(row.get(name)) != value for name, value in want.items()):
+                drifted.append(item)
+        return drifted
+
+    def _with_dependencies(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> list[_Planned]:
+        """Make sure every linked record is in Odoo before the records that point at it."""
+        wanted: dict[str, set[str]] = {}
+        for item in items:
+            for ref in spec.mapper.dependencies(item.values):
+                wanted.setdefault(ref.entity, set()).add(ref.platform_id)
+        missing: set[Ref] = set()
+        for entity, ids in wanted.items():
+            absent = sorted(ids - set(self.binder.get_many(entity, ids)))
+            if absent and self.resolve is not None:
+                self.resolve(ENTITIES[entity], absent)
+                absent = sorted(set(absent) - set(self.binder.get_many(entity, absent)))
+            missing |= {Ref(entity, pid) for pid in absent}
+        kept = []
+        for item in items:
+            lacking = [ref for ref in spec.mapper.dependencies(item.values) if ref in missing]
+            if lacking:
+                names = ", ".join(f"{ENTITIES[r.entity].singular} {r.platform_id}" for r in lacking)
+                result.failures.append(Failure(item.platform_id, "DataError", f"linked {names} could not be synced"))
+            else:
+                kept.append(item)
+        return kept
+
+    def _mark_existing(self, spec: EntitySpec, items: list[_Planned]) -> None:
+        """Records with no binding may still exist in Odoo (a lost ledger): count them as updates."""
+        if not items:
+            return
+        names = {spec.xmlid_name(item.platform_id): item for item in items}
+        found = self.odoo.call(
+            "ir.model.data",
+            "search_read",
+            domain=[("module", "=", XMLID_MODULE), ("model", "=", spec.odoo_model), ("name", "in", list(names))],
+            fields=["name"],
+        )
+        for row in found:
+            names[row["name"]].kind = "update"
+
+    def _load(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> dict[_Planned, int]:
+        """``load`` the rows in one call; when Odoo refuses the batch, halve it to find the bad rows."""
+        if not items:
+            return {}
+        types = spec.mapper.fields
+        columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in types)]
+        rows = [
+            [spec.xmlid(item.platform_id), *(_load_cell(item.values[n], types[n]) for n in types)] for item in items
+        ]
+        answer = self.odoo.call(spec.odoo_model, "load", fields=columns, data=rows)
+        ids = answer.get("ids")
+        if ids:
+            return dict(zip(items, ids, strict=True))
+        if len(items) == 1:
+            messages = "; ".join(str(m.get("message")) for m in answer.get("messages") or []) or "refused by Odoo"
+            result.failures.append(Failure(items[0].platform_id, "OdooLoadError", messages))
+            return {}
+        half = len(items) // 2
+        return {**self._load(spec, items[:half], result), **self._load(spec, items[half:], result)}
+
+
+_COUNTER = {"create": "created", "update": "updated", "drift": "drift_repaired"}
+
+
+def _read_value(value: Any) -> Any:
+    """A value as ``read`` returns it, with a many2one pair reduced to its id."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int):
+        return value[0]
+    return value

@@ -1,0 +1,110 @@
+"""``SyncTask``: the one base of every voicesync task, so each task body stays a few lines.
+
+It decides, in one place, what a failure means:
+
+- retryable (timeouts, 429, 5xx, Odoo conflicts, a record lock held too long): retry with
+  exponential backoff, jitter, a cap and ``Retry-After``, up to ``VOICESYNC_RETRY_MAX`` times;
+- anything that cannot succeed by retrying (401/403/404/422, unmappable data): a dead letter with
+  the reason, at once, and the message is acknowledged;
+- a message delivered more than ``VOICESYNC_MAX_DELIVERIES`` times without finishing (it kills
+  its worker): a dead letter instead of an endless loop.
+
+A task replayed from the dead letters carries the letter's id in a header; when it succeeds the
+letter leaves the table.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from celery import Task
+
+from shared.errors import DataError, FatalError, LockBusy, RetryableError, VoicesyncError
+from shared.retry import backoff_seconds
+from shared.services import Services
+from shared.settings import get_settings
+
+log = logging.getLogger(__name__)
+DELIVERY_KEY_TTL = 86400
+
+
+class SyncTask(Task):
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+    typing = True
+
+    @cached_property
+    def services(self) -> Services:
+        return Services(get_settings())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        settings = self.services.settings
+        deliveries = self._count_delivery()
+        if deliveries > settings.max_deliveries:
+            self._dead_letter(
+                "Undeliverable", f"delivered {deliveries} times without finishing (its worker died each time)"
+            )
+            return None
+        try:
+            result = super().__call__(*args, **kwargs)
+        except (RetryableError, LockBusy) as exc:
+            retries = self.request.retries
+            if retries >= settings.retry_max:
+                self._dead_letter(type(exc).__name__, f"gave up after {retries} retries: {exc}")
+                return None
+            self.on_retrying()
+            countdown = backoff_seconds(
+                retries,
+                base=settings.retry_backoff_base,
+                cap=settings.retry_backoff_cap,
+                retry_after=getattr(exc, "retry_after", None),
+            )
+            log.warning("%s retry %d in %.1fs: %s", self.name, retries + 1, countdown, exc)
+            raise self.retry(exc=exc, countdown=countdown, max_retries=None, kwargs=self.request.kwargs) from None
+        except (FatalError, DataError, VoicesyncError) as exc:
+            self._dead_letter(type(exc).__name__, str(exc))
+            return None
+        letter = self._letter_id()
+        if letter is not None:
+            self.services.dead_letters.remove(letter)
+        return result
+
+    def on_retrying(self) -> None:
+        """Hook: a retry is about to be scheduled (reconciliations count it in their run)."""
+
+    def on_dead_letter(self, reason: str) -> None:
+        """Hook: the work failed for good (pages and runs close their run's books here)."""
+
+    def _letter_id(self) -> int | None:
+        value = (self.request.headers or {}).get("dead_letter_id") or getattr(self.request, "dead_letter_id", None)
+        return int(value) if value else None
+
+    def _count_delivery(self) -> int:
+        key = f"voicesync:deliveries:{self.request.id}:{self.request.retries}"
+        pipe = self.services.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, DELIVERY_KEY_TTL)
+        return int(pipe.execute()[0])
+
+    def _dead_letter(self, error_type: str, reason: str) -> None:
+        kwargs = dict(self.request.kwargs or {})
+        log.error("%s dead-lettered (%s): %s", self.name, error_type, reason)
+        if self._letter_id() is None:
+            self.services.dead_letters.add(
+                self.name,
+                kwargs,
+                error_type=error_type,
+                reason=reason,
+                entity=self.name.split(".")[0],
+                record_id=kwargs.get("platform_id"),
+            )
+        else:
+            self.services.dead_letters.mark_replayed(self._letter_id())  # type: ignore[arg-type]
+        inbox_id = kwargs.get("inbox_id")
+        if inbox_id:
+            self.services.inbox.set_status(int(inbox_id), "failed", task_id=self.request.id, error=reason)
+        self.on_dead_letter(reason)

@@ -1,0 +1,7 @@
+"""Tasks of the ``contacts`` queue."""
+
+from shared.entities import ENTITIES
+from workers.entity_tasks import register
+
+tasks = register(ENTITIES["contacts"])
+sync_one, sync_page, reconcile = tasks.sync_one, tasks.sync_page, tasks.reconcile

@@ -1,0 +1,115 @@
+"""The three tasks every entity has, registered from its :class:`EntitySpec`.
+
+- ``<entity>.sync_one(platform_id, inbox_id=None)``: one record, read from the platform now.
+- ``<entity>.sync_page(run_id, page)``: one page of a reconciliation.
+- ``<entity>.reconcile(full=False, since=None, run_id=None)``: plan and start a reconciliation.
+
+Names are stable and arguments JSON-simple, so an operator can enqueue any of them by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Task
+
+from shared.entities import ENTITIES, EntitySpec
+from shared.errors import DataError, LockBusy
+from shared.reconcile import Reconciliation
+from workers.app import app
+from workers.base import SyncTask
+
+log = logging.getLogger(__name__)
+
+
+class RunTask(SyncTask):
+    """A task that belongs to a run: its retries and its failure are counted in the run."""
+
+    abstract = True
+
+    @property
+    def reconciliation(self) -> Reconciliation:
+        return Reconciliation(self.services, ENTITIES[self.name.split(".")[0]])
+
+    def run_id(self) -> int | None:
+        value = (self.request.kwargs or {}).get("run_id")
+        return int(value) if value is not None else None
+
+    def on_retrying(self) -> None:
+        run_id = self.run_id()
+        if run_id is not None:
+            self.services.runs.add(run_id, retries=1)
+
+
+class PageTask(RunTask):
+    abstract = True
+
+    def on_dead_letter(self, reason: str) -> None:
+        """A page lost for good still counts as done (with a failure) so the run can close."""
+        run_id = self.run_id()
+        if run_id is not None and self.reconciliation.count_page(run_id, failed=1):
+            self.reconciliation.finalize(run_id)
+
+
+class ReconcileTask(RunTask):
+    abstract = True
+
+    def on_dead_letter(self, reason: str) -> None:
+        run_id = self.run_id()
+        if run_id is not None:
+            self.reconciliation.fail(run_id, reason)
+
+
+@dataclass(frozen=True)
+class EntityTasks:
+    sync_one: Task
+    sync_page: Task
+    reconcile: Task
+
+
+def register(spec: EntitySpec) -> EntityTasks:
+    """Create and register the entity's tasks on :data:`workers.app.app`."""
+
+    @app.task(name=f"{spec.name}.sync_one", base=SyncTask, bind=True)
+    def sync_one(self: SyncTask, platform_id: str, inbox_id: int | None = None) -> dict[str, int]:
+        result = self.services.importer.sync_one(spec, platform_id)
+        if result.failures:
+            raise DataError(result.failures[0].reason)
+        if inbox_id is not None:
+            self.services.inbox.set_status(inbox_id, "processed", task_id=self.request.id)
+        return result.counts()
+
+    @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
+    def sync_page(self: PageTask, run_id: int, page: int) -> None:
+        reconciliation = self.reconciliation
+        run = self.services.runs.get(run_id)
+        if run is None or run.status != "running":
+            log.info("run %s is no longer running; page %s skipped", run_id, page)
+            return
+        if reconciliation.upsert_page(run, reconciliation.fetch(run, page)):
+            reconciliation.finalize(run_id)
+
+    @app.task(name=f"{spec.name}.reconcile", base=ReconcileTask, bind=True)
+    def reconcile(self: ReconcileTask, full: bool = False, since: str | None = None, run_id: int | None = None) -> Any:
+        reconciliation = self.reconciliation
+        try:
+            run = reconciliation.begin(full=full, since=since, run_id=run_id)
+        except LockBusy as exc:
+            log.warning("%s", exc)
+            return None
+        self.request.kwargs["run_id"] = run.id  # a retry resumes this run instead of opening another
+        first = reconciliation.fetch(run, 1)
+        rest = reconciliation.plan(run, first, self.services.platform.page_size)
+        if rest:
+            for number in rest:
+                sync_page.apply_async(kwargs={"run_id": run.id, "page": number})
+            if reconciliation.upsert_page(run, first):
+                reconciliation.finalize(run.id)
+        else:
+            reconciliation.walk(run, first)
+            reconciliation.finalize(run.id)
+        return run.id
+
+    return EntityTasks(sync_one, sync_page, reconcile)
