@@ -40,6 +40,16 @@ def running_run_id(services: Services, spec: EntitySpec) -> int | None:
     return int(value) if value else None
 
 
+def choose_mode(services: Services, entity: str, *, full: bool, since: str | None) -> tuple[str, str | None]:
+    """``("full", None)`` or ``("incremental", since)``; with no ``since``, the bookmark less an
+    overlap (a record changed while the last run walked its pages is not missed); with no
+    bookmark either, a full run."""
+    if not full and since is None:
+        bookmark = services.runs.bookmark(entity)
+        since = iso(parse_instant(bookmark) - BOOKMARK_OVERLAP) if bookmark else None
+    return ("full", None) if full or since is None else ("incremental", since)
+
+
 class Reconciliation:
     """The steps of one entity's reconciliation, each small enough to be one task's body."""
 
@@ -55,10 +65,7 @@ class Reconciliation:
         runs = self.services.runs
         run = runs.get(run_id) if run_id is not None else None
         if run is None:
-            if not full and since is None:
-                bookmark = runs.bookmark(self.spec.name)
-                since = iso(parse_instant(bookmark) - BOOKMARK_OVERLAP) if bookmark else None
-            run = runs.start(self.spec.name, "full" if full or since is None else "incremental", since)
+            run = runs.start(self.spec.name, *choose_mode(self.services, self.spec.name, full=full, since=since))
         holder = running_run_id(self.services, self.spec)
         if holder != run.id and not _lock(self.services, self.spec, run.id).acquire():
             holder = running_run_id(self.services, self.spec)

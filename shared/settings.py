@@ -94,3 +94,15 @@ class Settings:
 def get_settings() -> Settings:
     """The process's settings, read once."""
     return Settings.from_env()
+
+
+def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a voicesync child process: this one's, with ``overrides`` on top."""
+    return {**os.environ, **overrides}
+
+
+def use_environment(overrides: Mapping[str, str]) -> Settings:
+    """Point this process (and the children it starts) at other settings, e.g. the demo's sandboxes."""
+    os.environ.update(overrides)
+    get_settings.cache_clear()
+    return get_settings()

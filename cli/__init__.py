@@ -1,0 +1,16 @@
+"""The ``voicesync`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from cli import db, demo, sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Keep Odoo in step with the voice platform: contacts, campaigns and calls."""
+
+
+for command in (demo.demo, sandbox.sandbox, db.db):
+    main.add_command(command)

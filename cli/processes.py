@@ -1,0 +1,92 @@
+"""Start and stop voicesync's own processes (workers, beat, receiver) for the demo and tests.
+
+Each child gets its own process group so that stopping it also stops what it forked (Celery's
+pool children); nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from shared.settings import child_environment
+
+
+class ManagedProcess:
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = child_environment(env)
+        self.log_path = log_dir / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ManagedProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed by it
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """``kill -9`` the process group: the crash a test wants to survive."""
+        self._signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask politely (SIGTERM: Celery finishes its current task), then insist."""
+        if not self.alive():
+            return
+        self._signal(signal.SIGTERM)
+        assert self.process is not None
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self.process.wait()
+
+    def _signal(self, signum: int) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+
+def celery_worker(
+    queue: str, env: Mapping[str, str], log_dir: Path, concurrency: int = 2, name: str = ""
+) -> ManagedProcess:
+    """``celery -A workers worker -Q <queue> -n <queue>@%h``, as in production."""
+    node = name or queue
+    argv = [
+        sys.executable, "-m", "celery", "-A", "workers", "worker",
+        "-Q", queue, "-n", f"{node}@%h", "--concurrency", str(concurrency),
+        "--loglevel", "INFO", "-E", "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    return ManagedProcess(f"worker-{node}", argv, env, log_dir)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 0.2, what: str = "condition") -> None:
+    """Poll ``predicate`` until it returns true; TimeoutError naming ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)

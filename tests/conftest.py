@@ -1,0 +1,110 @@
+"""Shared fixtures: real Redis, real SQL (SQLite and PostgreSQL), the two sandboxes over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import PlatformSandbox
+from shared import embedded_redis
+from shared.settings import Settings
+from tests.services import POSTGRES, POSTGRES_URL, SYSTEM_REDIS, need, reachable, required
+
+
+@pytest.fixture(scope="session")
+def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The system Redis when it runs (required in CI), else an embedded one for this session."""
+    if reachable(SYSTEM_REDIS):
+        yield "redis://127.0.0.1:6379"
+        return
+    if required():
+        pytest.fail("the system Redis is not running (VOICESYNC_REQUIRE_SERVICES=1)")
+    var_dir = tmp_path_factory.mktemp("embedded-redis")
+    url = embedded_redis.ensure_running(var_dir)
+    yield url.rsplit("/", 1)[0]
+    embedded_redis.stop(var_dir)
+
+
+_next_db = iter(range(1, 16))
+
+
+@pytest.fixture
+def redis_url(redis_base_url: str) -> Iterator[str]:
+    """A Redis database of its own for one test, emptied before use."""
+    url = f"{redis_base_url}/{next(_next_db, 15)}"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    need(POSTGRES, "PostgreSQL")
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    name = f"voicesync_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ledger on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def platform() -> Iterator[PlatformSandbox]:
+    with PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11) as api:
+        yield api
+
+
+@pytest.fixture
+def odoo() -> Iterator[OdooSandbox]:
+    with OdooSandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def env(platform: PlatformSandbox, odoo: OdooSandbox, redis_url: str, tmp_path: Path) -> dict[str, str]:
+    """Settings, as environment variables, pointing voicesync at this test's servers."""
+    return {
+        "VOICE_API_URL": platform.url,
+        "VOICE_API_KEY": str(platform.api_key),
+        "VOICE_WEBHOOK_SECRET": platform.webhook_secret,
+        "VOICE_TIMEOUT": "2",
+        "VOICE_PAGE_SIZE": "25",
+        "ODOO_URL": odoo.url,
+        "ODOO_DB": odoo.db,
+        "ODOO_USER": odoo.login,
+        "ODOO_API_KEY": odoo.api_key,
+        "BROKER_URL": redis_url,
+        "VOICESYNC_VAR_DIR": str(tmp_path / "var"),
+        "VOICESYNC_RETRY_BACKOFF": "1.2",
+        "VOICESYNC_RETRY_CAP": "2",
+        "VOICESYNC_RETRY_MAX": "4",
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str], ledger_url: str) -> Settings:
+    return Settings.from_env({**env, "DATABASE_URL": ledger_url})

@@ -1,0 +1,81 @@
+"""The one place that classifies failures: what is retryable, what is not, and Retry-After."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+import requests
+
+from shared import errors
+
+
+@pytest.mark.parametrize(
+    ("status", "cls", "retryable"),
+    [
+        (400, errors.InvalidRequest, False),
+        (401, errors.AuthError, False),
+        (403, errors.AuthError, False),
+        (404, errors.NotFound, False),
+        (409, errors.RetryableError, True),
+        (422, errors.InvalidRequest, False),
+        (429, errors.RateLimited, True),
+        (500, errors.RetryableError, True),
+        (502, errors.RetryableError, True),
+        (503, errors.RetryableError, True),
+        (504, errors.RetryableError, True),
+        (418, errors.FatalError, False),
+    ],
+)
+def test_status_classification(status: int, cls: type, retryable: bool) -> None:
+    error = errors.error_for_status(status, "x", system="platform")
+    assert type(error) is cls
+    assert error.retryable is retryable
+    assert isinstance(error, errors.ApiError)
+    assert error.status_code == status
+
+
+def test_transport_errors_are_retryable() -> None:
+    assert errors.error_for_transport(requests.ConnectTimeout(), system="odoo").retryable
+    assert errors.error_for_transport(requests.ReadTimeout(), system="odoo").name == "timeout"
+    assert errors.error_for_transport(requests.ConnectionError(), system="odoo").name == "connection"
+    assert not errors.error_for_transport(requests.TooManyRedirects(), system="odoo").retryable
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    assert errors.parse_retry_after("7") == 7.0
+    assert errors.parse_retry_after(None) is None
+    assert errors.parse_retry_after("soon") is None
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (errors.parse_retry_after(later) or 0) <= 30
+
+
+@pytest.mark.parametrize(
+    ("name", "cls"),
+    [
+        ("psycopg2.errors.SerializationFailure", errors.RetryableError),
+        ("psycopg2.extensions.TransactionRollbackError", errors.RetryableError),
+        ("odoo.exceptions.AccessDenied", errors.AuthError),
+        ("odoo.exceptions.AccessError", errors.AuthError),
+        ("odoo.exceptions.MissingError", errors.NotFound),
+        ("odoo.exceptions.ValidationError", errors.InvalidRequest),
+        ("builtins.ValueError", errors.InvalidRequest),
+        ("odoo.exceptions.SomethingNew", errors.FatalError),
+    ],
+)
+def test_odoo_names(name: str, cls: type) -> None:
+    assert type(errors.error_for_odoo(name, "m")) is cls
+
+
+def test_odoo_unknown_name_falls_back_to_status() -> None:
+    assert errors.error_for_odoo("", "bad gateway", status=502).retryable
+
+
+def test_errors_survive_pickling_with_their_fields() -> None:
+    original = errors.RateLimited("slow down", status_code=429, retry_after=3.0, system="platform", name="rate")
+    copy = pickle.loads(pickle.dumps(original))
+    assert type(copy) is errors.RateLimited
+    assert (copy.status_code, copy.retry_after, copy.system, copy.name) == (429, 3.0, "platform", "rate")
+    assert str(copy) == "platform HTTP 429: slow down"
