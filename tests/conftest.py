@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared import embedded_redis
-from shared.settings import Settings
+from shared.settings import Settings, use_environment
 from tests.services import POSTGRES, POSTGRES_URL, SYSTEM_REDIS, need, reachable, required
 
 
@@ -31,16 +31,20 @@ def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     embedded_redis.stop(var_dir)
 
 
-_next_db = iter(range(1, 16))
+@pytest.fixture(scope="session")
+def broker_url(redis_base_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One broker for the session, so this process's Celery app is configured once."""
+    url = f"{redis_base_url}/1"
+    use_environment({"BROKER_URL": url, "VOICESYNC_VAR_DIR": str(tmp_path_factory.mktemp("var"))})
+    return url
 
 
 @pytest.fixture
-def redis_url(redis_base_url: str) -> Iterator[str]:
-    """A Redis database of its own for one test, emptied before use."""
-    url = f"{redis_base_url}/{next(_next_db, 15)}"
-    client = redis.Redis.from_url(url)
+def redis_url(broker_url: str) -> Iterator[str]:
+    """The broker's database, emptied before and after each test."""
+    client = redis.Redis.from_url(broker_url)
     client.flushdb()
-    yield url
+    yield broker_url
     client.flushdb()
     client.close()
 

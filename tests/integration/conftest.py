@@ -1,0 +1,58 @@
+"""A real Celery worker process on the contacts queue, and the receiver over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from cli.processes import ManagedProcess, celery_worker, wait_for
+from sandbox.server import BackgroundServer
+from shared.services import Services
+from shared.settings import Settings
+from web import create_app
+
+
+@pytest.fixture
+def services(settings: Settings) -> Services:
+    services = Services(settings)
+    services.ledger.upgrade()
+    return services
+
+
+@pytest.fixture
+def start_worker(
+    env: dict[str, str], settings: Settings, tmp_path: Path, broker_url: str
+) -> Iterator[Callable[..., ManagedProcess]]:
+    """Start ``celery -A workers worker`` subprocesses; all are stopped after the test."""
+    started: list[ManagedProcess] = []
+    probe = Celery(broker=broker_url)
+
+    def start(queue: str = "contacts", concurrency: int = 2, name: str = "") -> ManagedProcess:
+        node = name or f"{queue}{len(started)}"
+        worker = celery_worker(
+            queue, {**env, "DATABASE_URL": settings.ledger_url}, tmp_path / "logs", concurrency, name=node
+        ).start()
+        started.append(worker)
+
+        def ready() -> bool:
+            if not worker.alive():
+                raise RuntimeError(f"worker exited: {worker.log_path.read_text()[-2000:]}")
+            replies = probe.control.ping(timeout=0.5) or []
+            return any(node in key for reply in replies for key in reply)
+
+        wait_for(ready, 60, what=f"worker {node}")
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    probe.close()
+
+
+@pytest.fixture
+def receiver(settings: Settings) -> Iterator[BackgroundServer]:
+    with BackgroundServer(create_app(settings)) as server:
+        yield server
