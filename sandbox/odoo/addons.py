@@ -1,0 +1,244 @@
+"""Model-specific behaviour, as Odoo's addons give it: custom models and fields through
+``ir.model``/``ir.model.fields``, ``ir.model.data``'s protected rows, ``res.users``,
+``utm.campaign``'s name/title pair.
+
+Access rules (documented in the package README): the API key's user is an integration bot,
+so it may not create, modify or delete ``res.users`` records, nor modify or delete the
+``ir.model.data`` rows of module ``base`` (Odoo's own external ids); both answer AccessError.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+
+from .errors import AccessError, UserError, ValidationError
+from .orm import BaseModel, api_model, id_filter, public, readonly, register
+from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, Field, Registry, custom_model
+from .store import column_ddl, create_table, index_column, reflect_field
+
+VERBS = {"create": "create", "write": "modify", "unlink": "delete"}
+
+
+def access_error(model: BaseModel, operation: str, detail: str) -> AccessError:
+    """Worded like Odoo's ``ir.model.access`` refusal."""
+    return AccessError(
+        f"You are not allowed to {VERBS[operation]} '{model._model.description}'"
+        f" ({model._model.name}) records.\n\n{detail}\n\n"
+        "Contact your administrator to request access if necessary."
+    )
+
+
+def reload_registry(model: BaseModel) -> None:
+    model.env.store.registry = Registry.load(model.env.cr)
+
+
+@register
+class ResUsers(BaseModel):
+    _name = "res.users"
+    ADMIN_ONLY = "This operation is allowed for the following groups:\n\t- Administration/Access Rights"
+
+    @public
+    @api_model
+    @readonly
+    def context_get(self) -> dict[str, Any]:
+        return {"lang": "en_US", "tz": "UTC", "uid": self.env.uid}
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        raise access_error(self, "create", self.ADMIN_ONLY)
+
+    def _write(self, vals: dict[str, Any]) -> None:
+        raise access_error(self, "write", self.ADMIN_ONLY)
+
+    def _unlink(self) -> None:
+        raise access_error(self, "unlink", self.ADMIN_ONLY)
+
+
+@register
+class UtmCampaign(BaseModel):
+    _name = "utm.campaign"
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        """``title`` defaults to ``name`` and ``name`` is computed from ``title``."""
+        for vals in vals_list:
+            if not vals.get("title") and vals.get("name"):
+                vals["title"] = vals["name"]
+            if not vals.get("name") and vals.get("title"):
+                vals["name"] = vals["title"]
+        return super()._create(vals_list)
+
+
+@register
+class IrModelData(BaseModel):
+    _name = "ir.model.data"
+    PROTECTED = "External identifiers of module 'base' belong to Odoo itself."
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        for vals in vals_list:
+            vals["complete_name"] = f"{vals.get('module')}.{vals.get('name')}"
+        self._check_unique(vals_list)
+        return super()._create(vals_list)
+
+    def _write(self, vals: dict[str, Any]) -> None:
+        self._check_protected("write")
+        super()._write(vals)
+        where, params = id_filter(self._ids)
+        self.env.cr.execute(
+            f"UPDATE ir_model_data SET complete_name = module || '.' || name WHERE {where}", params
+        )
+
+    def _unlink(self) -> None:
+        self._check_protected("unlink")
+        super()._unlink()
+
+    def _check_protected(self, operation: str) -> None:
+        where, params = id_filter(self._ids)
+        if self._query(f"SELECT 1 FROM ir_model_data WHERE module = 'base' AND {where}", params):
+            raise access_error(self, operation, self.PROTECTED)
+
+    def _check_unique(self, vals_list: list[dict[str, Any]]) -> None:
+        names = [vals["complete_name"] for vals in vals_list]
+        taken = self._query(
+            "SELECT 1 FROM ir_model_data WHERE complete_name IN (SELECT value FROM json_each(?))",
+            [json.dumps(names)],
+        )
+        if taken or len(set(names)) != len(names):
+            raise ValidationError(
+                "The operation cannot be completed: duplicate key value violates unique"
+                ' constraint "ir_model_data_module_name_uniq_index"'
+            )
+
+
+@register
+class IrModel(BaseModel):
+    _name = "ir.model"
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        """Create each custom model's table, magic fields and (by default) ``x_name``."""
+        ids = []
+        for vals in vals_list:
+            commands = vals.pop("field_id", None)
+            vals.setdefault("state", "manual")
+            name = str(vals.get("model") or "")
+            if vals["state"] != "manual":
+                raise UserError("Only custom models (state 'manual') can be created.")
+            if not name.startswith("x_"):
+                raise ValidationError("The model name must start with 'x_'.")
+            if not MODEL_NAME_RE.match(name):
+                raise ValidationError("The model name can only contain lowercase characters,"
+                                      " digits, underscores and dots.")
+            if name in self.env:
+                raise ValidationError("The operation cannot be completed: Each model must be unique!")
+            model_id = super()._create([vals]).ids[0]
+            model = custom_model(name, str(vals["name"]), str(vals.get("order") or "id"))
+            create_table(self.env.cr, model)
+            for field in model.fields.values():
+                reflect_field(self.env.cr, model_id, name, field, "base")
+            reload_registry(self)
+            if commands is None:
+                commands = [[0, 0, {"name": "x_name", "field_description": "Name", "ttype": "char"}]]
+            self.env["ir.model.fields"]._create(
+                [{**command[2], "model_id": model_id} for command in commands if command[0] == 0]
+            )
+            ids.append(model_id)
+        return self.browse(ids)
+
+    def _write(self, vals: dict[str, Any]) -> None:
+        for name, label in (("model", "Model"), ("state", "Type")):
+            if name in vals:
+                raise UserError(f'Field "{label}" cannot be modified on models.')
+        super()._write(vals)
+        reload_registry(self)
+
+    def _unlink(self) -> None:
+        """Drop the custom models' tables and the fields on other models pointing to them."""
+        rows = self.read(["model", "name", "state"])
+        for row in rows:
+            if row["state"] != "manual":
+                raise UserError(f"Model {row['name']!r} contains module data and cannot be removed.")
+        names = [row["model"] for row in rows]
+        inbound = self.env["ir.model.fields"].search(
+            [("relation", "in", names), ("model", "not in", names)])
+        inbound._unlink()
+        where, params = id_filter(self._ids)
+        self.env.cr.execute(
+            f"DELETE FROM ir_model_fields WHERE model_id IN (SELECT id FROM ir_model WHERE {where})",
+            params,
+        )
+        for name in names:
+            self.env.cr.execute(f'DROP TABLE "{self.env.registry[name].table}"')
+            self.env.cr.execute("DELETE FROM ir_model_data WHERE model = ?", [name])
+        super()._unlink()
+        reload_registry(self)
+
+
+@register
+class IrModelFields(BaseModel):
+    _name = "ir.model.fields"
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        """Add each custom field's column to its model's table."""
+        ids = []
+        for vals in vals_list:
+            self._prepare(vals)
+            field_id = super()._create([vals]).ids[0]
+            model = self.env.registry[vals["model"]]
+            field = Field(vals["name"], vals["ttype"], str(vals["field_description"]))
+            self.env.cr.execute(f'ALTER TABLE "{model.table}" ADD COLUMN {column_ddl(field)}')
+            if field.ttype == "many2one":
+                index_column(self.env.cr, model, field)
+            reload_registry(self)
+            ids.append(field_id)
+        return self.browse(ids)
+
+    def _prepare(self, vals: dict[str, Any]) -> None:
+        if vals.get("model_id"):
+            found = self._query("SELECT model FROM ir_model WHERE id = ?", [vals["model_id"]])
+            vals["model"] = found[0][0] if found else vals.get("model")
+        elif vals.get("model") in self.env:
+            vals["model_id"] = self._query(
+                "SELECT id FROM ir_model WHERE model = ?", [vals["model"]])[0][0]
+        vals.setdefault("state", "manual")
+        name, ttype = str(vals.get("name") or ""), vals.get("ttype")
+        if not name.startswith("x_"):
+            raise ValidationError("Custom fields must have a name that starts with 'x_' !")
+        if not FIELD_NAME_RE.match(name):
+            raise ValidationError(
+                "Field names can only contain characters, digits and underscores (up to 63).")
+        if ttype not in CUSTOM_TTYPES:
+            raise ValidationError(f"The sandbox cannot create fields of type {ttype!r};"
+                                  f" supported: {', '.join(sorted(CUSTOM_TTYPES))}.")
+        if ttype == "many2one":
+            if vals.get("relation") not in self.env:
+                raise ValidationError(f"Unknown model name '{vals.get('relation')}' in Related Model")
+            vals.setdefault("on_delete", "set null")
+        model = vals.get("model")
+        if model in self.env and name in self.env.registry[model].fields:
+            raise ValidationError(
+                "The operation cannot be completed: Field names must be unique per model.")
+
+    def _write(self, vals: dict[str, Any]) -> None:
+        where, params = id_filter(self._ids)
+        if self._query(f"SELECT 1 FROM ir_model_fields WHERE state != 'manual' AND {where}", params):
+            raise UserError("Properties of base fields cannot be altered in this manner! Please"
+                            " modify them through Python code, preferably through a custom addon!")
+        if "model_id" in vals or "model" in vals:
+            raise UserError("Changing the model of a field is forbidden!")
+        if "ttype" in vals:
+            raise UserError("Changing the type of a field is not yet supported. Please drop it"
+                            " and create it again!")
+        if "name" in vals:
+            raise UserError("The sandbox does not rename fields; drop the field and create it.")
+        super()._write(vals)
+        reload_registry(self)
+
+    def _unlink(self) -> None:
+        rows = self.read(["model", "name", "state", "ttype"])
+        if any(row["state"] != "manual" for row in rows):
+            raise UserError("This column contains module data and cannot be removed!")
+        for row in rows:
+            table = self.env.registry[row["model"]].table
+            self.env.cr.execute(f'DROP INDEX IF EXISTS "{table}__{row["name"]}_index"')
+            self.env.cr.execute(f'ALTER TABLE "{table}" DROP COLUMN "{row["name"]}"')
+        super()._unlink()
+        reload_registry(self)

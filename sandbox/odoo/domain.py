@@ -1,0 +1,177 @@
+"""Odoo search domains and orders compiled to SQLite SQL, with Odoo's semantics.
+
+Pure functions over a :class:`~sandbox.odoo.schema.Model`, so they can be tested without a
+server. What they keep from Odoo: prefix ``&``/``|``/``!`` with an implicit ``&`` between
+terms; ``False`` meaning NULL (``('email', '=', False)`` is ``IS NULL``, a boolean ``= False``
+also matches NULL); ``!=``/``not in``/``not like`` also matching NULL; ``like``/``ilike``
+wrapping the value in ``%``; and the ``ValueError`` texts Odoo raises for bad terms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .schema import Field, Model
+
+TRUE_LEAF = (1, "=", 1)
+FALSE_LEAF = (0, "=", 1)
+OPERATORS = frozenset({
+    "=", "!=", "<", "<=", ">", ">=", "in", "not in",
+    "like", "ilike", "not like", "not ilike", "=like", "=ilike",
+})
+ARITY = {"!": 1, "&": 2, "|": 2}
+Sql = tuple[str, list[Any]]
+
+
+def normalize(domain: Sequence[Any]) -> list[Any]:
+    """Make the implicit ``&`` explicit, as ``odoo.osv.expression.normalize_domain`` does."""
+    if not domain:
+        return [TRUE_LEAF]
+    result: list[Any] = []
+    expected = 1
+    for token in domain:
+        if expected == 0:
+            result.insert(0, "&")
+            expected = 1
+        if isinstance(token, list | tuple):
+            expected -= 1
+            token = tuple(token)
+        elif token in ARITY:
+            expected += ARITY[token] - 1
+        else:
+            raise ValueError(f"Invalid leaf {token!r}")
+        result.append(token)
+    if expected != 0:
+        raise ValueError(f"Domain {list(domain)} is syntactically not correct.")
+    return result
+
+
+def mentions(domain: Sequence[Any], field: str) -> bool:
+    """Whether a term of ``domain`` filters on ``field``."""
+    return any(isinstance(t, list | tuple) and t and t[0] == field for t in domain)
+
+
+def with_active_test(model: Model, domain: Sequence[Any], active_test: bool) -> list[Any]:
+    """Odoo hides archived records unless the domain names the active field or
+    ``active_test`` is off."""
+    active = model.active_name
+    if active and active_test and not mentions(domain, active):
+        return [(active, "=", True), *domain] if domain else [(active, "=", True)]
+    return list(domain)
+
+
+def compile_domain(model: Model, domain: Sequence[Any]) -> Sql:
+    """Return ``(where_clause, params)`` for ``domain`` on ``model``'s table."""
+    stack: list[Sql] = []
+    for token in reversed(normalize(domain)):
+        if token == "!":
+            sql, params = stack.pop()
+            stack.append((f"(NOT {sql})", params))
+        elif token in ("&", "|"):
+            (left, lparams), (right, rparams) = stack.pop(), stack.pop()
+            joiner = "AND" if token == "&" else "OR"
+            stack.append((f"({left} {joiner} {right})", lparams + rparams))
+        else:
+            stack.append(_leaf(model, token))
+    return stack[0]
+
+
+def _leaf(model: Model, leaf: tuple[Any, ...]) -> Sql:
+    if leaf == TRUE_LEAF:
+        return "1=1", []
+    if leaf == FALSE_LEAF:
+        return "1=0", []
+    if len(leaf) != 3 or not isinstance(leaf[1], str) or leaf[1].lower() not in OPERATORS:
+        raise ValueError(f"Invalid leaf {leaf!r}")
+    name, operator, value = leaf[0], leaf[1].lower(), leaf[2]
+    field = _searchable(model, name, leaf)
+    column = f'"{field.name}"'
+    if operator in ("=", "!=") and (value is None or value is False):
+        return _is_false(column, field, negate=operator == "!=")
+    if operator in ("in", "not in"):
+        return _membership(column, field, value, negate=operator == "not in")
+    if operator.endswith("like"):
+        return _like(column, operator, value)
+    if operator == "!=":
+        return f"({column} != ? OR {column} IS NULL)", [_param(field, value)]
+    return f"{column} {operator} ?", [_param(field, value)]
+
+
+def _searchable(model: Model, name: Any, leaf: tuple[Any, ...]) -> Field:
+    if name == "display_name" and model.rec_name:
+        return model.fields[model.rec_name]
+    field = model.fields.get(name) if isinstance(name, str) else None
+    if field is None or not field.store:
+        raise ValueError(f"Invalid field {model.name}.{name} in leaf {leaf!r}")
+    return field
+
+
+def _param(field: Field, value: Any) -> Any:
+    if field.ttype == "boolean":
+        return int(bool(value))
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value)
+    return value
+
+
+def _is_false(column: str, field: Field, negate: bool) -> Sql:
+    if field.ttype == "boolean":
+        sql = f"{column} = 1" if negate else f"({column} IS NULL OR {column} = 0)"
+    else:
+        sql = f"{column} IS NOT NULL" if negate else f"{column} IS NULL"
+    return sql, []
+
+
+def _membership(column: str, field: Field, value: Any, negate: bool) -> Sql:
+    values = list(value) if isinstance(value, list | tuple | set) else [value]
+    has_null = any(v is None or v is False for v in values)
+    params = [_param(field, v) for v in values if v is not None and v is not False]
+    if field.ttype == "boolean" and has_null:
+        params.append(0)
+    if not params:
+        if negate:
+            return (f"{column} IS NOT NULL" if has_null else "1=1"), []
+        return (f"{column} IS NULL" if has_null else "1=0"), []
+    marks = ",".join("?" * len(params))
+    if negate:
+        null_part = f"{column} IS NOT NULL" if has_null else f"{column} IS NULL"
+        joiner = "AND" if has_null else "OR"
+        return f"({column} NOT IN ({marks}) {joiner} {null_part})", params
+    if has_null:
+        return f"({column} IN ({marks}) OR {column} IS NULL)", params
+    return f"{column} IN ({marks})", params
+
+
+def _like(column: str, operator: str, value: Any) -> Sql:
+    pattern = "" if value is None or value is False else str(value)
+    if not operator.startswith("="):
+        pattern = f"%{pattern}%"
+    lhs, rhs = (f"lower({column})", "lower(?)") if "ilike" in operator else (column, "?")
+    if operator.startswith("not"):
+        return f"({lhs} NOT LIKE {rhs} ESCAPE '\\' OR {column} IS NULL)", [pattern]
+    return f"{lhs} LIKE {rhs} ESCAPE '\\'", [pattern]
+
+
+def compile_order(model: Model, order: str | None) -> str:
+    """Return the ``ORDER BY`` terms for an Odoo order spec (``"name desc, id"``).
+
+    NULLs sort as PostgreSQL sorts them (last ascending, first descending).
+    """
+    terms = []
+    for raw in (order or model.order).split(","):
+        words = raw.split()
+        if not words:
+            continue
+        name, direction = words[0], (words[1].upper() if len(words) > 1 else "ASC")
+        if direction not in ("ASC", "DESC") or len(words) > 2:
+            raise ValueError(f"Invalid order {order!r} for model {model.name!r}")
+        if name == "display_name" and model.rec_name:
+            name = model.rec_name
+        field = model.fields.get(name)
+        if field is None or not field.store:
+            raise ValueError(f"Invalid field {name!r} on model {model.name!r}")
+        nulls = "NULLS LAST" if direction == "ASC" else "NULLS FIRST"
+        terms.append(f'"{field.name}" {direction} {nulls}')
+    return ", ".join(terms) or '"id" ASC'

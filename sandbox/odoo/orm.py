@@ -1,0 +1,441 @@
+"""Recordsets over the SQLite tables: the subset of ``odoo.models.BaseModel`` reachable by RPC.
+
+Public methods keep Odoo's names, signatures and decorators (``@api.model`` is
+:func:`api_model`), because both protocols derive their argument handling from them, as Odoo
+does. Model-specific behaviour lives in subclasses (see ``addons.py``) overriding the
+``_create``/``_write``/``_unlink`` hooks, which ``load`` goes through too.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Self, TypeVar
+
+from . import importer
+from .domain import Sql, compile_domain, compile_order, with_active_test
+from .errors import AccessError, MissingError, RequiredFieldMissing, ValidationError
+from .schema import ADMIN_UID, MAGIC_FIELDS, Field, Model, Registry
+from .store import Store, now
+
+Func = TypeVar("Func", bound=Callable[..., Any])
+MODEL_CLASSES: dict[str, type[BaseModel]] = {}
+CLASSIC_READ = "_classic_read"
+
+
+def public(func: Func) -> Func:
+    """Expose a method to RPC (everything else is unreachable, like Odoo's private methods)."""
+    func._public = True  # type: ignore[attr-defined]
+    return func
+
+
+def api_model(func: Func) -> Func:
+    """Odoo's ``@api.model``: called on the model, never with ``ids``."""
+    func._api_model = True  # type: ignore[attr-defined]
+    return func
+
+
+def readonly(func: Func) -> Func:
+    """Odoo's ``@api.readonly``: safe on a read-only transaction."""
+    func._readonly = True  # type: ignore[attr-defined]
+    return func
+
+
+def register(cls: type[BaseModel]) -> type[BaseModel]:
+    """Class decorator binding a model name to its recordset class."""
+    MODEL_CLASSES[str(cls._name)] = cls
+    return cls
+
+
+def model_class(model: str) -> type[BaseModel]:
+    """The recordset class of ``model`` (a subclass for models with their own behaviour)."""
+    return MODEL_CLASSES.get(model, BaseModel)
+
+
+def get_public_method(model: str, name: str) -> Callable[..., Any]:
+    """Odoo's ``odoo.service.model.get_public_method``, with its error texts."""
+    if name.startswith("_"):
+        raise AccessError(f"Private methods (such as '{model}.{name}') cannot be called remotely.")
+    func = getattr(model_class(model), name, None)
+    if not callable(func) or not getattr(func, "_public", False):
+        raise AttributeError(f"The method '{model}.{name}' does not exist")
+    return func
+
+
+class Env:
+    """A transaction's cursor, user and context; collects the records touched for webhooks."""
+
+    def __init__(
+        self, cr: sqlite3.Connection, store: Store, context: Mapping[str, Any] | None = None,
+        touched: dict[tuple[str, int, str], None] | None = None,
+    ) -> None:
+        self.cr = cr
+        self.store = store
+        self.uid = ADMIN_UID
+        self.context = dict(context or {})
+        self.touched = {} if touched is None else touched
+
+    @property
+    def registry(self) -> Registry:
+        return self.store.registry
+
+    def __contains__(self, model: object) -> bool:
+        return model in self.registry
+
+    def __getitem__(self, model: str) -> BaseModel:
+        return model_class(model)(self, self.registry[model], ())
+
+    def with_context(self, context: Mapping[str, Any]) -> Env:
+        return Env(self.cr, self.store, {**self.context, **context}, self.touched)
+
+    def touch(self, model: str, ids: Iterable[int], event: str) -> None:
+        for record_id in ids:
+            self.touched[(model, record_id, event)] = None
+
+
+def id_filter(ids: Iterable[int]) -> Sql:
+    """``id IN (...)`` for any number of ids, as one bound parameter."""
+    return '"id" IN (SELECT value FROM json_each(?))', [json.dumps(list(ids))]
+
+
+class BaseModel:
+    """A recordset: a model and a tuple of ids, bound to an :class:`Env`."""
+
+    _name: ClassVar[str | None] = None
+
+    def __init__(self, env: Env, model: Model, ids: Iterable[int]) -> None:
+        self.env = env
+        self._model = model
+        self._ids = tuple(ids)
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def browse(self, ids: Any) -> Self:
+        if ids is None or ids is False:
+            ids = ()
+        elif isinstance(ids, int | str):
+            ids = (ids,)
+        return type(self)(self.env, self._model, (int(i) for i in ids))
+
+    def with_context(self, context: Mapping[str, Any]) -> Self:
+        return type(self)(self.env.with_context(context), self._model, self._ids)
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.env.cr.execute(sql, list(params)).fetchall()
+
+    # ---------------------------------------------------------------- RPC methods
+
+    @public
+    @api_model
+    @readonly
+    def search(
+        self, domain: list[Any], offset: int = 0, limit: int | None = None,
+        order: str | None = None,
+    ) -> Self:
+        where, params = self._where(domain)
+        paging, more = _paging(limit, offset)
+        rows = self._query(
+            f'SELECT id FROM "{self._model.table}" WHERE {where}'
+            f" ORDER BY {compile_order(self._model, order or None)}{paging}",
+            params + more,
+        )
+        return self.browse([row[0] for row in rows])
+
+    @public
+    @api_model
+    @readonly
+    def search_count(self, domain: list[Any], limit: int | None = None) -> int:
+        where, params = self._where(domain)
+        paging, more = _paging(limit, 0)
+        sql = f'SELECT count(*) FROM (SELECT 1 FROM "{self._model.table}" WHERE {where}{paging})'
+        return int(self._query(sql, params + more)[0][0])
+
+    @public
+    @api_model
+    @readonly
+    def search_read(
+        self, domain: list[Any] | None = None, fields: list[str] | None = None,
+        offset: int = 0, limit: int | None = None, order: str | None = None,
+        load: str | None = CLASSIC_READ,
+    ) -> list[dict[str, Any]]:
+        where, params = self._where(domain or [])
+        return self._select(
+            self._fields_to_read(fields), where, params, order=order, limit=limit,
+            offset=offset, load=load,
+        )
+
+    @public
+    @readonly
+    def read(
+        self, fields: list[str] | None = None, load: str | None = CLASSIC_READ
+    ) -> list[dict[str, Any]]:
+        to_read = self._fields_to_read(fields)
+        if not self._ids:
+            return []
+        where, params = id_filter(self._ids)
+        found = {rec["id"]: rec for rec in self._select(to_read, where, params, load=load)}
+        if missing := [i for i in self._ids if i not in found]:
+            raise self._missing_error(missing)
+        return [found[i] for i in self._ids]
+
+    @public
+    @api_model
+    def create(self, vals_list: list[dict[str, Any]] | dict[str, Any]) -> Self:
+        if isinstance(vals_list, Mapping):
+            vals_list = [vals_list]
+        return self._create([dict(vals) for vals in vals_list])
+
+    @public
+    def write(self, vals: dict[str, Any]) -> bool:
+        self._ensure_exist()
+        self._write(dict(vals))
+        return True
+
+    @public
+    def unlink(self) -> bool:
+        self._ensure_exist()
+        self._unlink()
+        return True
+
+    @public
+    @api_model
+    @readonly
+    def fields_get(
+        self, allfields: list[str] | None = None, attributes: list[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        fields = self._model.fields
+        result = {}
+        for name in allfields or fields:
+            if name in fields:
+                info = fields[name].describe()
+                result[name] = {k: info[k] for k in attributes if k in info} if attributes else info
+        return result
+
+    @public
+    @api_model
+    def load(self, fields: list[str], data: list[list[Any]]) -> dict[str, Any]:
+        return importer.load(self, fields, data)
+
+    # ---------------------------------------------------------------- hooks
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        rows = [self._to_columns(vals, create=True) for vals in vals_list]
+        self._check_references(rows)
+        stamp, uid, ids = now(), self.env.uid, []
+        for row in rows:
+            row.update(create_date=stamp, write_date=stamp, create_uid=uid, write_uid=uid)
+            names = ", ".join(f'"{name}"' for name in row)
+            cursor = self.env.cr.execute(
+                f'INSERT INTO "{self._model.table}" ({names}) VALUES ({", ".join("?" * len(row))})',
+                list(row.values()),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+        self.env.touch(self._model.name, ids, "create")
+        return self.browse(ids)
+
+    def _write(self, vals: dict[str, Any]) -> None:
+        row = self._to_columns(vals, create=False)
+        self._check_references([row])
+        row.update(write_date=now(), write_uid=self.env.uid)
+        where, params = id_filter(self._ids)
+        assignments = ", ".join(f'"{name}" = ?' for name in row)
+        self.env.cr.execute(
+            f'UPDATE "{self._model.table}" SET {assignments} WHERE {where}',
+            [*row.values(), *params],
+        )
+        self.env.touch(self._model.name, self._ids, "write")
+
+    def _unlink(self) -> None:
+        """Apply each referencing many2one's ``ondelete``, then drop rows and their xml ids."""
+        for model, field in self.env.registry.referencing(self._model.name):
+            refs = [r[0] for r in self._query(
+                f'SELECT id FROM "{model.table}" WHERE "{field.name}" IN'
+                " (SELECT value FROM json_each(?))", [json.dumps(self._ids)])]
+            if not refs:
+                continue
+            if field.on_delete == "restrict":
+                raise ValidationError(
+                    "The operation cannot be completed: another model requires the record being"
+                    " deleted. If possible, archive it instead.\n\n"
+                    f"Model: {model.description} ({model.name})\n"
+                    f"Constraint: {model.table}_{field.name}_fkey\n"
+                )
+            referencing = self.env[model.name].browse(refs)
+            if field.on_delete == "cascade":
+                referencing._unlink()
+            else:
+                ref_where, ref_params = id_filter(refs)
+                self.env.cr.execute(
+                    f'UPDATE "{model.table}" SET "{field.name}" = NULL WHERE {ref_where}', ref_params
+                )
+        where, params = id_filter(self._ids)
+        self.env.cr.execute(f'DELETE FROM "{self._model.table}" WHERE {where}', params)
+        self.env.cr.execute(
+            "DELETE FROM ir_model_data WHERE model = ?"
+            " AND res_id IN (SELECT value FROM json_each(?))",
+            [self._model.name, *params],
+        )
+
+    # ---------------------------------------------------------------- helpers
+
+    def _where(self, domain: list[Any]) -> Sql:
+        active_test = self.env.context.get("active_test", True)
+        return compile_domain(self._model, with_active_test(self._model, domain, active_test))
+
+    def _missing_error(self, ids: list[int]) -> MissingError:
+        return MissingError(
+            "Record does not exist or has been deleted.\n"
+            f"(Record: {self._model.name}{tuple(ids)!r}, User: {self.env.uid})"
+        )
+
+    def _existing(self, ids: Iterable[int]) -> set[int]:
+        where, params = id_filter(ids)
+        return {r[0] for r in self._query(f'SELECT id FROM "{self._model.table}" WHERE {where}', params)}
+
+    def _ensure_exist(self) -> None:
+        existing = self._existing(self._ids)
+        if missing := [i for i in self._ids if i not in existing]:
+            raise self._missing_error(missing)
+
+    def _fields_to_read(self, names: list[str] | None) -> list[Field]:
+        fields = self._model.fields
+        for name in names or ():
+            if name not in fields:
+                raise ValueError(f"Invalid field {name!r} on model {self._model.name!r}")
+        return [fields[name] for name in names] if names else list(fields.values())
+
+    def _select(
+        self, fields: list[Field], where: str, params: list[Any], *, order: str | None = None,
+        limit: int | None = None, offset: int = 0, load: str | None = CLASSIC_READ,
+    ) -> list[dict[str, Any]]:
+        model = self._model
+        columns = ["id", *(f.name for f in fields if f.column)]
+        if any(f.name == "display_name" for f in fields) and model.rec_name:
+            columns.append(model.rec_name)
+        paging, more = _paging(limit, offset)
+        order_by = compile_order(model, order or None)
+        selected = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
+        cursor = self.env.cr.execute(
+            f'SELECT {selected} FROM "{model.table}" WHERE {where} ORDER BY {order_by}{paging}',
+            params + more,
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        labels = self._relation_labels(fields, rows) if load == CLASSIC_READ else {}
+        return [
+            {"id": row["id"], **{f.name: self._value(f, row, labels) for f in fields if f.name != "id"}}
+            for row in rows
+        ]
+
+    def _relation_labels(
+        self, fields: list[Field], rows: list[dict[str, Any]]
+    ) -> dict[str, dict[int, Any]]:
+        """``{field: {id: display_name}}`` for the many2one values in ``rows``, one query each."""
+        labels = {}
+        for field in fields:
+            if field.ttype == "many2one" and field.relation in self.env:
+                ids = {row[field.name] for row in rows if row[field.name]}
+                labels[field.name] = self.env[str(field.relation)]._display_names(ids)
+        return labels
+
+    def _display_names(self, ids: Iterable[int]) -> dict[int, Any]:
+        rec_name = self._model.rec_name
+        where, params = id_filter(ids)
+        if not rec_name:
+            return {r[0]: f"{self._model.name},{r[0]}" for r in self._query(
+                f'SELECT id FROM "{self._model.table}" WHERE {where}', params)}
+        return {r[0]: r[1] if r[1] is not None else False for r in self._query(
+            f'SELECT id, "{rec_name}" FROM "{self._model.table}" WHERE {where}', params)}
+
+    def _value(self, field: Field, row: dict[str, Any], labels: dict[str, dict[int, Any]]) -> Any:
+        if field.name == "display_name":
+            rec_name = self._model.rec_name
+            if not rec_name:
+                return f"{self._model.name},{row['id']}"
+            return row[rec_name] if row[rec_name] is not None else False
+        value = row[field.name]
+        if field.ttype == "boolean":
+            return bool(value)
+        if field.ttype in ("integer", "float"):
+            return value or (0 if field.ttype == "integer" else 0.0)
+        if value is None:
+            return False
+        if field.ttype == "many2one" and field.name in labels:
+            return [value, labels[field.name].get(value, False)]
+        return value
+
+    def _to_columns(self, vals: Mapping[str, Any], create: bool) -> dict[str, Any]:
+        """Validate and convert written values; on create, fill defaults."""
+        model = self._model
+        row: dict[str, Any] = {}
+        if create:
+            row = {f.name: f.default for f in model.columns if f.default is not None}
+        for name, value in vals.items():
+            field = model.fields.get(name)
+            if field is None:
+                raise ValueError(f"Invalid field {name!r} on model {model.name!r}")
+            if name not in MAGIC_FIELDS and field.column:
+                row[name] = to_column(model, field, value)
+        for field in model.columns:
+            if field.required and (create or field.name in row) and row.get(field.name) is None:
+                raise RequiredFieldMissing(model.description, model.name, field.string, field.name)
+        return row
+
+    def _check_references(self, rows: list[dict[str, Any]]) -> None:
+        """Refuse many2one values naming no record, as the foreign key would."""
+        for field in self._model.columns:
+            if field.ttype != "many2one" or field.relation not in self.env:
+                continue
+            wanted = {row[field.name] for row in rows if row.get(field.name)}
+            if wanted - self.env[str(field.relation)]._existing(wanted):
+                raise ValidationError(
+                    "The operation cannot be completed: another model requires the record being"
+                    " deleted. If possible, archive it instead.\n\n"
+                    f"Model: {self._model.description} ({self._model.name})\n"
+                    f"Constraint: {self._model.table}_{field.name}_fkey\n"
+                )
+
+
+def _paging(limit: int | None, offset: int | None) -> Sql:
+    if limit:
+        return " LIMIT ? OFFSET ?", [int(limit), int(offset or 0)]
+    if offset:
+        return " LIMIT -1 OFFSET ?", [int(offset)]
+    return "", []
+
+
+def to_column(model: Model, field: Field, value: Any) -> Any:
+    """Convert a value as written through RPC to what the column stores."""
+    if value is None or value is False:
+        return 0 if field.ttype == "boolean" else None
+    kind = field.ttype
+    if kind == "boolean":
+        return int(bool(value))
+    if kind in ("integer", "many2one"):
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind in ("date", "datetime"):
+        return _to_date(value, with_time=kind == "datetime")
+    if kind == "selection" and value not in {key for key, _label in field.selection}:
+        raise ValueError(f"Wrong value for {model.name}.{field.name}: {value!r}")
+    return str(value)
+
+
+def _to_date(value: Any, with_time: bool) -> str:
+    """Odoo's ``fields.Datetime.to_string(to_datetime(value))``, lenient on ISO input."""
+    if isinstance(value, datetime | date):
+        parsed = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            fmt = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
+            raise ValueError(f"time data {value!r} does not match format {fmt!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d")

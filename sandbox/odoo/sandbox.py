@@ -1,0 +1,96 @@
+"""``OdooSandbox``: a stand-in Odoo server on a loopback port, for tests, demo and benchmarks.
+
+It speaks Odoo's real external protocols (JSON-RPC, and JSON-2 for version 19+) over real HTTP,
+stores records in one SQLite file, and offers test hooks that bypass RPC: direct reads, "hand
+edits" as a user would make them, call counts, fault injection and outgoing webhooks.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..faults import FaultInjector, FaultSettings
+from ..server import BackgroundServer
+from .protocols import OdooApp
+from .service import OdooServer
+from .store import Store
+from .webhooks import WebhookSender
+
+
+class OdooSandbox:
+    """One database ``db``, one user ``login`` whose password is the API key."""
+
+    def __init__(
+        self, port: int = 0, db: str = "voicesync", login: str = "admin",
+        api_key: str | None = None, version: str = "19.0", path: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.db = db
+        self.login = login
+        self.api_key = api_key or secrets.token_hex(20)
+        self.faults = FaultSettings()
+        self._tempdir = None if path else tempfile.mkdtemp(prefix="odoo-sandbox-")
+        self.path = path or os.path.join(str(self._tempdir), "odoo.sqlite3")
+        self._store = Store(self.path, login)
+        self._webhooks = WebhookSender()
+        self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
+        app = OdooApp(self._server, FaultInjector(self.faults, seed), self._webhooks)
+        self._http = BackgroundServer(app, port=port)
+
+    @property
+    def url(self) -> str:
+        return self._http.url
+
+    @property
+    def port(self) -> int:
+        return self._http.port
+
+    def start(self) -> OdooSandbox:
+        self._http.start()
+        return self
+
+    def stop(self) -> None:
+        self._http.stop()
+        self._webhooks.close()
+        self._store.close()
+        if self._tempdir:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+
+    def __enter__(self) -> OdooSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def call_counts(self) -> dict[str, int]:
+        """``{"res.partner.load": 3, ...}``: RPC model calls received, faulted ones included."""
+        return self._server.call_counts()
+
+    def reset_call_counts(self) -> None:
+        self._server.reset_call_counts()
+
+    def set_webhooks(self, hooks: Iterable[Mapping[str, Any]]) -> None:
+        """Configure outgoing webhooks, as ``PUT /_sandbox/webhooks`` does."""
+        self._webhooks.configure(hooks)
+
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        return self._webhooks.deliveries()
+
+    def records(
+        self, model: str, domain: list[Any] | None = None, fields: list[str] | None = None,
+        active_test: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Read records directly (not counted, no faults), ordered by id."""
+        with self._server.environment(write=False, context={"active_test": active_test}) as env:
+            return env[model].search_read(domain or [], fields, order="id")
+
+    def write(self, model: str, ids: int | list[int], values: dict[str, Any]) -> None:
+        """A hand edit, as a user in Odoo's UI makes it: bumps ``write_date`` and fires the
+        configured webhooks like an RPC write."""
+        with self._server.environment(write=True) as env:
+            env[model].browse(ids).write(values)

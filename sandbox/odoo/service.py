@@ -1,0 +1,170 @@
+"""The server side both protocols share: credentials, version, call counts, one transaction per
+call (webhooks fired after commit), and Odoo's two argument conventions (``call_kw`` for
+JSON-RPC, named arguments bound to the signature for JSON-2), plus the method reflection
+``/doc-bearer/<model>.json`` serves.
+"""
+
+from __future__ import annotations
+
+import hmac
+import inspect
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.exceptions import UnprocessableEntity
+
+from . import addons  # noqa: F401  (registers the model classes)
+from .errors import AccessDenied
+from .orm import BaseModel, Env, get_public_method, model_class
+from .schema import ADMIN_UID
+from .store import Store
+from .webhooks import WebhookSender
+
+
+def version_info(version: str) -> dict[str, Any]:
+    """``odoo.service.common.exp_version()`` for a version string such as ``"19.0"``."""
+    major, _, rest = version.partition(".")
+    minor = int("".join(c for c in rest if c.isdigit()) or 0)
+    return {
+        "server_version": version,
+        "server_version_info": [int(major), minor, 0, "final", 0, ""],
+        "server_serie": f"{int(major)}.{minor}",
+        "protocol_version": 1,
+    }
+
+
+class OdooServer:
+    """One database, one integration user, its API key; counts every model call."""
+
+    def __init__(
+        self, store: Store, db: str, login: str, api_key: str, version: str,
+        webhooks: WebhookSender,
+    ) -> None:
+        self.store = store
+        self.db = db
+        self.login_name = login
+        self.api_key = api_key
+        self.version = version_info(version)
+        self.webhooks = webhooks
+        self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
+
+    @property
+    def major(self) -> int:
+        return int(self.version["server_version_info"][0])
+
+    # ------------------------------------------------------------ credentials
+
+    def uid_for_key(self, key: str) -> int | None:
+        """The user an API key belongs to (constant-time comparison)."""
+        return ADMIN_UID if hmac.compare_digest(key.encode(), self.api_key.encode()) else None
+
+    def login(self, db: str, login: str, password: str) -> int | bool:
+        """``common.login``/``authenticate``: the uid, or False (the API key is the password)."""
+        if db == self.db and login == self.login_name and self.uid_for_key(str(password)):
+            return ADMIN_UID
+        return False
+
+    def check(self, db: str, uid: Any, password: str) -> None:
+        """``odoo.service.security.check``: AccessDenied unless uid and password match."""
+        if db != self.db or int(uid) != ADMIN_UID or not self.uid_for_key(str(password)):
+            raise AccessDenied()
+
+    # ------------------------------------------------------------ calls
+
+    def count(self, model: str, method: str) -> None:
+        with self._counts_lock:
+            self._counts[f"{model}.{method}"] += 1
+
+    def call_counts(self) -> dict[str, int]:
+        with self._counts_lock:
+            return dict(self._counts)
+
+    def reset_call_counts(self) -> None:
+        with self._counts_lock:
+            self._counts.clear()
+
+    def has_model(self, model: str) -> bool:
+        return model in self.store.registry
+
+    @contextmanager
+    def environment(
+        self, write: bool, context: Mapping[str, Any] | None = None
+    ) -> Iterator[Env]:
+        """One transaction; configured webhooks are built before and sent after commit."""
+        with self.store.transaction(write) as cr:
+            env = Env(cr, self.store, context)
+            yield env
+            payloads = self.webhooks.payloads(env) if env.touched and self.webhooks.hooks else []
+        self.webhooks.send(payloads)
+
+    def run(
+        self, model: str, method: str, context: Mapping[str, Any] | None,
+        invoke: Callable[[BaseModel, Callable[..., Any]], Any],
+    ) -> Any:
+        """Resolve ``model.method`` and ``invoke(records, func)`` in a fitting transaction."""
+        func = get_public_method(model, method)
+        with self.environment(not getattr(func, "_readonly", False), context) as env:
+            return invoke(env[model], func)
+
+
+def call_kw(records: BaseModel, func: Callable[..., Any], args: list[Any],
+            kwargs: dict[str, Any]) -> Any:
+    """``odoo.api.call_kw``: model methods take ``args`` as is, others take ids first;
+    ``create`` answers an id for a dict and ids for a list, recordsets become ids."""
+    if getattr(func, "_api_model", False):
+        result = func(records, *args, **kwargs)
+        if func.__name__ == "create":
+            given = args[0] if args else kwargs.get("vals_list")
+            return result.ids[0] if isinstance(given, Mapping) else result.ids
+    else:
+        ids, args = args[0], args[1:]
+        result = func(records.browse(ids), *args, **kwargs)
+    return result.ids if isinstance(result, BaseModel) else result
+
+
+def call_json2(records: BaseModel, func: Callable[..., Any], ids: Any,
+               kwargs: dict[str, Any]) -> Any:
+    """``/json/2`` semantics: named arguments bound to the signature (422 when they do not
+    fit), model methods refuse ``ids``, and any recordset result becomes its ids."""
+    if getattr(func, "_api_model", False) and ids:
+        model = records._model.name
+        raise UnprocessableEntity(f"cannot call {model}.{func.__name__} with ids")
+    records = records.browse(ids)
+    try:
+        inspect.signature(func).bind(records, **kwargs)
+    except TypeError as exc:
+        raise UnprocessableEntity(exc.args[0]) from exc
+    result = func(records, **kwargs)
+    return result.ids if isinstance(result, BaseModel) else result
+
+
+def describe_methods(model: str) -> dict[str, dict[str, Any]]:
+    """``/doc-bearer/<model>.json``'s ``methods``: parameters (in order) and api flags."""
+    cls = model_class(model)
+    methods = {}
+    for name in dir(cls):
+        func = getattr(cls, name)
+        if name.startswith("_") or not getattr(func, "_public", False):
+            continue
+        signature = inspect.signature(func)
+        params = list(signature.parameters.values())[1:]
+        parameters = {}
+        for param in params:
+            entry: dict[str, Any] = {"name": param.name, "annotation": str(param.annotation)}
+            if param.default is not inspect.Parameter.empty:
+                entry["default"] = param.default
+            parameters[param.name] = entry
+        api = [flag for flag, attr in (("model", "_api_model"), ("readonly", "_readonly"))
+               if getattr(func, attr, False)]
+        methods[name] = {
+            "signature": str(signature.replace(parameters=params)),
+            "parameters": parameters,
+            "api": api,
+            "model": model,
+            "module": "base",
+        }
+    return methods
