@@ -63,19 +63,46 @@ def with_active_test(model: Model, domain: Sequence[Any], active_test: bool) -> 
 
 
 def compile_domain(model: Model, domain: Sequence[Any]) -> Sql:
-    """Return ``(where_clause, params)`` for ``domain`` on ``model``'s table."""
-    stack: list[Sql] = []
+    """Return ``(where_clause, params)`` for ``domain`` on ``model``'s table.
+
+    Runs of the same operator are flattened (``a OR b OR c``), so the long ``|`` chains
+    clients build stay within SQLite's parser and expression depth limits.
+    """
+    stack: list[_Node] = []
     for token in reversed(normalize(domain)):
         if token == "!":
-            sql, params = stack.pop()
-            stack.append((f"(NOT {sql})", params))
+            sql, params = _render(stack.pop())
+            stack.append((None, [f"(NOT {sql})"], params))
         elif token in ("&", "|"):
-            (left, lparams), (right, rparams) = stack.pop(), stack.pop()
             joiner = "AND" if token == "&" else "OR"
-            stack.append((f"({left} {joiner} {right})", lparams + rparams))
+            parts, params = [], []
+            for node in (stack.pop(), stack.pop()):
+                if node[0] == joiner:
+                    parts += node[1]
+                else:
+                    parts.append(_render(node)[0])
+                params += node[2]
+            stack.append((joiner, parts, params))
         else:
-            stack.append(_leaf(model, token))
-    return stack[0]
+            sql, params = _leaf(model, token)
+            stack.append((None, [sql], params))
+    return _render(stack[0])
+
+
+_Node = tuple[str | None, list[str], list[Any]]
+
+
+def _render(node: _Node) -> Sql:
+    joiner, parts, params = node
+    return (_join(joiner, parts) if joiner else parts[0]), params
+
+
+def _join(joiner: str, parts: list[str]) -> str:
+    """``(a OR b OR ...)`` as a balanced tree: SQLite caps expression depth at 1000."""
+    if len(parts) <= 64:
+        return f"({f' {joiner} '.join(parts)})"
+    half = len(parts) // 2
+    return f"({_join(joiner, parts[:half])} {joiner} {_join(joiner, parts[half:])})"
 
 
 def _leaf(model: Model, leaf: tuple[Any, ...]) -> Sql:
