@@ -17,6 +17,7 @@ class UserError(Exception):
     """Odoo's base class for errors the client caused (JSON-2: 422)."""
 
     odoo_module: ClassVar[str] = "odoo.exceptions"
+    odoo_name: ClassVar[str | None] = None
     http_status: ClassVar[int] = 422
 
 
@@ -51,6 +52,8 @@ class RequiredFieldMissing(ValidationError):
     ``load`` catches it to report the field the way its import messages do.
     """
 
+    odoo_name = "ValidationError"
+
     def __init__(self, model_description: str, model: str, label: str, field: str) -> None:
         self.field = field
         self.label = label
@@ -76,7 +79,7 @@ class SerializationFailure(Exception):
 def qualified_name(exc: BaseException) -> str:
     """The dotted name Odoo reports for ``exc`` (``builtins.ValueError`` for built-ins)."""
     module = getattr(type(exc), "odoo_module", type(exc).__module__)
-    return f"{module}.{type(exc).__name__}"
+    return f"{module}.{getattr(type(exc), 'odoo_name', None) or type(exc).__name__}"
 
 
 def serialize_exception(
