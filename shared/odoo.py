@@ -104,15 +104,17 @@ class JsonRpcTransport:
         return self.rpc("object", "execute_kw", [self._db, self.uid(), self._key, model, method, args, kwargs])
 
 
-def version_major(version_info: dict[str, Any]) -> int:
-    """The major version from ``/web/version`` (``version_info[0]``, or the ``version`` text).
+def version_major(answer: dict[str, Any]) -> int:
+    """The major version from ``/web/version``.
 
-    Saas builds read like ``saas~18.4``; the digits are what counts.
+    Accepts both shapes Odoo has answered with (``version_info``/``version`` and
+    ``common.version``'s ``server_version_info``/``server_version``); saas builds read like
+    ``saas~18.4``, where the digits are what counts.
     """
-    info = version_info.get("version_info") or [version_info.get("version", "")]
-    if isinstance(info[0], int):
+    info = answer.get("version_info") or answer.get("server_version_info") or []
+    if info and isinstance(info[0], int):
         return info[0]
-    text = str(info[0])
+    text = str((info[0] if info else "") or answer.get("version") or answer.get("server_version") or "")
     digits = text.split("~")[-1].split(".")[0]
     if not digits.isdigit():
         raise ConfigError(f"cannot read Odoo's version from {text!r}")

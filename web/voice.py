@@ -19,8 +19,8 @@ from web.events import route
 blueprint = Blueprint("voice", __name__)
 
 
-def _answer(status: int, **body: Any) -> tuple[dict[str, Any], int]:
-    return body, status
+def _answer(code: int, **body: Any) -> tuple[dict[str, Any], int]:
+    return body, code
 
 
 def _event(body: bytes) -> tuple[str, str]:
