@@ -9,7 +9,6 @@ so it may not create, modify or delete ``res.users`` records, nor modify or dele
 
 from __future__ import annotations
 
-import json
 from typing import Any, Self
 
 from .errors import AccessError, UserError, ValidationError
@@ -76,7 +75,6 @@ class IrModelData(BaseModel):
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
         for vals in vals_list:
             vals["complete_name"] = f"{vals.get('module')}.{vals.get('name')}"
-        self._check_unique(vals_list)
         return super()._create(vals_list)
 
     def _write(self, vals: dict[str, Any]) -> None:
@@ -95,19 +93,6 @@ class IrModelData(BaseModel):
         where, params = id_filter(self._ids)
         if self._query(f"SELECT 1 FROM ir_model_data WHERE module = 'base' AND {where}", params):
             raise access_error(self, operation, self.PROTECTED)
-
-    def _check_unique(self, vals_list: list[dict[str, Any]]) -> None:
-        names = [vals["complete_name"] for vals in vals_list]
-        taken = self._query(
-            "SELECT 1 FROM ir_model_data WHERE complete_name IN (SELECT value FROM json_each(?))",
-            [json.dumps(names)],
-        )
-        if taken or len(set(names)) != len(names):
-            raise ValidationError(
-                "The operation cannot be completed: duplicate key value violates unique"
-                ' constraint "ir_model_data_module_name_uniq_index"'
-            )
-
 
 @register
 class IrModel(BaseModel):

@@ -229,10 +229,13 @@ class BaseModel:
         for row in rows:
             row.update(create_date=stamp, write_date=stamp, create_uid=uid, write_uid=uid)
             names = ", ".join(f'"{name}"' for name in row)
-            cursor = self.env.cr.execute(
-                f'INSERT INTO "{self._model.table}" ({names}) VALUES ({", ".join("?" * len(row))})',
-                list(row.values()),
-            )
+            try:
+                cursor = self.env.cr.execute(
+                    f'INSERT INTO "{self._model.table}" ({names})'
+                    f' VALUES ({", ".join("?" * len(row))})', list(row.values()),
+                )
+            except sqlite3.IntegrityError as exc:  # a unique index, as Odoo words it
+                raise ValidationError(f"The operation cannot be completed: {exc}") from exc
             ids.append(int(cursor.lastrowid or 0))
         self.env.touch(self._model.name, ids, "create")
         return self.browse(ids)
@@ -391,7 +394,7 @@ class BaseModel:
             if field.ttype != "many2one" or field.relation not in self.env:
                 continue
             wanted = {row[field.name] for row in rows if row.get(field.name)}
-            if wanted - self.env[str(field.relation)]._existing(wanted):
+            if wanted and wanted - self.env[str(field.relation)]._existing(wanted):
                 raise ValidationError(
                     "The operation cannot be completed: another model requires the record being"
                     " deleted. If possible, archive it instead.\n\n"

@@ -41,6 +41,7 @@ class OdooSandbox:
         self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
         app = OdooApp(self._server, FaultInjector(self.faults, seed), self._webhooks)
         self._http = BackgroundServer(app, port=port)
+        self._serving = False
 
     @property
     def url(self) -> str:
@@ -52,10 +53,14 @@ class OdooSandbox:
 
     def start(self) -> OdooSandbox:
         self._http.start()
+        self._serving = True
         return self
 
     def stop(self) -> None:
-        self._http.stop()
+        """Stop serving and delete the temporary database (safe if never started)."""
+        if self._serving:
+            self._http.stop()
+            self._serving = False
         self._webhooks.close()
         self._store.close()
         if self._tempdir:

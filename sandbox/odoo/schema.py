@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 TTYPES = ("char", "text", "integer", "float", "boolean", "date", "datetime", "many2one", "selection")
@@ -88,7 +89,7 @@ class Model:
         """``active`` or ``x_active``: the field that makes records archivable."""
         return next((name for name in ("active", "x_active") if name in self.fields), None)
 
-    @property
+    @cached_property
     def columns(self) -> list[Field]:
         return [f for f in self.fields.values() if f.column]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
-from .schema import ADMIN_UID, BUILTIN_MODELS, SQL_TYPES, Field, Model, Registry
+from .schema import ADMIN_UID, BUILTIN_MODELS, MAGIC_FIELDS, SQL_TYPES, Field, Model, Registry
 
 
 def now() -> str:
@@ -31,7 +31,7 @@ def create_table(cr: sqlite3.Connection, model: Model) -> None:
     columns = ", ".join(column_ddl(f) for f in model.columns)
     cr.execute(f'CREATE TABLE IF NOT EXISTS "{model.table}" (id INTEGER PRIMARY KEY, {columns})')
     for field in model.columns:
-        if field.ttype == "many2one":
+        if field.ttype == "many2one" and field.name not in MAGIC_FIELDS:
             index_column(cr, model, field)
 
 

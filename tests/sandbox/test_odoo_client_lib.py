@@ -20,8 +20,12 @@ def odoo() -> Iterator[OdooSandbox]:
 
 def connect(odoo: OdooSandbox, protocol: str, password: str | None = None) -> object:
     return odoolib.get_connection(
-        hostname="127.0.0.1", protocol=protocol, port=odoo.port, database=odoo.db,
-        login=odoo.login, password=password or odoo.api_key,
+        hostname="127.0.0.1",
+        protocol=protocol,
+        port=odoo.port,
+        database=odoo.db,
+        login=odoo.login,
+        password=password or odoo.api_key,
     )
 
 
@@ -33,8 +37,7 @@ def test_jsonrpc_mode(odoo: OdooSandbox) -> None:
     partners = connection.get_model("res.partner")
     pid = partners.create({"name": "Lib RPC", "email": "rpc@lib.test"})
     assert isinstance(pid, int)
-    assert partners.search_read([("email", "=", "rpc@lib.test")], ["name"]) == [
-        {"id": pid, "name": "Lib RPC"}]
+    assert partners.search_read([("email", "=", "rpc@lib.test")], ["name"]) == [{"id": pid, "name": "Lib RPC"}]
     assert partners.write([pid], {"phone": "123"}) is True
     assert partners.read(pid, ["phone"]) == {"id": pid, "phone": "123"}
     result = partners.load(["id", "name"], [["voicesync.contact_lib", "Loaded by lib"]])
@@ -58,7 +61,8 @@ def test_json2_mode(odoo: OdooSandbox) -> None:
     assert isinstance(ids, list) and len(ids) == 1
     # positional calls: the library maps them to names through /doc-bearer/<model>.json
     assert partners.search_read([("id", "in", ids)], ["name", "active"]) == [
-        {"id": ids[0], "name": "Lib J2", "active": True}]
+        {"id": ids[0], "name": "Lib J2", "active": True}
+    ]
     assert partners.write(ids, {"email": "j2@lib.test"}) is True
     assert partners.read(ids, ["email"]) == {"id": ids[0], "email": "j2@lib.test"}
     assert partners.search([("email", "=", "j2@lib.test")]) == ids
