@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,29 +15,34 @@ import sqlalchemy as sa
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared import embedded_redis
-from shared.settings import Settings, use_environment
+from shared.settings import Settings, get_settings, use_environment
 from tests.services import POSTGRES, POSTGRES_URL, SYSTEM_REDIS, need, reachable, required
 
+_EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="voicesync-tests-"))
 
-@pytest.fixture(scope="session")
-def redis_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The system Redis when it runs (required in CI), else an embedded one for this session."""
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module imports the Celery app: one broker for the whole session (the
+    system Redis when it runs, else an embedded one), so this process's app is configured once
+    and nothing starts a Redis under the checkout's ``var/``."""
     if reachable(SYSTEM_REDIS):
-        yield "redis://127.0.0.1:6379"
-        return
-    if required():
-        pytest.fail("the system Redis is not running (VOICESYNC_REQUIRE_SERVICES=1)")
-    var_dir = tmp_path_factory.mktemp("embedded-redis")
-    url = embedded_redis.ensure_running(var_dir)
-    yield url.rsplit("/", 1)[0]
-    embedded_redis.stop(var_dir)
+        url = "redis://127.0.0.1:6379/1"
+    else:
+        url = embedded_redis.ensure_running(_EMBEDDED_DIR).rsplit("/", 1)[0] + "/1"
+    use_environment({"BROKER_URL": url, "VOICESYNC_VAR_DIR": str(_EMBEDDED_DIR / "var")})
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    embedded_redis.stop(_EMBEDDED_DIR)
+    shutil.rmtree(_EMBEDDED_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def broker_url(redis_base_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One broker for the session, so this process's Celery app is configured once."""
-    url = f"{redis_base_url}/1"
-    use_environment({"BROKER_URL": url, "VOICESYNC_VAR_DIR": str(tmp_path_factory.mktemp("var"))})
+def broker_url() -> str:
+    """The session's broker; in CI it must be the system Redis."""
+    url = get_settings().broker_url
+    if required() and not url.startswith("redis://127.0.0.1:6379"):
+        pytest.fail("the system Redis is not running (VOICESYNC_REQUIRE_SERVICES=1)")
     return url
 
 

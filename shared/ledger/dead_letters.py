@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import DeadLetter, utcnow
@@ -58,4 +58,4 @@ class DeadLetters:
 
     def count(self) -> int:
         with self.ledger.session() as session:
-            return len(list(session.scalars(select(DeadLetter.id))))
+            return session.scalar(select(func.count()).select_from(DeadLetter)) or 0

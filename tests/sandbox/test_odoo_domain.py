@@ -30,8 +30,9 @@ ROWS = [
 def db() -> Iterator[sqlite3.Connection]:
     cr = sqlite3.connect(":memory:")
     cr.execute("PRAGMA case_sensitive_like=ON")
-    cr.execute("CREATE TABLE res_partner (id INTEGER PRIMARY KEY, name TEXT, email TEXT,"
-               " is_company INTEGER, active INTEGER)")
+    cr.execute(
+        "CREATE TABLE res_partner (id INTEGER PRIMARY KEY, name TEXT, email TEXT, is_company INTEGER, active INTEGER)"
+    )
     cr.executemany("INSERT INTO res_partner VALUES (?, ?, ?, ?, ?)", ROWS)
     yield cr
     cr.close()
@@ -42,40 +43,43 @@ def ids(db: sqlite3.Connection, domain: list[Any]) -> list[int]:
     return [r[0] for r in db.execute(f"SELECT id FROM res_partner WHERE {where} ORDER BY id", params)]
 
 
-@pytest.mark.parametrize(("domain", "expected"), [
-    ([], [1, 2, 3, 4]),
-    ([("name", "=", "Bob")], [3]),
-    ([("email", "=", False)], [2]),
-    ([("email", "!=", False)], [1, 3, 4]),
-    ([("email", "!=", "info@acme.test")], [2, 3, 4]),
-    ([("is_company", "=", False)], [2, 3, 4]),
-    ([("is_company", "=", True)], [1]),
-    ([("is_company", "!=", False)], [1]),
-    ([("id", "in", [1, 3, 99])], [1, 3]),
-    ([("id", "in", [])], []),
-    ([("id", "not in", [])], [1, 2, 3, 4]),
-    ([("id", "not in", [1, 2])], [3, 4]),
-    ([("email", "in", ["bob@example.test", False])], [2, 3]),
-    ([("email", "not in", ["bob@example.test"])], [1, 2, 4]),
-    ([("email", "not in", ["bob@example.test", False])], [1, 4]),
-    ([("name", "like", "a")], [2, 4]),
-    ([("name", "ilike", "A")], [1, 2, 4]),
-    ([("name", "not ilike", "a")], [3]),
-    ([("name", "=like", "B%")], [3]),
-    ([("name", "=ilike", "b%")], [3]),
-    ([("name", "like", "Carol_")], [4]),
-    ([("id", ">", 2)], [3, 4]),
-    ([("id", "<=", 2)], [1, 2]),
-    ([("id", ">=", 2), ("id", "<", 4)], [2, 3]),
-    (["|", ("id", "=", 1), ("id", "=", 4)], [1, 4]),
-    (["!", ("id", "=", 1)], [2, 3, 4]),
-    (["&", "|", ("id", "=", 1), ("id", "=", 2), ("active", "=", True)], [1, 2]),
-    ([("id", ">", 1), "|", ("name", "=", "Bob"), ("name", "=", "alice")], [2, 3]),
-    ([("display_name", "=", "Acme")], [1]),
-    ([(1, "=", 1)], [1, 2, 3, 4]),
-    ([(0, "=", 1)], []),
-    ([["name", "IN", ["Acme"]]], [1]),
-])
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ([], [1, 2, 3, 4]),
+        ([("name", "=", "Bob")], [3]),
+        ([("email", "=", False)], [2]),
+        ([("email", "!=", False)], [1, 3, 4]),
+        ([("email", "!=", "info@acme.test")], [2, 3, 4]),
+        ([("is_company", "=", False)], [2, 3, 4]),
+        ([("is_company", "=", True)], [1]),
+        ([("is_company", "!=", False)], [1]),
+        ([("id", "in", [1, 3, 99])], [1, 3]),
+        ([("id", "in", [])], []),
+        ([("id", "not in", [])], [1, 2, 3, 4]),
+        ([("id", "not in", [1, 2])], [3, 4]),
+        ([("email", "in", ["bob@example.test", False])], [2, 3]),
+        ([("email", "not in", ["bob@example.test"])], [1, 2, 4]),
+        ([("email", "not in", ["bob@example.test", False])], [1, 4]),
+        ([("name", "like", "a")], [2, 4]),
+        ([("name", "ilike", "A")], [1, 2, 4]),
+        ([("name", "not ilike", "a")], [3]),
+        ([("name", "=like", "B%")], [3]),
+        ([("name", "=ilike", "b%")], [3]),
+        ([("name", "like", "Carol_")], [4]),
+        ([("id", ">", 2)], [3, 4]),
+        ([("id", "<=", 2)], [1, 2]),
+        ([("id", ">=", 2), ("id", "<", 4)], [2, 3]),
+        (["|", ("id", "=", 1), ("id", "=", 4)], [1, 4]),
+        (["!", ("id", "=", 1)], [2, 3, 4]),
+        (["&", "|", ("id", "=", 1), ("id", "=", 2), ("active", "=", True)], [1, 2]),
+        ([("id", ">", 1), "|", ("name", "=", "Bob"), ("name", "=", "alice")], [2, 3]),
+        ([("display_name", "=", "Acme")], [1]),
+        ([(1, "=", 1)], [1, 2, 3, 4]),
+        ([(0, "=", 1)], []),
+        ([["name", "IN", ["Acme"]]], [1]),
+    ],
+)
 def test_domain_semantics(db: sqlite3.Connection, domain: list[Any], expected: list[int]) -> None:
     assert ids(db, domain) == expected
 
@@ -97,12 +101,15 @@ def test_non_stored_fields_are_not_searchable() -> None:
         compile_domain(PARTNER, [("partner_id.name", "=", "x")])
 
 
-@pytest.mark.parametrize("domain", [
-    [("name", "~", "x")],
-    [("name", "=")],
-    ["&", ("id", "=", 1)],
-    ["bogus"],
-])
+@pytest.mark.parametrize(
+    "domain",
+    [
+        [("name", "~", "x")],
+        [("name", "=")],
+        ["&", ("id", "=", 1)],
+        ["bogus"],
+    ],
+)
 def test_malformed_domains_are_rejected(domain: list[Any]) -> None:
     with pytest.raises(ValueError):
         compile_domain(PARTNER, domain)
@@ -110,7 +117,12 @@ def test_malformed_domains_are_rejected(domain: list[Any]) -> None:
 
 def test_normalize_inserts_implicit_and() -> None:
     assert normalize([("a", "=", 1), ("b", "=", 2), ("c", "=", 3)]) == [
-        "&", "&", ("a", "=", 1), ("b", "=", 2), ("c", "=", 3)]
+        "&",
+        "&",
+        ("a", "=", 1),
+        ("b", "=", 2),
+        ("c", "=", 3),
+    ]
 
 
 def test_active_test() -> None:

@@ -28,14 +28,24 @@ def odoo() -> Iterator[OdooSandbox]:
 @pytest.fixture
 def faults(odoo: OdooSandbox) -> Iterator[None]:
     yield
-    requests.put(f"{odoo.url}/_sandbox/faults", json={
-        "rate_429": 0, "rate_5xx": 0, "rate_timeout": 0, "rate_conflict": 0, "latency_ms": 0,
-    }, timeout=5)
+    requests.put(
+        f"{odoo.url}/_sandbox/faults",
+        json={
+            "rate_429": 0,
+            "rate_5xx": 0,
+            "rate_timeout": 0,
+            "rate_conflict": 0,
+            "latency_ms": 0,
+        },
+        timeout=5,
+    )
 
 
 def json2(odoo: OdooSandbox, model: str, method: str, **body: Any) -> requests.Response:
     return requests.post(
-        f"{odoo.url}/json/2/{model}/{method}", json=body, timeout=10,
+        f"{odoo.url}/json/2/{model}/{method}",
+        json=body,
+        timeout=10,
         headers={"Authorization": f"bearer {odoo.api_key}", "X-Odoo-Database": odoo.db},
     )
 
@@ -46,10 +56,16 @@ def ok(response: requests.Response) -> Any:
 
 
 def rpc(odoo: OdooSandbox, service: str, method: str, *args: Any) -> dict[str, Any]:
-    response = requests.post(f"{odoo.url}/jsonrpc", timeout=10, json={
-        "jsonrpc": "2.0", "method": "call", "id": 42,
-        "params": {"service": service, "method": method, "args": list(args)},
-    })
+    response = requests.post(
+        f"{odoo.url}/jsonrpc",
+        timeout=10,
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 42,
+            "params": {"service": service, "method": method, "args": list(args)},
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["jsonrpc"] == "2.0" and body["id"] == 42
@@ -57,24 +73,40 @@ def rpc(odoo: OdooSandbox, service: str, method: str, *args: Any) -> dict[str, A
 
 
 def execute(odoo: OdooSandbox, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
-    return rpc(odoo, "object", "execute_kw", odoo.db, 2, odoo.api_key, model, method,
-               list(args), kwargs)
+    return rpc(odoo, "object", "execute_kw", odoo.db, 2, odoo.api_key, model, method, list(args), kwargs)
 
 
 @pytest.fixture(scope="module")
 def call_model(odoo: OdooSandbox) -> str:
     """A custom model as ``voicesync odoo bootstrap`` makes it."""
-    model_id = ok(json2(odoo, "ir.model", "create", vals_list={
-        "name": "VoiceSync call", "model": "x_voicesync_call", "state": "manual"}))[0]
+    model_id = ok(
+        json2(
+            odoo,
+            "ir.model",
+            "create",
+            vals_list={"name": "VoiceSync call", "model": "x_voicesync_call", "state": "manual"},
+        )
+    )[0]
     fields = [
         ("x_partner_id", "many2one", "Contact", "res.partner"),
-        ("x_active", "boolean", "Active", None), ("x_started_at", "datetime", "Started", None),
-        ("x_duration", "integer", "Duration", None), ("x_score", "float", "Score", None),
-        ("x_day", "date", "Day", None), ("x_summary", "text", "Summary", None),
+        ("x_active", "boolean", "Active", None),
+        ("x_started_at", "datetime", "Started", None),
+        ("x_duration", "integer", "Duration", None),
+        ("x_score", "float", "Score", None),
+        ("x_day", "date", "Day", None),
+        ("x_summary", "text", "Summary", None),
     ]
-    ok(json2(odoo, "ir.model.fields", "create", vals_list=[
-        {"model_id": model_id, "name": name, "ttype": ttype, "field_description": label,
-         "relation": relation} for name, ttype, label, relation in fields]))
+    ok(
+        json2(
+            odoo,
+            "ir.model.fields",
+            "create",
+            vals_list=[
+                {"model_id": model_id, "name": name, "ttype": ttype, "field_description": label, "relation": relation}
+                for name, ttype, label, relation in fields
+            ],
+        )
+    )
     return "x_voicesync_call"
 
 
@@ -83,10 +115,17 @@ def call_model(odoo: OdooSandbox) -> str:
 
 def test_version_routes(odoo: OdooSandbox) -> None:
     version = requests.get(f"{odoo.url}/web/version", timeout=5).json()
-    assert version == {"server_version": "19.0", "server_version_info": [19, 0, 0, "final", 0, ""],
-                       "server_serie": "19.0", "protocol_version": 1}
-    body = requests.post(f"{odoo.url}/web/webclient/version_info", timeout=5,
-                         json={"jsonrpc": "2.0", "method": "call", "params": {}, "id": 3}).json()
+    assert version == {
+        "server_version": "19.0",
+        "server_version_info": [19, 0, 0, "final", 0, ""],
+        "server_serie": "19.0",
+        "protocol_version": 1,
+    }
+    body = requests.post(
+        f"{odoo.url}/web/webclient/version_info",
+        timeout=5,
+        json={"jsonrpc": "2.0", "method": "call", "params": {}, "id": 3},
+    ).json()
     assert body == {"jsonrpc": "2.0", "id": 3, "result": version}
     assert rpc(odoo, "common", "version")["result"] == version
 
@@ -94,10 +133,16 @@ def test_version_routes(odoo: OdooSandbox) -> None:
 def test_older_versions_have_no_json2_and_rpc_code_200() -> None:
     with OdooSandbox(version="17.0", api_key="k") as old:
         assert requests.get(f"{old.url}/web/version", timeout=5).json()["server_serie"] == "17.0"
-        assert requests.post(f"{old.url}/json/2/res.partner/search", json={"domain": []},
-                             headers={"Authorization": "bearer k"}, timeout=5).status_code == 404
-        error = rpc(old, "object", "execute_kw", old.db, 2, "wrong", "res.partner", "search",
-                    [[]])["error"]
+        assert (
+            requests.post(
+                f"{old.url}/json/2/res.partner/search",
+                json={"domain": []},
+                headers={"Authorization": "bearer k"},
+                timeout=5,
+            ).status_code
+            == 404
+        )
+        error = rpc(old, "object", "execute_kw", old.db, 2, "wrong", "res.partner", "search", [[]])["error"]
         assert (error["code"], error["message"]) == (200, "Odoo Server Error")
         assert error["data"]["name"] == "odoo.exceptions.AccessDenied"
 
@@ -109,8 +154,7 @@ def test_jsonrpc_authentication(odoo: OdooSandbox) -> None:
     assert rpc(odoo, "common", "authenticate", odoo.db, odoo.login, odoo.api_key, {})["result"] == 2
     assert rpc(odoo, "common", "login", odoo.db, odoo.login, odoo.api_key)["result"] == 2
     assert rpc(odoo, "common", "login", odoo.db, odoo.login, "wrong")["result"] is False
-    assert rpc(odoo, "common", "authenticate", "otherdb", odoo.login, odoo.api_key, {})[
-        "result"] is False
+    assert rpc(odoo, "common", "authenticate", "otherdb", odoo.login, odoo.api_key, {})["result"] is False
 
 
 def test_jsonrpc_error_envelope(odoo: OdooSandbox) -> None:
@@ -130,15 +174,18 @@ def test_jsonrpc_crud(odoo: OdooSandbox) -> None:
     many = execute(odoo, "res.partner", "create", [{"name": "Rpc Two"}, {"name": "Rpc Three"}])
     assert len(many["result"]) == 2
     ids = [one["result"], *many["result"]]
-    found = execute(odoo, "res.partner", "search_read", [("name", "=like", "Rpc %")],
-                    fields=["name", "email", "is_company", "display_name"], order="id")["result"]
+    found = execute(
+        odoo,
+        "res.partner",
+        "search_read",
+        [("name", "=like", "Rpc %")],
+        fields=["name", "email", "is_company", "display_name"],
+        order="id",
+    )["result"]
     assert found == [
-        {"id": ids[0], "name": "Rpc One", "email": "one@rpc.test", "is_company": False,
-         "display_name": "Rpc One"},
-        {"id": ids[1], "name": "Rpc Two", "email": False, "is_company": False,
-         "display_name": "Rpc Two"},
-        {"id": ids[2], "name": "Rpc Three", "email": False, "is_company": False,
-         "display_name": "Rpc Three"},
+        {"id": ids[0], "name": "Rpc One", "email": "one@rpc.test", "is_company": False, "display_name": "Rpc One"},
+        {"id": ids[1], "name": "Rpc Two", "email": False, "is_company": False, "display_name": "Rpc Two"},
+        {"id": ids[2], "name": "Rpc Three", "email": False, "is_company": False, "display_name": "Rpc Three"},
     ]
     assert execute(odoo, "res.partner", "write", ids[1:], {"phone": "+1"})["result"] is True
     assert execute(odoo, "res.partner", "search_count", [("phone", "=", "+1")])["result"] == 2
@@ -150,27 +197,63 @@ def test_jsonrpc_crud(odoo: OdooSandbox) -> None:
     assert all(len(row["write_date"]) == 19 and row["write_date"][10] == " " for row in read)
 
 
-@pytest.mark.parametrize(("model", "method", "args", "name", "message"), [
-    ("res.nope", "search", [[]], "odoo.exceptions.UserError", "Object res.nope doesn't exist"),
-    ("res.partner", "nope", [[]], "builtins.AttributeError",
-     "The method 'res.partner.nope' does not exist"),
-    ("res.partner", "_where", [[]], "odoo.exceptions.AccessError",
-     "Private methods (such as 'res.partner._where') cannot be called remotely."),
-    ("res.partner", "search", [[("nope", "=", 1)]], "builtins.ValueError",
-     "Invalid field res.partner.nope in leaf ('nope', '=', 1)"),
-    ("res.partner", "read", [[999999]], "odoo.exceptions.MissingError",
-     "Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)"),
-    ("res.partner", "create", [{"email": "x@y"}], "odoo.exceptions.ValidationError",
-     "The operation cannot be completed:"),
-    ("res.users", "create", [{"login": "bot"}], "odoo.exceptions.AccessError",
-     "You are not allowed to create 'User' (res.users) records."),
-    ("ir.model.data", "write", [[1], {"name": "renamed"}], "odoo.exceptions.AccessError",
-     "You are not allowed to modify 'Model Data' (ir.model.data) records."),
-    ("res.partner", "write", [[1], {"nope": 1}], "builtins.ValueError",
-     "Invalid field 'nope' on model 'res.partner'"),
-])
-def test_jsonrpc_errors(odoo: OdooSandbox, model: str, method: str, args: list[Any], name: str,
-                        message: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "method", "args", "name", "message"),
+    [
+        ("res.nope", "search", [[]], "odoo.exceptions.UserError", "Object res.nope doesn't exist"),
+        ("res.partner", "nope", [[]], "builtins.AttributeError", "The method 'res.partner.nope' does not exist"),
+        (
+            "res.partner",
+            "_where",
+            [[]],
+            "odoo.exceptions.AccessError",
+            "Private methods (such as 'res.partner._where') cannot be called remotely.",
+        ),
+        (
+            "res.partner",
+            "search",
+            [[("nope", "=", 1)]],
+            "builtins.ValueError",
+            "Invalid field res.partner.nope in leaf ('nope', '=', 1)",
+        ),
+        (
+            "res.partner",
+            "read",
+            [[999999]],
+            "odoo.exceptions.MissingError",
+            "Record does not exist or has been deleted.\n(Record: res.partner(999999,), User: 2)",
+        ),
+        (
+            "res.partner",
+            "create",
+            [{"email": "x@y"}],
+            "odoo.exceptions.ValidationError",
+            "The operation cannot be completed:",
+        ),
+        (
+            "res.users",
+            "create",
+            [{"login": "bot"}],
+            "odoo.exceptions.AccessError",
+            "You are not allowed to create 'User' (res.users) records.",
+        ),
+        (
+            "ir.model.data",
+            "write",
+            [[1], {"name": "renamed"}],
+            "odoo.exceptions.AccessError",
+            "You are not allowed to modify 'Model Data' (ir.model.data) records.",
+        ),
+        (
+            "res.partner",
+            "write",
+            [[1], {"nope": 1}],
+            "builtins.ValueError",
+            "Invalid field 'nope' on model 'res.partner'",
+        ),
+    ],
+)
+def test_jsonrpc_errors(odoo: OdooSandbox, model: str, method: str, args: list[Any], name: str, message: str) -> None:
     data = execute(odoo, model, method, *args)["error"]["data"]
     assert data["name"] == name
     assert data["message"].startswith(message)
@@ -182,74 +265,172 @@ def test_jsonrpc_errors(odoo: OdooSandbox, model: str, method: str, args: list[A
 def test_json2_crud(odoo: OdooSandbox) -> None:
     ids = ok(json2(odoo, "res.partner", "create", vals_list={"name": "J2 One"}))
     assert isinstance(ids, list) and len(ids) == 1
-    more = ok(json2(odoo, "res.partner", "create",
-                    vals_list=[{"name": "J2 Two", "is_company": True}, {"name": "J2 Three"}]))
+    more = ok(
+        json2(odoo, "res.partner", "create", vals_list=[{"name": "J2 Two", "is_company": True}, {"name": "J2 Three"}])
+    )
     ids += more
-    assert ok(json2(odoo, "res.partner", "search", domain=[("name", "ilike", "j2 ")],
-                    order="id")) == ids
+    assert ok(json2(odoo, "res.partner", "search", domain=[("name", "ilike", "j2 ")], order="id")) == ids
     assert ok(json2(odoo, "res.partner", "write", ids=ids[:2], vals={"ref": "R"})) is True
     assert ok(json2(odoo, "res.partner", "read", ids=ids, fields=["ref", "is_company"])) == [
         {"id": ids[0], "ref": "R", "is_company": False},
         {"id": ids[1], "ref": "R", "is_company": True},
         {"id": ids[2], "ref": False, "is_company": False},
     ]
-    assert ok(json2(odoo, "res.partner", "search_read", domain=[("id", "in", ids)],
-                    fields=["name"], limit=1, offset=1, order="id desc")) == [
-        {"id": ids[1], "name": "J2 Two"}]
+    assert ok(
+        json2(
+            odoo,
+            "res.partner",
+            "search_read",
+            domain=[("id", "in", ids)],
+            fields=["name"],
+            limit=1,
+            offset=1,
+            order="id desc",
+        )
+    ) == [{"id": ids[1], "name": "J2 Two"}]
     assert ok(json2(odoo, "res.partner", "unlink", ids=[ids[2]])) is True
     assert ok(json2(odoo, "res.partner", "search_count", domain=[("id", "in", ids)])) == 2
     assert ok(json2(odoo, "res.users", "context_get")) == {"lang": "en_US", "tz": "UTC", "uid": 2}
-    info = ok(json2(odoo, "res.partner", "fields_get", allfields=["name", "active"],
-                    attributes=["type", "required"]))
-    assert info == {"name": {"type": "char", "required": True},
-                    "active": {"type": "boolean", "required": False}}
+    info = ok(json2(odoo, "res.partner", "fields_get", allfields=["name", "active"], attributes=["type", "required"]))
+    assert info == {"name": {"type": "char", "required": True}, "active": {"type": "boolean", "required": False}}
 
 
 def _json2_raw(odoo: OdooSandbox, path: str, data: str, **headers: str) -> requests.Response:
     base = {"Authorization": f"Bearer {odoo.api_key}", "Content-Type": "application/json"}
-    return requests.post(f"{odoo.url}/json/2/{path}", data=data, headers={**base, **headers},
-                         timeout=10)
+    return requests.post(f"{odoo.url}/json/2/{path}", data=data, headers={**base, **headers}, timeout=10)
 
 
-@pytest.mark.parametrize(("path", "body", "headers", "status", "name", "message"), [
-    ("res.partner/search", {"domain": []}, {"Authorization": "bearer wrong"}, 401,
-     "werkzeug.exceptions.Unauthorized", "Invalid apikey"),
-    ("res.partner/search", {"domain": []}, {"Authorization": ""}, 401,
-     "werkzeug.exceptions.Unauthorized", "User not authenticated"),
-    ("res.partner/search", {"domain": []}, {"X-Odoo-Database": "other"}, 404,
-     "werkzeug.exceptions.NotFound", "The requested URL was not found"),
-    ("res.nope/search", {"domain": []}, {}, 404, "werkzeug.exceptions.NotFound",
-     "the model 'res.nope' does not exist"),
-    ("res.partner/nope", {}, {}, 404, "werkzeug.exceptions.NotFound",
-     "The method 'res.partner.nope' does not exist"),
-    ("res.partner/_where", {}, {}, 403, "odoo.exceptions.AccessError", "Private methods"),
-    ("res.partner/read", {"ids": [999999], "fields": ["name"]}, {}, 404,
-     "odoo.exceptions.MissingError", "Record does not exist or has been deleted."),
-    ("res.partner/write", {"ids": [999999], "vals": {"name": "x"}}, {}, 404,
-     "odoo.exceptions.MissingError", "Record does not exist or has been deleted."),
-    ("res.partner/unlink", {"ids": [999999]}, {}, 404,
-     "odoo.exceptions.MissingError", "Record does not exist or has been deleted."),
-    ("res.partner/create", {"vals_list": {"email": "x"}}, {}, 422,
-     "odoo.exceptions.ValidationError", "The operation cannot be completed:"),
-    ("res.users/create", {"vals_list": {"login": "x"}}, {}, 403,
-     "odoo.exceptions.AccessError", "You are not allowed to create 'User'"),
-    ("res.partner/search", {"domian": []}, {}, 422, "werkzeug.exceptions.UnprocessableEntity",
-     "missing a required argument: 'domain'"),
-    ("res.partner/search", {"domain": [], "bogus": 1}, {}, 422,
-     "werkzeug.exceptions.UnprocessableEntity", "got an unexpected keyword argument 'bogus'"),
-    ("res.partner/search", {"ids": [1], "domain": []}, {}, 422,
-     "werkzeug.exceptions.UnprocessableEntity", "cannot call res.partner.search with ids"),
-    ("res.partner/search", {"domain": [["nope", "=", 1]]}, {}, 500, "builtins.ValueError",
-     "Invalid field res.partner.nope in leaf ('nope', '=', 1)"),
-    ("res.partner/search", "{not json", {}, 400, "werkzeug.exceptions.BadRequest",
-     "could not parse the body as json"),
-    ("res.partner", {}, {}, 404, "werkzeug.exceptions.NotFound",
-     "Did you mean POST /json/2/<model>/<method>?"),
-])
-def test_json2_errors(odoo: OdooSandbox, path: str, body: Any, headers: dict[str, str],
-                      status: int, name: str, message: str) -> None:
-    response = _json2_raw(odoo, path, body if isinstance(body, str) else json.dumps(body),
-                          **headers)
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "name", "message"),
+    [
+        (
+            "res.partner/search",
+            {"domain": []},
+            {"Authorization": "bearer wrong"},
+            401,
+            "werkzeug.exceptions.Unauthorized",
+            "Invalid apikey",
+        ),
+        (
+            "res.partner/search",
+            {"domain": []},
+            {"Authorization": ""},
+            401,
+            "werkzeug.exceptions.Unauthorized",
+            "User not authenticated",
+        ),
+        (
+            "res.partner/search",
+            {"domain": []},
+            {"X-Odoo-Database": "other"},
+            404,
+            "werkzeug.exceptions.NotFound",
+            "The requested URL was not found",
+        ),
+        (
+            "res.nope/search",
+            {"domain": []},
+            {},
+            404,
+            "werkzeug.exceptions.NotFound",
+            "the model 'res.nope' does not exist",
+        ),
+        (
+            "res.partner/nope",
+            {},
+            {},
+            404,
+            "werkzeug.exceptions.NotFound",
+            "The method 'res.partner.nope' does not exist",
+        ),
+        ("res.partner/_where", {}, {}, 403, "odoo.exceptions.AccessError", "Private methods"),
+        (
+            "res.partner/read",
+            {"ids": [999999], "fields": ["name"]},
+            {},
+            404,
+            "odoo.exceptions.MissingError",
+            "Record does not exist or has been deleted.",
+        ),
+        (
+            "res.partner/write",
+            {"ids": [999999], "vals": {"name": "x"}},
+            {},
+            404,
+            "odoo.exceptions.MissingError",
+            "Record does not exist or has been deleted.",
+        ),
+        (
+            "res.partner/unlink",
+            {"ids": [999999]},
+            {},
+            404,
+            "odoo.exceptions.MissingError",
+            "Record does not exist or has been deleted.",
+        ),
+        (
+            "res.partner/create",
+            {"vals_list": {"email": "x"}},
+            {},
+            422,
+            "odoo.exceptions.ValidationError",
+            "The operation cannot be completed:",
+        ),
+        (
+            "res.users/create",
+            {"vals_list": {"login": "x"}},
+            {},
+            403,
+            "odoo.exceptions.AccessError",
+            "You are not allowed to create 'User'",
+        ),
+        (
+            "res.partner/search",
+            {"domian": []},
+            {},
+            422,
+            "werkzeug.exceptions.UnprocessableEntity",
+            "missing a required argument: 'domain'",
+        ),
+        (
+            "res.partner/search",
+            {"domain": [], "bogus": 1},
+            {},
+            422,
+            "werkzeug.exceptions.UnprocessableEntity",
+            "got an unexpected keyword argument 'bogus'",
+        ),
+        (
+            "res.partner/search",
+            {"ids": [1], "domain": []},
+            {},
+            422,
+            "werkzeug.exceptions.UnprocessableEntity",
+            "cannot call res.partner.search with ids",
+        ),
+        (
+            "res.partner/search",
+            {"domain": [["nope", "=", 1]]},
+            {},
+            500,
+            "builtins.ValueError",
+            "Invalid field res.partner.nope in leaf ('nope', '=', 1)",
+        ),
+        (
+            "res.partner/search",
+            "{not json",
+            {},
+            400,
+            "werkzeug.exceptions.BadRequest",
+            "could not parse the body as json",
+        ),
+        ("res.partner", {}, {}, 404, "werkzeug.exceptions.NotFound", "Did you mean POST /json/2/<model>/<method>?"),
+    ],
+)
+def test_json2_errors(
+    odoo: OdooSandbox, path: str, body: Any, headers: dict[str, str], status: int, name: str, message: str
+) -> None:
+    response = _json2_raw(odoo, path, body if isinstance(body, str) else json.dumps(body), **headers)
     assert response.status_code == status
     error = response.json()
     assert set(error) == ERROR_KEYS
@@ -261,8 +442,9 @@ def test_json2_errors(odoo: OdooSandbox, path: str, body: Any, headers: dict[str
 
 
 def test_doc_bearer_describes_signatures(odoo: OdooSandbox) -> None:
-    response = requests.get(f"{odoo.url}/doc-bearer/res.partner.json", timeout=5,
-                            headers={"Authorization": f"bearer {odoo.api_key}"})
+    response = requests.get(
+        f"{odoo.url}/doc-bearer/res.partner.json", timeout=5, headers={"Authorization": f"bearer {odoo.api_key}"}
+    )
     methods = ok(response)["methods"]
     assert list(methods["search_read"]["parameters"])[:3] == ["domain", "fields", "offset"]
     assert "model" in methods["search_read"]["api"]
@@ -276,22 +458,46 @@ def test_doc_bearer_describes_signatures(odoo: OdooSandbox) -> None:
 
 def test_load_creates_then_updates_by_external_id(odoo: OdooSandbox) -> None:
     fields = ["id", "name", "email", "is_company"]
-    first = ok(json2(odoo, "res.partner", "load", fields=fields, data=[
-        ["voicesync.contact_a1", "Ada", "ada@x.test", "yes"],
-        ["voicesync.contact_a2", "Ben", "", "0"],
-    ]))
+    first = ok(
+        json2(
+            odoo,
+            "res.partner",
+            "load",
+            fields=fields,
+            data=[
+                ["voicesync.contact_a1", "Ada", "ada@x.test", "yes"],
+                ["voicesync.contact_a2", "Ben", "", "0"],
+            ],
+        )
+    )
     assert first["messages"] == [] and len(first["ids"]) == 2
-    xmlids = ok(json2(odoo, "ir.model.data", "search_read", fields=["complete_name", "res_id"],
-                      domain=[("module", "=", "voicesync"),
-                              ("name", "in", ["contact_a1", "contact_a2"])], order="name"))
+    xmlids = ok(
+        json2(
+            odoo,
+            "ir.model.data",
+            "search_read",
+            fields=["complete_name", "res_id"],
+            domain=[("module", "=", "voicesync"), ("name", "in", ["contact_a1", "contact_a2"])],
+            order="name",
+        )
+    )
     assert [(x["complete_name"], x["res_id"]) for x in xmlids] == [
-        ("voicesync.contact_a1", first["ids"][0]), ("voicesync.contact_a2", first["ids"][1])]
-    again = ok(json2(odoo, "res.partner", "load", fields=fields, data=[
-        ["voicesync.contact_a2", "Ben B", "ben@x.test", "true"],
-    ]))
+        ("voicesync.contact_a1", first["ids"][0]),
+        ("voicesync.contact_a2", first["ids"][1]),
+    ]
+    again = ok(
+        json2(
+            odoo,
+            "res.partner",
+            "load",
+            fields=fields,
+            data=[
+                ["voicesync.contact_a2", "Ben B", "ben@x.test", "true"],
+            ],
+        )
+    )
     assert again["ids"] == [first["ids"][1]]
-    assert odoo.records("res.partner", [("id", "in", first["ids"])],
-                        ["name", "email", "is_company"]) == [
+    assert odoo.records("res.partner", [("id", "in", first["ids"])], ["name", "email", "is_company"]) == [
         {"id": first["ids"][0], "name": "Ada", "email": "ada@x.test", "is_company": True},
         {"id": first["ids"][1], "name": "Ben B", "email": "ben@x.test", "is_company": True},
     ]
@@ -299,57 +505,121 @@ def test_load_creates_then_updates_by_external_id(odoo: OdooSandbox) -> None:
 
 def test_load_is_all_or_nothing(odoo: OdooSandbox) -> None:
     before = len(odoo.records("res.partner"))
-    result = ok(json2(odoo, "res.partner", "load", fields=["id", "name"], data=[
-        ["voicesync.contact_ok", "Fine"], ["voicesync.contact_bad", ""],
-    ]))
+    result = ok(
+        json2(
+            odoo,
+            "res.partner",
+            "load",
+            fields=["id", "name"],
+            data=[
+                ["voicesync.contact_ok", "Fine"],
+                ["voicesync.contact_bad", ""],
+            ],
+        )
+    )
     assert result["ids"] is False
-    assert result["messages"] == [{
-        "rows": {"from": 1, "to": 1}, "record": 1, "type": "error", "field": "name",
-        "message": "Missing required value for the field 'Name' (name)",
-    }]
+    assert result["messages"] == [
+        {
+            "rows": {"from": 1, "to": 1},
+            "record": 1,
+            "type": "error",
+            "field": "name",
+            "message": "Missing required value for the field 'Name' (name)",
+        }
+    ]
     assert len(odoo.records("res.partner")) == before
     assert odoo.records("ir.model.data", [("name", "in", ["contact_ok", "contact_bad"])]) == []
 
 
-def test_load_converts_values_and_resolves_external_ids(odoo: OdooSandbox,
-                                                        call_model: str) -> None:
-    contact = ok(json2(odoo, "res.partner", "load", fields=["id", "name"],
-                       data=[["voicesync.contact_c1", "Cleo"]]))["ids"][0]
-    result = ok(json2(odoo, call_model, "load", fields=[
-        "id", "x_name", "x_partner_id/id", "x_started_at", "x_duration", "x_score", "x_day",
-        "x_active",
-    ], data=[
-        ["voicesync.call_c1", "First", "voicesync.contact_c1", "2024-05-06 07:08:09", "61",
-         "0.5", "2024-05-06", "1"],
-        ["voicesync.call_c2", "Second", "", "", "", "", "", "no"],
-    ]))
+def test_load_converts_values_and_resolves_external_ids(odoo: OdooSandbox, call_model: str) -> None:
+    contact = ok(json2(odoo, "res.partner", "load", fields=["id", "name"], data=[["voicesync.contact_c1", "Cleo"]]))[
+        "ids"
+    ][0]
+    result = ok(
+        json2(
+            odoo,
+            call_model,
+            "load",
+            fields=[
+                "id",
+                "x_name",
+                "x_partner_id/id",
+                "x_started_at",
+                "x_duration",
+                "x_score",
+                "x_day",
+                "x_active",
+            ],
+            data=[
+                [
+                    "voicesync.call_c1",
+                    "First",
+                    "voicesync.contact_c1",
+                    "2024-05-06 07:08:09",
+                    "61",
+                    "0.5",
+                    "2024-05-06",
+                    "1",
+                ],
+                ["voicesync.call_c2", "Second", "", "", "", "", "", "no"],
+            ],
+        )
+    )
     assert result["messages"] == []
-    rows = odoo.records(call_model, [("id", "in", result["ids"])], [
-        "x_name", "x_partner_id", "x_started_at", "x_duration", "x_score", "x_day", "x_active",
-        "display_name"])
+    rows = odoo.records(
+        call_model,
+        [("id", "in", result["ids"])],
+        ["x_name", "x_partner_id", "x_started_at", "x_duration", "x_score", "x_day", "x_active", "display_name"],
+    )
     assert rows == [
-        {"id": result["ids"][0], "x_name": "First", "x_partner_id": [contact, "Cleo"],
-         "x_started_at": "2024-05-06 07:08:09", "x_duration": 61, "x_score": 0.5,
-         "x_day": "2024-05-06", "x_active": True, "display_name": "First"},
-        {"id": result["ids"][1], "x_name": "Second", "x_partner_id": False,
-         "x_started_at": False, "x_duration": 0, "x_score": 0.0, "x_day": False,
-         "x_active": False, "display_name": "Second"},
+        {
+            "id": result["ids"][0],
+            "x_name": "First",
+            "x_partner_id": [contact, "Cleo"],
+            "x_started_at": "2024-05-06 07:08:09",
+            "x_duration": 61,
+            "x_score": 0.5,
+            "x_day": "2024-05-06",
+            "x_active": True,
+            "display_name": "First",
+        },
+        {
+            "id": result["ids"][1],
+            "x_name": "Second",
+            "x_partner_id": False,
+            "x_started_at": False,
+            "x_duration": 0,
+            "x_score": 0.0,
+            "x_day": False,
+            "x_active": False,
+            "display_name": "Second",
+        },
     ]
 
 
-@pytest.mark.parametrize(("column", "value", "field", "message"), [
-    ("x_partner_id/id", "voicesync.contact_missing", "x_partner_id",
-     "No matching record found for external id 'voicesync.contact_missing' in field 'Contact'"),
-    ("x_active", "maybe", "x_active", "Unknown value 'maybe' for boolean field 'Active'"),
-    ("x_duration", "1.5", "x_duration", "'1.5' does not seem to be an integer for field"
-     " 'Duration'"),
-    ("x_started_at", "06/05/2024", "x_started_at",
-     "'06/05/2024' does not seem to be a valid datetime for field 'Started'"),
-])
-def test_load_conversion_errors(odoo: OdooSandbox, call_model: str, column: str, value: str,
-                                field: str, message: str) -> None:
-    result = ok(json2(odoo, call_model, "load", fields=["x_name", column],
-                      data=[["fine", ""], ["bad", value]]))
+@pytest.mark.parametrize(
+    ("column", "value", "field", "message"),
+    [
+        (
+            "x_partner_id/id",
+            "voicesync.contact_missing",
+            "x_partner_id",
+            "No matching record found for external id 'voicesync.contact_missing' in field 'Contact'",
+        ),
+        ("x_active", "maybe", "x_active", "Unknown value 'maybe' for boolean field 'Active'"),
+        ("x_duration", "1.5", "x_duration", "'1.5' does not seem to be an integer for field 'Duration'"),
+        (
+            "x_started_at",
+            "06/05/2024",
+            "x_started_at",
+            "'06/05/2024' does not seem to be a valid datetime for field 'Started'",
+        ),
+    ],
+)
+def test_load_conversion_errors(
+    odoo: OdooSandbox, call_model: str, column: str, value: str, field: str, message: str
+) -> None:
+    result = ok(json2(odoo, call_model, "load", fields=["x_name", column], data=[["fine", ""], ["bad", value]]))
     assert result["ids"] is False
     [error] = result["messages"]
     assert (error["type"], error["record"], error["field"]) == ("error", 1, field)
@@ -357,36 +627,42 @@ def test_load_conversion_errors(odoo: OdooSandbox, call_model: str, column: str,
 
 
 def test_load_recreates_a_dangling_external_id(odoo: OdooSandbox) -> None:
-    ok(json2(odoo, "ir.model.data", "create", vals_list={
-        "module": "voicesync", "name": "contact_gone", "model": "res.partner", "res_id": 987654}))
-    result = ok(json2(odoo, "res.partner", "load", fields=["id", "name"],
-                      data=[["voicesync.contact_gone", "Back"]]))
+    ok(
+        json2(
+            odoo,
+            "ir.model.data",
+            "create",
+            vals_list={"module": "voicesync", "name": "contact_gone", "model": "res.partner", "res_id": 987654},
+        )
+    )
+    result = ok(json2(odoo, "res.partner", "load", fields=["id", "name"], data=[["voicesync.contact_gone", "Back"]]))
     [new_id] = result["ids"]
     assert odoo.records("ir.model.data", [("name", "=", "contact_gone")], ["res_id"]) == [
-        {"id": odoo.records("ir.model.data", [("name", "=", "contact_gone")])[0]["id"],
-         "res_id": new_id}]
+        {"id": odoo.records("ir.model.data", [("name", "=", "contact_gone")])[0]["id"], "res_id": new_id}
+    ]
 
 
 # ---------------------------------------------------------------- models, archiving
 
 
 def test_active_filtering(odoo: OdooSandbox, call_model: str) -> None:
-    [live, archived] = ok(json2(odoo, "res.partner", "create", vals_list=[
-        {"name": "Arch Live"}, {"name": "Arch Gone", "active": False}]))
+    [live, archived] = ok(
+        json2(odoo, "res.partner", "create", vals_list=[{"name": "Arch Live"}, {"name": "Arch Gone", "active": False}])
+    )
     domain = [("name", "=like", "Arch %")]
     assert ok(json2(odoo, "res.partner", "search", domain=domain)) == [live]
     assert ok(json2(odoo, "res.partner", "search_count", domain=domain)) == 1
-    assert sorted(ok(json2(odoo, "res.partner", "search", domain=domain,
-                           context={"active_test": False}))) == [live, archived]
-    assert ok(json2(odoo, "res.partner", "search", domain=[*domain, ("active", "=", False)])) == [
-        archived]
+    assert sorted(ok(json2(odoo, "res.partner", "search", domain=domain, context={"active_test": False}))) == [
+        live,
+        archived,
+    ]
+    assert ok(json2(odoo, "res.partner", "search", domain=[*domain, ("active", "=", False)])) == [archived]
     assert ok(json2(odoo, "res.partner", "read", ids=[archived], fields=["active"])) == [
-        {"id": archived, "active": False}]
-    calls = ok(json2(odoo, call_model, "create", vals_list=[{"x_name": "kept"},
-                                                           {"x_name": "old", "x_active": False}]))
+        {"id": archived, "active": False}
+    ]
+    calls = ok(json2(odoo, call_model, "create", vals_list=[{"x_name": "kept"}, {"x_name": "old", "x_active": False}]))
     assert ok(json2(odoo, call_model, "search", domain=[("id", "in", calls)])) == [calls[0]]
-    assert execute(odoo, call_model, "search", [("id", "in", calls)],
-                   context={"active_test": False})["result"] == calls
+    assert execute(odoo, call_model, "search", [("id", "in", calls)], context={"active_test": False})["result"] == calls
 
 
 def test_custom_model_rules(odoo: OdooSandbox, call_model: str) -> None:
@@ -394,28 +670,44 @@ def test_custom_model_rules(odoo: OdooSandbox, call_model: str) -> None:
     assert bad_model.status_code == 422
     assert bad_model.json()["message"] == "The model name must start with 'x_'."
     model_id = ok(json2(odoo, "ir.model", "search", domain=[("model", "=", call_model)]))[0]
-    bad_field = json2(odoo, "ir.model.fields", "create", vals_list={
-        "model_id": model_id, "name": "summary", "ttype": "char", "field_description": "S"})
+    bad_field = json2(
+        odoo,
+        "ir.model.fields",
+        "create",
+        vals_list={"model_id": model_id, "name": "summary", "ttype": "char", "field_description": "S"},
+    )
     assert bad_field.status_code == 422
     assert bad_field.json()["message"] == "Custom fields must have a name that starts with 'x_' !"
-    described = ok(json2(odoo, "ir.model.fields", "search_read", fields=["name", "ttype", "relation"],
-                         domain=[("model", "=", call_model), ("name", "like", "x_")], order="id"))
+    described = ok(
+        json2(
+            odoo,
+            "ir.model.fields",
+            "search_read",
+            fields=["name", "ttype", "relation"],
+            domain=[("model", "=", call_model), ("name", "like", "x_")],
+            order="id",
+        )
+    )
     assert [f["name"] for f in described][:3] == ["x_name", "x_partner_id", "x_active"]
     assert described[1]["relation"] == "res.partner"
-    assert ok(json2(odoo, "ir.model", "search_read", domain=[("model", "=", "res.partner")],
-                    fields=["name", "state"])) == [
-        {"id": ok(json2(odoo, "ir.model", "search", domain=[("model", "=", "res.partner")]))[0],
-         "name": "Contact", "state": "base"}]
+    assert ok(
+        json2(odoo, "ir.model", "search_read", domain=[("model", "=", "res.partner")], fields=["name", "state"])
+    ) == [
+        {
+            "id": ok(json2(odoo, "ir.model", "search", domain=[("model", "=", "res.partner")]))[0],
+            "name": "Contact",
+            "state": "base",
+        }
+    ]
 
 
-def test_deleting_a_partner_clears_its_links_and_external_ids(odoo: OdooSandbox,
-                                                             call_model: str) -> None:
-    partner = ok(json2(odoo, "res.partner", "load", fields=["id", "name"],
-                       data=[["voicesync.contact_del", "Del"]]))["ids"][0]
+def test_deleting_a_partner_clears_its_links_and_external_ids(odoo: OdooSandbox, call_model: str) -> None:
+    partner = ok(json2(odoo, "res.partner", "load", fields=["id", "name"], data=[["voicesync.contact_del", "Del"]]))[
+        "ids"
+    ][0]
     [call] = ok(json2(odoo, call_model, "create", vals_list={"x_partner_id": partner}))
     ok(json2(odoo, "res.partner", "unlink", ids=[partner]))
-    assert odoo.records(call_model, [("id", "=", call)], ["x_partner_id"])[0][
-        "x_partner_id"] is False
+    assert odoo.records(call_model, [("id", "=", call)], ["x_partner_id"])[0]["x_partner_id"] is False
     assert odoo.records("ir.model.data", [("name", "=", "contact_del")]) == []
 
 
@@ -446,12 +738,17 @@ def test_fault_settings_route(odoo: OdooSandbox, faults: None) -> None:
     assert bad.status_code == 400
 
 
-@pytest.mark.parametrize(("setting", "status", "content_type"), [
-    ("rate_429", 429, "text/html"), ("rate_5xx", 502, "text/html"),
-    ("rate_timeout", 504, "text/html"),
-])
-def test_proxy_faults_write_nothing(odoo: OdooSandbox, faults: None, setting: str, status: int,
-                                    content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("setting", "status", "content_type"),
+    [
+        ("rate_429", 429, "text/html"),
+        ("rate_5xx", 502, "text/html"),
+        ("rate_timeout", 504, "text/html"),
+    ],
+)
+def test_proxy_faults_write_nothing(
+    odoo: OdooSandbox, faults: None, setting: str, status: int, content_type: str
+) -> None:
     odoo.faults.update({setting: 1, "timeout_seconds": 0.05, "retry_after": 7})
     before = len(odoo.records("res.partner"))
     response = json2(odoo, "res.partner", "create", vals_list={"name": "Faulted"})
@@ -459,10 +756,20 @@ def test_proxy_faults_write_nothing(odoo: OdooSandbox, faults: None, setting: st
     assert response.headers["Content-Type"].startswith(content_type)
     if status == 429:
         assert response.headers["Retry-After"] == "7"
-    legacy = requests.post(f"{odoo.url}/jsonrpc", timeout=5, json={
-        "jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [odoo.db, 2, odoo.api_key, "res.partner", "create", [{"name": "F"}]]}})
+    legacy = requests.post(
+        f"{odoo.url}/jsonrpc",
+        timeout=5,
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [odoo.db, 2, odoo.api_key, "res.partner", "create", [{"name": "F"}]],
+            },
+        },
+    )
     assert legacy.status_code == status
     assert len(odoo.records("res.partner")) == before
 
@@ -516,24 +823,41 @@ def receiver(odoo: OdooSandbox) -> Iterator[Receiver]:
     odoo.set_webhooks([])
 
 
-def test_webhooks_post_odoos_payload_after_each_change(odoo: OdooSandbox,
-                                                       receiver: Receiver) -> None:
-    put = requests.put(f"{odoo.url}/_sandbox/webhooks", timeout=5, json=[{
-        "model": "res.partner", "url": f"{receiver.server.url}/hook",
-        "fields": ["name", "email", "write_date"], "on": ["create", "write"]}])
+def test_webhooks_post_odoos_payload_after_each_change(odoo: OdooSandbox, receiver: Receiver) -> None:
+    put = requests.put(
+        f"{odoo.url}/_sandbox/webhooks",
+        timeout=5,
+        json=[
+            {
+                "model": "res.partner",
+                "url": f"{receiver.server.url}/hook",
+                "fields": ["name", "email", "write_date"],
+                "on": ["create", "write"],
+            }
+        ],
+    )
     assert put.status_code == 200 and put.json()[0]["model"] == "res.partner"
-    [pid] = ok(json2(odoo, "res.partner", "create", vals_list={"name": "Hooked",
-                                                              "email": "h@x.test"}))
+    [pid] = ok(json2(odoo, "res.partner", "create", vals_list={"name": "Hooked", "email": "h@x.test"}))
     [created] = receiver.wait_for(1)
-    assert created == {"_action": "Send Webhook Notification(#1)", "_id": pid,
-                       "_model": "res.partner", "id": pid, "name": "Hooked",
-                       "email": "h@x.test", "write_date": created["write_date"]}
+    assert created == {
+        "_action": "Send Webhook Notification(#1)",
+        "_id": pid,
+        "_model": "res.partner",
+        "id": pid,
+        "name": "Hooked",
+        "email": "h@x.test",
+        "write_date": created["write_date"],
+    }
     odoo.write("res.partner", [pid], {"email": "hand@x.test"})
-    [loaded] = ok(json2(odoo, "res.partner", "load", fields=["id", "name"],
-                        data=[["voicesync.contact_hook", "Loaded"]]))["ids"]
+    [loaded] = ok(
+        json2(odoo, "res.partner", "load", fields=["id", "name"], data=[["voicesync.contact_hook", "Loaded"]])
+    )["ids"]
     bodies = receiver.wait_for(3)
     assert {(b["_id"], b["name"], b["email"]) for b in bodies} == {
-        (pid, "Hooked", "h@x.test"), (pid, "Hooked", "hand@x.test"), (loaded, "Loaded", False)}
+        (pid, "Hooked", "h@x.test"),
+        (pid, "Hooked", "hand@x.test"),
+        (loaded, "Loaded", False),
+    }
     ok(json2(odoo, "utm.campaign", "create", vals_list={"name": "Not hooked"}))
     deliveries = requests.get(f"{odoo.url}/_sandbox/webhook-deliveries", timeout=5).json()
     assert [d["status"] for d in deliveries][-3:] == [200, 200, 200]
@@ -563,5 +887,6 @@ def test_hand_edit_bumps_write_date(odoo: OdooSandbox) -> None:
     [after] = odoo.records("res.partner", [("id", "=", admin)], ["phone", "write_date"])
     assert after["phone"] == "+32 2 000"
     assert after["write_date"] > before["write_date"]
-    assert ok(json2(odoo, "res.partner", "search", domain=[
-        ("write_date", ">", before["write_date"]), ("id", "=", admin)])) == [admin]
+    assert ok(
+        json2(odoo, "res.partner", "search", domain=[("write_date", ">", before["write_date"]), ("id", "=", admin)])
+    ) == [admin]

@@ -1,0 +1,108 @@
+"""What an operator runs: the CLI, the health endpoint, beat, and the poison-message guard."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+import requests
+import sqlalchemy as sa
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.server import BackgroundServer
+from shared.services import Services
+from shared.settings import child_environment
+
+VOICESYNC = [sys.executable, "-c", "from cli import main; main()"]
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VOICESYNC, *args], env=child_environment(env), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_db_upgrade_creates_the_ledger(ledger_url: str, tmp_path: Path) -> None:
+    done = run_cli(["db", "upgrade"], {"DATABASE_URL": ledger_url, "VOICESYNC_VAR_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+    tables = set(sa.inspect(sa.create_engine(ledger_url)).get_table_names())
+    assert {"inbox", "bindings", "sync_runs", "bookmarks", "dead_letters", "alembic_version"} <= tables
+    again = run_cli(["db", "upgrade"], {"DATABASE_URL": ledger_url, "VOICESYNC_VAR_DIR": str(tmp_path)})
+    assert again.returncode == 0, again.stderr
+
+
+def test_sandbox_command_prints_settings_that_work(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*VOICESYNC, "sandbox", "--contacts", "7"], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        assert process.stdout is not None
+        settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(7))
+        assert set(settings) == {
+            "VOICE_API_URL", "VOICE_API_KEY", "VOICE_WEBHOOK_SECRET", "ODOO_URL", "ODOO_DB", "ODOO_USER", "ODOO_API_KEY",
+        }  # fmt: skip
+        listed = requests.get(
+            f"{settings['VOICE_API_URL']}/v1/contacts",
+            headers={"Authorization": f"Bearer {settings['VOICE_API_KEY']}"},
+            timeout=5,
+        )
+        assert listed.status_code == 200 and listed.json()["total"] == 7
+        assert requests.get(f"{settings['ODOO_URL']}/web/version", timeout=5).status_code == 200
+        assert settings["VOICE_WEBHOOK_SECRET"].startswith("whsec_")
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
+    done = run_cli(["demo", "--contacts", "60"], {"VOICESYNC_VAR_DIR": str(tmp_path)}, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "contacts: 60 records, all in Odoo with current values" in done.stdout
+    assert not (tmp_path / "demo" / "redis" / "redis.port").exists()  # its Redis was stopped
+
+
+def test_healthz(receiver: BackgroundServer) -> None:
+    answer = requests.get(f"{receiver.url}/healthz", timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+
+
+def test_a_message_that_keeps_killing_its_worker_is_dead_lettered(
+    services: Services, start_worker: Callable[..., ManagedProcess], redis_url: str
+) -> None:
+    """Simulated by its delivery count: as if five workers had died running it."""
+    from workers.app import app
+
+    task_id = str(uuid.uuid4())
+    redis.Redis.from_url(redis_url).set(f"voicesync:deliveries:{task_id}:0", services.settings.max_deliveries)
+    start_worker()
+    app.send_task("contacts.sync_one", kwargs={"platform_id": "ct_00000001"}, task_id=task_id, queue="contacts")
+    wait_for(lambda: services.dead_letters.count() == 1, 30, what="a dead letter")
+    [letter] = services.dead_letters.list()
+    assert letter.error_type == "Undeliverable" and "6 times" in letter.reason
+    assert services.binder.count("contacts") == 0  # it did not run
+
+
+def test_beat_runs_the_scheduled_reconciliation(
+    services: Services, start_worker: Callable[..., ManagedProcess], env: dict[str, str], tmp_path: Path
+) -> None:
+    start_worker()
+    beat_env = {**env, "DATABASE_URL": services.settings.ledger_url, "VOICESYNC_RECONCILE_CONTACTS_EVERY": "1"}
+    argv = [sys.executable, "-m", "celery", "-A", "workers", "beat", "-s", str(tmp_path / "beat-schedule")]
+    beat = ManagedProcess("beat", argv, beat_env, tmp_path / "logs").start()
+    try:
+        wait_for(lambda: bool(services.runs.recent("contacts")), 30, what="a scheduled run")
+        time.sleep(0.5)
+        wait_for(
+            lambda: any(r.status == "succeeded" for r in services.runs.recent("contacts", limit=20)),
+            30,
+            what="a scheduled run to succeed",
+        )
+    finally:
+        beat.stop()
+    assert services.binder.count("contacts") == 60

@@ -1,0 +1,41 @@
+"""A guard on every registered task's options: a typo in an option is silently ignored by Celery."""
+
+from __future__ import annotations
+
+import pytest
+
+import celeryconfig
+from workers.app import app
+
+ENTITY_QUEUES = ("contacts", "campaigns", "calls")
+
+
+@pytest.fixture(scope="module")
+def tasks() -> dict:
+    app.loader.import_default_modules()
+    return {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+
+
+def test_every_entity_has_its_three_tasks(tasks: dict) -> None:
+    expected = {f"{queue}.{verb}" for queue in ENTITY_QUEUES for verb in ("sync_one", "sync_page", "reconcile")}
+    assert expected <= set(tasks)
+
+
+def test_options_that_keep_work_safe(tasks: dict) -> None:
+    for name, task in tasks.items():
+        assert task.acks_late is True, name
+        assert task.reject_on_worker_lost is True, name
+        assert task.ignore_result is True, name
+        assert not hasattr(task, "ignore_results"), name
+
+
+def test_each_task_is_routed_to_its_entity_queue(tasks: dict) -> None:
+    router = app.amqp.router
+    for name in tasks:
+        route = router.route({}, name)
+        assert route["queue"].name == name.split(".")[0], name
+
+
+def test_redis_visibility_timeout_exceeds_the_longest_retry_wait() -> None:
+    assert celeryconfig.broker_transport_options["visibility_timeout"] > celeryconfig._settings.retry_backoff_cap
+    assert celeryconfig.task_serializer == "json" and celeryconfig.accept_content == ["json"]
