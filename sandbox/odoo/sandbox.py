@@ -33,15 +33,24 @@ class OdooSandbox:
         self.db = db
         self.login = login
         self.api_key = api_key or secrets.token_hex(20)
-        self.faults = FaultSettings()
         self._tempdir = None if path else tempfile.mkdtemp(prefix="odoo-sandbox-")
         self.path = path or os.path.join(str(self._tempdir), "odoo.sqlite3")
         self._store = Store(self.path, login)
         self._webhooks = WebhookSender()
         self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
-        app = OdooApp(self._server, FaultInjector(self.faults, seed), self._webhooks)
+        self._injector = FaultInjector(FaultSettings(), seed)
+        app = OdooApp(self._server, self._injector, self._webhooks)
         self._http = BackgroundServer(app, port=port)
         self._serving = False
+
+    @property
+    def faults(self) -> FaultSettings:
+        """The live fault settings (mutable; ``GET``/``PUT /_sandbox/faults`` edit the same)."""
+        return self._injector.settings
+
+    @faults.setter
+    def faults(self, settings: FaultSettings) -> None:
+        self._injector.settings = settings
 
     @property
     def url(self) -> str:
