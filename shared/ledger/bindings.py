@@ -69,17 +69,6 @@ class Binder:
         with self.ledger.session() as session:
             session.execute(statement)
 
-    def mark_seen(self, entity: str, platform_ids: list[str], run_id: int) -> None:
-        """Note that a full run saw these records, so they are not archived at its end."""
-        if not platform_ids:
-            return
-        with self.ledger.session() as session:
-            session.execute(
-                update(Binding)
-                .where(Binding.entity == entity, Binding.platform_id.in_(platform_ids))
-                .values(last_seen_run=run_id)
-            )
-
     def mark_deleted(self, entity: str, platform_ids: list[str]) -> None:
         if not platform_ids:
             return
