@@ -81,9 +81,7 @@ class IrModelData(BaseModel):
         self._check_protected("write")
         super()._write(vals)
         where, params = id_filter(self._ids)
-        self.env.cr.execute(
-            f"UPDATE ir_model_data SET complete_name = module || '.' || name WHERE {where}", params
-        )
+        self.env.cr.execute(f"UPDATE ir_model_data SET complete_name = module || '.' || name WHERE {where}", params)
 
     def _unlink(self) -> None:
         self._check_protected("unlink")
@@ -93,6 +91,7 @@ class IrModelData(BaseModel):
         where, params = id_filter(self._ids)
         if self._query(f"SELECT 1 FROM ir_model_data WHERE module = 'base' AND {where}", params):
             raise access_error(self, operation, self.PROTECTED)
+
 
 @register
 class IrModel(BaseModel):
@@ -110,8 +109,9 @@ class IrModel(BaseModel):
             if not name.startswith("x_"):
                 raise ValidationError("The model name must start with 'x_'.")
             if not MODEL_NAME_RE.match(name):
-                raise ValidationError("The model name can only contain lowercase characters,"
-                                      " digits, underscores and dots.")
+                raise ValidationError(
+                    "The model name can only contain lowercase characters, digits, underscores and dots."
+                )
             if name in self.env:
                 raise ValidationError("The operation cannot be completed: Each model must be unique!")
             model_id = super()._create([vals]).ids[0]
@@ -142,8 +142,7 @@ class IrModel(BaseModel):
             if row["state"] != "manual":
                 raise UserError(f"Model {row['name']!r} contains module data and cannot be removed.")
         names = [row["model"] for row in rows]
-        inbound = self.env["ir.model.fields"].search(
-            [("relation", "in", names), ("model", "not in", names)])
+        inbound = self.env["ir.model.fields"].search([("relation", "in", names), ("model", "not in", names)])
         inbound._unlink()
         where, params = id_filter(self._ids)
         self.env.cr.execute(
@@ -181,37 +180,36 @@ class IrModelFields(BaseModel):
             found = self._query("SELECT model FROM ir_model WHERE id = ?", [vals["model_id"]])
             vals["model"] = found[0][0] if found else vals.get("model")
         elif vals.get("model") in self.env:
-            vals["model_id"] = self._query(
-                "SELECT id FROM ir_model WHERE model = ?", [vals["model"]])[0][0]
+            vals["model_id"] = self._query("SELECT id FROM ir_model WHERE model = ?", [vals["model"]])[0][0]
         vals.setdefault("state", "manual")
         name, ttype = str(vals.get("name") or ""), vals.get("ttype")
         if not name.startswith("x_"):
             raise ValidationError("Custom fields must have a name that starts with 'x_' !")
         if not FIELD_NAME_RE.match(name):
-            raise ValidationError(
-                "Field names can only contain characters, digits and underscores (up to 63).")
+            raise ValidationError("Field names can only contain characters, digits and underscores (up to 63).")
         if ttype not in CUSTOM_TTYPES:
-            raise ValidationError(f"The sandbox cannot create fields of type {ttype!r};"
-                                  f" supported: {', '.join(sorted(CUSTOM_TTYPES))}.")
+            raise ValidationError(
+                f"The sandbox cannot create fields of type {ttype!r}; supported: {', '.join(sorted(CUSTOM_TTYPES))}."
+            )
         if ttype == "many2one":
             if vals.get("relation") not in self.env:
                 raise ValidationError(f"Unknown model name '{vals.get('relation')}' in Related Model")
             vals.setdefault("on_delete", "set null")
         model = vals.get("model")
         if model in self.env and name in self.env.registry[model].fields:
-            raise ValidationError(
-                "The operation cannot be completed: Field names must be unique per model.")
+            raise ValidationError("The operation cannot be completed: Field names must be unique per model.")
 
     def _write(self, vals: dict[str, Any]) -> None:
         where, params = id_filter(self._ids)
         if self._query(f"SELECT 1 FROM ir_model_fields WHERE state != 'manual' AND {where}", params):
-            raise UserError("Properties of base fields cannot be altered in this manner! Please"
-                            " modify them through Python code, preferably through a custom addon!")
+            raise UserError(
+                "Properties of base fields cannot be altered in this manner! Please"
+                " modify them through Python code, preferably through a custom addon!"
+            )
         if "model_id" in vals or "model" in vals:
             raise UserError("Changing the model of a field is forbidden!")
         if "ttype" in vals:
-            raise UserError("Changing the type of a field is not yet supported. Please drop it"
-                            " and create it again!")
+            raise UserError("Changing the type of a field is not yet supported. Please drop it and create it again!")
         if "name" in vals:
             raise UserError("The sandbox does not rename fields; drop the field and create it.")
         super()._write(vals)

@@ -17,10 +17,24 @@ from .schema import Field, Model
 
 TRUE_LEAF = (1, "=", 1)
 FALSE_LEAF = (0, "=", 1)
-OPERATORS = frozenset({
-    "=", "!=", "<", "<=", ">", ">=", "in", "not in",
-    "like", "ilike", "not like", "not ilike", "=like", "=ilike",
-})
+OPERATORS = frozenset(
+    {
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "in",
+        "not in",
+        "like",
+        "ilike",
+        "not like",
+        "not ilike",
+        "=like",
+        "=ilike",
+    }
+)
 ARITY = {"!": 1, "&": 2, "|": 2}
 Sql = tuple[str, list[Any]]
 

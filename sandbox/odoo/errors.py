@@ -82,9 +82,7 @@ def qualified_name(exc: BaseException) -> str:
     return f"{module}.{getattr(type(exc), 'odoo_name', None) or type(exc).__name__}"
 
 
-def serialize_exception(
-    exc: BaseException, *, message: str | None = None, arguments: Any = None
-) -> dict[str, Any]:
+def serialize_exception(exc: BaseException, *, message: str | None = None, arguments: Any = None) -> dict[str, Any]:
     """Odoo's ``odoo.http.serialize_exception``: the error object of both protocols."""
     return {
         "name": qualified_name(exc),

@@ -41,8 +41,9 @@ def load(records: BaseModel, fields: list[str], data: list[list[Any]]) -> dict[s
     for (name, sub), values in zip(columns, zip(*data, strict=False), strict=False):
         if sub == "id":
             references.prefetch(str(model.fields[name].relation), values)
-    own = OwnXmlids(env, model, module, [row[columns.index(("id", None))] for row in data]
-                    if ("id", None) in columns else [])
+    own = OwnXmlids(
+        env, model, module, [row[columns.index(("id", None))] for row in data] if ("id", None) in columns else []
+    )
     messages: list[dict[str, Any]] = []
     touched_before = dict(env.touched)
     env.cr.execute("SAVEPOINT model_load")
@@ -59,20 +60,30 @@ def load(records: BaseModel, fields: list[str], data: list[list[Any]]) -> dict[s
                 vals[name] = _convert(env, field, sub, raw, references, messages, info)
             except ImportProblem as problem:
                 failed = True
-                messages.append({**info, "type": "error", "field": name,
-                                 "message": str(problem), **problem.extra})
+                messages.append({**info, "type": "error", "field": name, "message": str(problem), **problem.extra})
         if failed:
             continue
         try:
             record_id = own.save(records, xid, vals)
         except RequiredFieldMissing as exc:
-            messages.append({**info, "type": "error", "field": exc.field, "message":
-                             f"Missing required value for the field '{exc.label}' ({exc.field})"})
+            messages.append(
+                {
+                    **info,
+                    "type": "error",
+                    "field": exc.field,
+                    "message": f"Missing required value for the field '{exc.label}' ({exc.field})",
+                }
+            )
             continue
         except (UserError, ValueError) as exc:
-            messages.append({**info, "type": "error", "moreinfo": "Resolve other errors first",
-                             "message": f"Unknown error during import: <class"
-                                        f" '{qualified_name(exc)}'>: {exc}"})
+            messages.append(
+                {
+                    **info,
+                    "type": "error",
+                    "moreinfo": "Resolve other errors first",
+                    "message": f"Unknown error during import: <class '{qualified_name(exc)}'>: {exc}",
+                }
+            )
             continue
         ids.append(record_id)
         if xid:
@@ -94,8 +105,7 @@ def _parse_column(model: Model, path: str) -> tuple[str, str | None]:
     if path == "id":
         return "id", None
     field = model.fields.get(name)
-    if field is None or not field.column or (sub and (field.ttype != "many2one"
-                                                      or sub not in ("id", ".id"))):
+    if field is None or not field.column or (sub and (field.ttype != "many2one" or sub not in ("id", ".id"))):
         raise ValueError(f"Invalid field {path!r} on model {model.name!r}")
     return name, sub or None
 
@@ -109,8 +119,13 @@ def _full_xmlid(value: str, module: str) -> str:
 
 
 def _convert(
-    env: Env, field: Field, sub: str | None, raw: Any, references: References,
-    messages: list[dict[str, Any]], info: dict[str, Any],
+    env: Env,
+    field: Field,
+    sub: str | None,
+    raw: Any,
+    references: References,
+    messages: list[dict[str, Any]],
+    info: dict[str, Any],
 ) -> Any:
     """One cell, as ``ir.fields.converter`` converts it."""
     value = _text(raw)
@@ -120,8 +135,9 @@ def _convert(
     if kind == "boolean":
         if value.lower() in TRUES or value.lower() in FALSES:
             return value.lower() in TRUES
-        raise ImportProblem(f"Unknown value '{value}' for boolean field '{label}'",
-                            {"moreinfo": "Use '1' for yes and '0' for no"})
+        raise ImportProblem(
+            f"Unknown value '{value}' for boolean field '{label}'", {"moreinfo": "Use '1' for yes and '0' for no"}
+        )
     if kind in ("integer", "float"):
         try:
             return int(value) if kind == "integer" else float(value)
@@ -132,16 +148,20 @@ def _convert(
         try:
             return datetime.strptime(value[:10], "%Y-%m-%d").strftime("%Y-%m-%d")
         except ValueError:
-            raise ImportProblem(f"'{value}' does not seem to be a valid date for field '{label}'",
-                                {"moreinfo": "Use the format '2012-12-31'"}) from None
+            raise ImportProblem(
+                f"'{value}' does not seem to be a valid date for field '{label}'",
+                {"moreinfo": "Use the format '2012-12-31'"},
+            ) from None
     if kind == "datetime":
         return _convert_datetime(env, value, label)
     if kind == "selection":
         for key, name in field.selection:
             if value.lower() in (key.lower(), name.lower()):
                 return key
-        raise ImportProblem(f"Value '{value}' not found in selection field '{label}'",
-                            {"moreinfo": [name for _key, name in field.selection]})
+        raise ImportProblem(
+            f"Value '{value}' not found in selection field '{label}'",
+            {"moreinfo": [name for _key, name in field.selection]},
+        )
     if kind == "many2one":
         return references.resolve(field, sub, value, messages, info)
     return value
@@ -152,8 +172,10 @@ def _convert_datetime(env: Env, value: str, label: str) -> str:
     try:
         parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S"[: max(len(value) - 2, 0)])
     except ValueError:
-        raise ImportProblem(f"'{value}' does not seem to be a valid datetime for field '{label}'",
-                            {"moreinfo": "Use the format '2012-12-31 23:59:59'"}) from None
+        raise ImportProblem(
+            f"'{value}' does not seem to be a valid datetime for field '{label}'",
+            {"moreinfo": "Use the format '2012-12-31 23:59:59'"},
+        ) from None
     try:
         zone = ZoneInfo(str(env.context.get("tz") or "UTC"))
     except (ZoneInfoNotFoundError, ValueError):
@@ -165,9 +187,13 @@ def _convert_datetime(env: Env, value: str, label: str) -> str:
 def _possible_values(comodel: str, sub: str | None) -> dict[str, Any]:
     """The ``moreinfo`` action Odoo attaches to a failed relation lookup."""
     action: dict[str, Any] = {
-        "name": "Possible Values", "type": "ir.actions.act_window", "target": "new",
-        "view_mode": "list,form", "views": [[False, "list"], [False, "form"]],
-        "context": {"create": False}, "help": "See all possible values",
+        "name": "Possible Values",
+        "type": "ir.actions.act_window",
+        "target": "new",
+        "view_mode": "list,form",
+        "views": [[False, "list"], [False, "form"]],
+        "context": {"create": False},
+        "help": "See all possible values",
     }
     if sub is None:
         action["res_model"] = comodel
@@ -208,7 +234,11 @@ class References:
         self.cache[xmlid] = (model, res_id)
 
     def resolve(
-        self, field: Field, sub: str | None, value: str, messages: list[dict[str, Any]],
+        self,
+        field: Field,
+        sub: str | None,
+        value: str,
+        messages: list[dict[str, Any]],
         info: dict[str, Any],
     ) -> int | bool:
         comodel = str(field.relation)
@@ -220,16 +250,17 @@ class References:
                 self.prefetch(comodel, (xmlid,))
             found = self.cache[xmlid]
             if found and found[0] != comodel:
-                raise ImportProblem(
-                    f"Invalid external ID {xmlid}: expected model {comodel!r}, found {found[0]!r}")
+                raise ImportProblem(f"Invalid external ID {xmlid}: expected model {comodel!r}, found {found[0]!r}")
             kind, record_id = "external id", found[1] if found else None
         elif sub == ".id":
             kind = "database id"
             try:
                 record_id = int(value)
             except ValueError:
-                raise ImportProblem(f"Invalid database id '{value}' for the field '{field.string}'",
-                                    {"moreinfo": _possible_values(comodel, sub)}) from None
+                raise ImportProblem(
+                    f"Invalid database id '{value}' for the field '{field.string}'",
+                    {"moreinfo": _possible_values(comodel, sub)},
+                ) from None
             record_id = record_id if self.env[comodel]._existing([record_id]) else None
         else:
             kind, record_id = "name", self._by_name(comodel, value, field, messages, info)
@@ -241,16 +272,26 @@ class References:
         return record_id
 
     def _by_name(
-        self, comodel: str, value: str, field: Field, messages: list[dict[str, Any]],
+        self,
+        comodel: str,
+        value: str,
+        field: Field,
+        messages: list[dict[str, Any]],
         info: dict[str, Any],
     ) -> int | None:
         """Odoo's ``name_search(value, operator='=')``: first match, warning if several."""
         ids = self.env[comodel].search([("display_name", "=", value)], limit=2).ids
         if len(ids) > 1:
             count = self.env[comodel].search_count([("display_name", "=", value)])
-            messages.append({**info, "type": "warning", "field": field.name, "message":
-                             f"Found multiple matches for value '{value}' in field"
-                             f" '{field.string}' ({count} matches)"})
+            messages.append(
+                {
+                    **info,
+                    "type": "warning",
+                    "field": field.name,
+                    "message": f"Found multiple matches for value '{value}' in field"
+                    f" '{field.string}' ({count} matches)",
+                }
+            )
         return ids[0] if ids else None
 
 
@@ -293,8 +334,9 @@ class OwnXmlids:
         if xmlid:
             module, _, name = xmlid.partition(".")
             self.known[xmlid] = (0, self.model.name, record_id)
-            self.pending.append({"module": module, "name": name, "model": self.model.name,
-                                 "res_id": record_id, "noupdate": False})
+            self.pending.append(
+                {"module": module, "name": name, "model": self.model.name, "res_id": record_id, "noupdate": False}
+            )
         return record_id
 
     def flush(self) -> None:

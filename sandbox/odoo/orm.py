@@ -68,7 +68,10 @@ class Env:
     """A transaction's cursor, user and context; collects the records touched for webhooks."""
 
     def __init__(
-        self, cr: sqlite3.Connection, store: Store, context: Mapping[str, Any] | None = None,
+        self,
+        cr: sqlite3.Connection,
+        store: Store,
+        context: Mapping[str, Any] | None = None,
         touched: dict[tuple[str, int, str], None] | None = None,
     ) -> None:
         self.cr = cr
@@ -133,7 +136,10 @@ class BaseModel:
     @api_model
     @readonly
     def search(
-        self, domain: list[Any], offset: int = 0, limit: int | None = None,
+        self,
+        domain: list[Any],
+        offset: int = 0,
+        limit: int | None = None,
         order: str | None = None,
     ) -> Self:
         where, params = self._where(domain)
@@ -158,21 +164,28 @@ class BaseModel:
     @api_model
     @readonly
     def search_read(
-        self, domain: list[Any] | None = None, fields: list[str] | None = None,
-        offset: int = 0, limit: int | None = None, order: str | None = None,
+        self,
+        domain: list[Any] | None = None,
+        fields: list[str] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        order: str | None = None,
         load: str | None = CLASSIC_READ,
     ) -> list[dict[str, Any]]:
         where, params = self._where(domain or [])
         return self._select(
-            self._fields_to_read(fields), where, params, order=order, limit=limit,
-            offset=offset, load=load,
+            self._fields_to_read(fields),
+            where,
+            params,
+            order=order,
+            limit=limit,
+            offset=offset,
+            load=load,
         )
 
     @public
     @readonly
-    def read(
-        self, fields: list[str] | None = None, load: str | None = CLASSIC_READ
-    ) -> list[dict[str, Any]]:
+    def read(self, fields: list[str] | None = None, load: str | None = CLASSIC_READ) -> list[dict[str, Any]]:
         to_read = self._fields_to_read(fields)
         if not self._ids:
             return []
@@ -231,8 +244,8 @@ class BaseModel:
             names = ", ".join(f'"{name}"' for name in row)
             try:
                 cursor = self.env.cr.execute(
-                    f'INSERT INTO "{self._model.table}" ({names})'
-                    f' VALUES ({", ".join("?" * len(row))})', list(row.values()),
+                    f'INSERT INTO "{self._model.table}" ({names}) VALUES ({", ".join("?" * len(row))})',
+                    list(row.values()),
                 )
             except sqlite3.IntegrityError as exc:  # a unique index, as Odoo words it
                 raise ValidationError(f"The operation cannot be completed: {exc}") from exc
@@ -255,9 +268,13 @@ class BaseModel:
     def _unlink(self) -> None:
         """Apply each referencing many2one's ``ondelete``, then drop rows and their xml ids."""
         for model, field in self.env.registry.referencing(self._model.name):
-            refs = [r[0] for r in self._query(
-                f'SELECT id FROM "{model.table}" WHERE "{field.name}" IN'
-                " (SELECT value FROM json_each(?))", [json.dumps(self._ids)])]
+            refs = [
+                r[0]
+                for r in self._query(
+                    f'SELECT id FROM "{model.table}" WHERE "{field.name}" IN (SELECT value FROM json_each(?))',
+                    [json.dumps(self._ids)],
+                )
+            ]
             if not refs:
                 continue
             if field.on_delete == "restrict":
@@ -272,14 +289,11 @@ class BaseModel:
                 referencing._unlink()
             else:
                 ref_where, ref_params = id_filter(refs)
-                self.env.cr.execute(
-                    f'UPDATE "{model.table}" SET "{field.name}" = NULL WHERE {ref_where}', ref_params
-                )
+                self.env.cr.execute(f'UPDATE "{model.table}" SET "{field.name}" = NULL WHERE {ref_where}', ref_params)
         where, params = id_filter(self._ids)
         self.env.cr.execute(f'DELETE FROM "{self._model.table}" WHERE {where}', params)
         self.env.cr.execute(
-            "DELETE FROM ir_model_data WHERE model = ?"
-            " AND res_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM ir_model_data WHERE model = ? AND res_id IN (SELECT value FROM json_each(?))",
             [self._model.name, *params],
         )
 
@@ -312,8 +326,15 @@ class BaseModel:
         return [fields[name] for name in names] if names else list(fields.values())
 
     def _select(
-        self, fields: list[Field], where: str, params: list[Any], *, order: str | None = None,
-        limit: int | None = None, offset: int = 0, load: str | None = CLASSIC_READ,
+        self,
+        fields: list[Field],
+        where: str,
+        params: list[Any],
+        *,
+        order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        load: str | None = CLASSIC_READ,
     ) -> list[dict[str, Any]]:
         model = self._model
         columns = ["id", *(f.name for f in fields if f.column)]
@@ -330,13 +351,10 @@ class BaseModel:
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         labels = self._relation_labels(fields, rows) if load == CLASSIC_READ else {}
         return [
-            {"id": row["id"], **{f.name: self._value(f, row, labels) for f in fields if f.name != "id"}}
-            for row in rows
+            {"id": row["id"], **{f.name: self._value(f, row, labels) for f in fields if f.name != "id"}} for row in rows
         ]
 
-    def _relation_labels(
-        self, fields: list[Field], rows: list[dict[str, Any]]
-    ) -> dict[str, dict[int, Any]]:
+    def _relation_labels(self, fields: list[Field], rows: list[dict[str, Any]]) -> dict[str, dict[int, Any]]:
         """``{field: {id: display_name}}`` for the many2one values in ``rows``, one query each."""
         labels = {}
         for field in fields:
@@ -349,10 +367,14 @@ class BaseModel:
         rec_name = self._model.rec_name
         where, params = id_filter(ids)
         if not rec_name:
-            return {r[0]: f"{self._model.name},{r[0]}" for r in self._query(
-                f'SELECT id FROM "{self._model.table}" WHERE {where}', params)}
-        return {r[0]: r[1] if r[1] is not None else False for r in self._query(
-            f'SELECT id, "{rec_name}" FROM "{self._model.table}" WHERE {where}', params)}
+            return {
+                r[0]: f"{self._model.name},{r[0]}"
+                for r in self._query(f'SELECT id FROM "{self._model.table}" WHERE {where}', params)
+            }
+        return {
+            r[0]: r[1] if r[1] is not None else False
+            for r in self._query(f'SELECT id, "{rec_name}" FROM "{self._model.table}" WHERE {where}', params)
+        }
 
     def _value(self, field: Field, row: dict[str, Any], labels: dict[str, dict[int, Any]]) -> Any:
         if field.name == "display_name":

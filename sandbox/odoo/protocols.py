@@ -46,16 +46,17 @@ class ProxyFault(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: Any = None) -> Response:
-    return Response(json.dumps(data, default=str), status=status, headers=headers,
-                    mimetype="application/json")
+    return Response(json.dumps(data, default=str), status=status, headers=headers, mimetype="application/json")
 
 
 def proxy_page(status: int, reason: str, headers: dict[str, str] | None = None) -> Response:
     """The HTML error page nginx serves in front of Odoo."""
     title = f"{status} {reason}"
-    body = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-            "</body>\r\n</html>\r\n")
+    body = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
     return Response(body, status=status, headers=headers, mimetype="text/html")
 
 
@@ -64,8 +65,7 @@ def json2_error(exc: Exception) -> Response:
     if isinstance(exc, UserError):
         return json_response(serialize_exception(exc), exc.http_status)
     if isinstance(exc, HTTPException):
-        body = serialize_exception(exc, message=exc.description,
-                                   arguments=(exc.description, exc.code))
+        body = serialize_exception(exc, message=exc.description, arguments=(exc.description, exc.code))
         return json_response(body, exc.code or 500, exc.get_headers()[1:])
     return json_response(serialize_exception(exc), 500)
 
@@ -73,8 +73,7 @@ def json2_error(exc: Exception) -> Response:
 class OdooApp:
     """The WSGI application."""
 
-    def __init__(self, server: OdooServer, injector: FaultInjector,
-                 webhooks: WebhookSender) -> None:
+    def __init__(self, server: OdooServer, injector: FaultInjector, webhooks: WebhookSender) -> None:
         self.server = server
         self.injector = injector
         self.webhooks = webhooks
@@ -114,8 +113,7 @@ class OdooApp:
         self.injector.delay()
         settings, kind = self.injector.settings, self.injector.roll()
         if kind == "429":
-            raise ProxyFault(proxy_page(429, "Too Many Requests",
-                                        {"Retry-After": str(settings.retry_after)}))
+            raise ProxyFault(proxy_page(429, "Too Many Requests", {"Retry-After": str(settings.retry_after)}))
         if kind == "5xx":
             raise ProxyFault(proxy_page(502, "Bad Gateway"))
         if kind == "timeout":
@@ -123,8 +121,7 @@ class OdooApp:
             raise ProxyFault(proxy_page(504, "Gateway Time-out"))
         return kind == "conflict"
 
-    def _run(self, model: str, method: str, context: Any, conflict: bool,
-             invoke: Callable[..., Any]) -> Any:
+    def _run(self, model: str, method: str, context: Any, conflict: bool, invoke: Callable[..., Any]) -> Any:
         get_public_method(model, method)
         if conflict:
             raise SerializationFailure()
@@ -156,8 +153,7 @@ class OdooApp:
         except ProxyFault as fault:
             return fault.response
         except Exception as exc:
-            error = {"code": self.rpc_error_code, "message": "Odoo Server Error",
-                     "data": serialize_exception(exc)}
+            error = {"code": self.rpc_error_code, "message": "Odoo Server Error", "data": serialize_exception(exc)}
             return json_response({"jsonrpc": "2.0", "id": request_id, "error": error})
         return json_response({"jsonrpc": "2.0", "id": request_id, "result": result})
 
@@ -168,11 +164,12 @@ class OdooApp:
             common: dict[str, Callable[..., Any]] = {
                 "version": lambda: server.version,
                 "login": server.login,
-                "authenticate": lambda db, login, password, _user_agent_env=None:
-                    server.login(db, login, password),
-                "about": lambda extended=False: ["See http://openerp.com",
-                                                 server.version["server_version"]]
-                    if extended else "See http://openerp.com",
+                "authenticate": lambda db, login, password, _user_agent_env=None: server.login(db, login, password),
+                "about": lambda extended=False: (
+                    ["See http://openerp.com", server.version["server_version"]]
+                    if extended
+                    else "See http://openerp.com"
+                ),
             }
             if method not in common:
                 raise Exception(f"Method not found: {method}")
@@ -191,16 +188,25 @@ class OdooApp:
             raise NameError(f"Method not available {method}")
         raise KeyError(service)
 
-    def _execute_kw(self, db: str, uid: int, password: str, model: str, method: str,
-                    args: list[Any], kwargs: dict[str, Any] | None = None) -> Any:
+    def _execute_kw(
+        self,
+        db: str,
+        uid: int,
+        password: str,
+        model: str,
+        method: str,
+        args: list[Any],
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
         conflict = self._model_call(model, method)
         self.server.check(db, uid, password)
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None)
         if not self.server.has_model(model):
             raise UserError(f"Object {model} doesn't exist")
-        return self._run(model, method, context, conflict,
-                         lambda records, func: call_kw(records, func, list(args), kwargs))
+        return self._run(
+            model, method, context, conflict, lambda records, func: call_kw(records, func, list(args), kwargs)
+        )
 
     # ------------------------------------------------------------ JSON-2
 
@@ -213,7 +219,8 @@ class OdooApp:
         if not match:
             raise Unauthorized(
                 "User not authenticated, use an API Key with a Bearer Authorization header.",
-                www_authenticate=WWWAuthenticate("bearer"))
+                www_authenticate=WWWAuthenticate("bearer"),
+            )
         if not self.server.uid_for_key(match.group(1).strip()):
             raise Unauthorized("Invalid apikey", www_authenticate=WWWAuthenticate("bearer"))
 
@@ -239,8 +246,9 @@ class OdooApp:
                 get_public_method(model, method)
             except AttributeError as exc:
                 raise NotFound(exc.args[0]) from exc
-            result = self._run(model, method, context, conflict,
-                               lambda records, func: call_json2(records, func, ids, params))
+            result = self._run(
+                model, method, context, conflict, lambda records, func: call_json2(records, func, ids, params)
+            )
         except ProxyFault as fault:
             return fault.response
         except Exception as exc:
@@ -257,12 +265,19 @@ class OdooApp:
                 raise NotFound()
             with self.server.environment(write=False) as env:
                 records = env[model]
-                fields = {name: {**info, "module": None if info["manual"] else "base"}
-                          for name, info in records.fields_get().items()}
-            return json_response({
-                "model": model, "name": records._model.description, "doc": None,
-                "fields": fields, "methods": describe_methods(model),
-            })
+                fields = {
+                    name: {**info, "module": None if info["manual"] else "base"}
+                    for name, info in records.fields_get().items()
+                }
+            return json_response(
+                {
+                    "model": model,
+                    "name": records._model.description,
+                    "doc": None,
+                    "fields": fields,
+                    "methods": describe_methods(model),
+                }
+            )
         except Exception as exc:
             return json2_error(exc)
 

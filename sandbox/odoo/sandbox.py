@@ -26,8 +26,13 @@ class OdooSandbox:
     """One database ``db``, one user ``login`` whose password is the API key."""
 
     def __init__(
-        self, port: int = 0, db: str = "voicesync", login: str = "admin",
-        api_key: str | None = None, version: str = "19.0", path: str | None = None,
+        self,
+        port: int = 0,
+        db: str = "voicesync",
+        login: str = "admin",
+        api_key: str | None = None,
+        version: str = "19.0",
+        path: str | None = None,
         seed: int = 0,
     ) -> None:
         self.db = db
@@ -96,7 +101,10 @@ class OdooSandbox:
         return self._webhooks.deliveries()
 
     def records(
-        self, model: str, domain: list[Any] | None = None, fields: list[str] | None = None,
+        self,
+        model: str,
+        domain: list[Any] | None = None,
+        fields: list[str] | None = None,
         active_test: bool = False,
     ) -> list[dict[str, Any]]:
         """Read records directly (not counted, no faults), ordered by id."""

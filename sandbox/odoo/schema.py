@@ -17,8 +17,15 @@ from typing import Any
 TTYPES = ("char", "text", "integer", "float", "boolean", "date", "datetime", "many2one", "selection")
 CUSTOM_TTYPES = frozenset(TTYPES) - {"selection"}
 SQL_TYPES = {
-    "char": "TEXT", "text": "TEXT", "selection": "TEXT", "date": "TEXT", "datetime": "TEXT",
-    "integer": "INTEGER", "boolean": "INTEGER", "many2one": "INTEGER", "float": "REAL",
+    "char": "TEXT",
+    "text": "TEXT",
+    "selection": "TEXT",
+    "date": "TEXT",
+    "datetime": "TEXT",
+    "integer": "INTEGER",
+    "boolean": "INTEGER",
+    "many2one": "INTEGER",
+    "float": "REAL",
 }
 ON_DELETE = (("cascade", "Cascade"), ("set null", "Set NULL"), ("restrict", "Restrict"))
 MAGIC_FIELDS = ("id", "display_name", "create_date", "create_uid", "write_date", "write_uid")
@@ -50,10 +57,16 @@ class Field:
     def describe(self) -> dict[str, Any]:
         """This field's entry in ``fields_get``."""
         info: dict[str, Any] = {
-            "name": self.name, "type": self.ttype, "string": self.string,
-            "required": self.required, "readonly": self.readonly, "store": self.store,
-            "searchable": self.store or self.name == "display_name", "sortable": self.store,
-            "manual": self.manual, "help": "",
+            "name": self.name,
+            "type": self.ttype,
+            "string": self.string,
+            "required": self.required,
+            "readonly": self.readonly,
+            "store": self.store,
+            "searchable": self.store or self.name == "display_name",
+            "sortable": self.store,
+            "manual": self.manual,
+            "help": "",
         }
         if self.relation:
             info["relation"] = self.relation
@@ -117,62 +130,107 @@ def _selection(*values: str) -> tuple[tuple[str, str], ...]:
 BUILTIN_MODELS: dict[str, Model] = {
     model.name: model
     for model in (
-        _model("res.partner", "Contact", [
-            Field("name", "char", "Name", required=True),
-            Field("email", "char", "Email"),
-            Field("phone", "char", "Phone"),
-            Field("mobile", "char", "Mobile"),
-            Field("ref", "char", "Reference"),
-            Field("comment", "text", "Notes"),
-            Field("is_company", "boolean", "Is a Company"),
-            Field("active", "boolean", "Active", default=True),
-        ], order="name, id desc"),
-        _model("res.users", "User", [
-            Field("login", "char", "Login", required=True),
-            Field("name", "char", "Name"),
-            Field("partner_id", "many2one", "Related Partner", required=True,
-                  relation="res.partner", on_delete="restrict"),
-            Field("active", "boolean", "Active", default=True),
-        ], order="name, login"),
-        _model("utm.campaign", "UTM Campaign", [
-            Field("name", "char", "Campaign Identifier", required=True),
-            Field("title", "char", "Campaign Name", required=True),
-            Field("active", "boolean", "Active", default=True),
-            Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
-            Field("color", "integer", "Color Index"),
-        ], rec_name_override="title"),
-        _model("ir.model.data", "Model Data", [
-            Field("name", "char", "External Identifier", required=True),
-            Field("complete_name", "char", "Complete ID", readonly=True),
-            Field("module", "char", "Module", required=True),
-            Field("model", "char", "Model Name", required=True),
-            Field("res_id", "integer", "Record ID"),
-            Field("noupdate", "boolean", "Non Updatable"),
-        ], order="module, model, name"),
-        _model("ir.model", "Models", [
-            Field("name", "char", "Model Description", required=True),
-            Field("model", "char", "Model", required=True),
-            Field("order", "char", "Order", required=True, default="id"),
-            Field("info", "text", "Information"),
-            Field("state", "selection", "Type", default="manual",
-                  selection=(("manual", "Custom Object"), ("base", "Base Object"))),
-            Field("transient", "boolean", "Transient Model"),
-        ], order="model"),
-        _model("ir.model.fields", "Fields", [
-            Field("name", "char", "Field Name", required=True),
-            Field("model", "char", "Model Name", required=True),
-            Field("model_id", "many2one", "Model", required=True, relation="ir.model",
-                  on_delete="cascade"),
-            Field("field_description", "char", "Field Label", required=True),
-            Field("ttype", "selection", "Field Type", required=True, selection=_selection(*TTYPES)),
-            Field("relation", "char", "Related Model"),
-            Field("required", "boolean", "Required"),
-            Field("readonly", "boolean", "Readonly"),
-            Field("store", "boolean", "Stored", default=True),
-            Field("on_delete", "selection", "On Delete", default="set null", selection=ON_DELETE),
-            Field("state", "selection", "Type", default="manual",
-                  selection=(("manual", "Custom Field"), ("base", "Base Field"))),
-        ], order="name"),
+        _model(
+            "res.partner",
+            "Contact",
+            [
+                Field("name", "char", "Name", required=True),
+                Field("email", "char", "Email"),
+                Field("phone", "char", "Phone"),
+                Field("mobile", "char", "Mobile"),
+                Field("ref", "char", "Reference"),
+                Field("comment", "text", "Notes"),
+                Field("is_company", "boolean", "Is a Company"),
+                Field("active", "boolean", "Active", default=True),
+            ],
+            order="name, id desc",
+        ),
+        _model(
+            "res.users",
+            "User",
+            [
+                Field("login", "char", "Login", required=True),
+                Field("name", "char", "Name"),
+                Field(
+                    "partner_id",
+                    "many2one",
+                    "Related Partner",
+                    required=True,
+                    relation="res.partner",
+                    on_delete="restrict",
+                ),
+                Field("active", "boolean", "Active", default=True),
+            ],
+            order="name, login",
+        ),
+        _model(
+            "utm.campaign",
+            "UTM Campaign",
+            [
+                Field("name", "char", "Campaign Identifier", required=True),
+                Field("title", "char", "Campaign Name", required=True),
+                Field("active", "boolean", "Active", default=True),
+                Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
+                Field("color", "integer", "Color Index"),
+            ],
+            rec_name_override="title",
+        ),
+        _model(
+            "ir.model.data",
+            "Model Data",
+            [
+                Field("name", "char", "External Identifier", required=True),
+                Field("complete_name", "char", "Complete ID", readonly=True),
+                Field("module", "char", "Module", required=True),
+                Field("model", "char", "Model Name", required=True),
+                Field("res_id", "integer", "Record ID"),
+                Field("noupdate", "boolean", "Non Updatable"),
+            ],
+            order="module, model, name",
+        ),
+        _model(
+            "ir.model",
+            "Models",
+            [
+                Field("name", "char", "Model Description", required=True),
+                Field("model", "char", "Model", required=True),
+                Field("order", "char", "Order", required=True, default="id"),
+                Field("info", "text", "Information"),
+                Field(
+                    "state",
+                    "selection",
+                    "Type",
+                    default="manual",
+                    selection=(("manual", "Custom Object"), ("base", "Base Object")),
+                ),
+                Field("transient", "boolean", "Transient Model"),
+            ],
+            order="model",
+        ),
+        _model(
+            "ir.model.fields",
+            "Fields",
+            [
+                Field("name", "char", "Field Name", required=True),
+                Field("model", "char", "Model Name", required=True),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field("field_description", "char", "Field Label", required=True),
+                Field("ttype", "selection", "Field Type", required=True, selection=_selection(*TTYPES)),
+                Field("relation", "char", "Related Model"),
+                Field("required", "boolean", "Required"),
+                Field("readonly", "boolean", "Readonly"),
+                Field("store", "boolean", "Stored", default=True),
+                Field("on_delete", "selection", "On Delete", default="set null", selection=ON_DELETE),
+                Field(
+                    "state",
+                    "selection",
+                    "Type",
+                    default="manual",
+                    selection=(("manual", "Custom Field"), ("base", "Base Field")),
+                ),
+            ],
+            order="name",
+        ),
     )
 }
 
@@ -197,7 +255,9 @@ class Registry:
     def referencing(self, model: str) -> list[tuple[Model, Field]]:
         """The stored many2one fields pointing at ``model``."""
         return [
-            (m, f) for m in self.models.values() for f in m.fields.values()
+            (m, f)
+            for m in self.models.values()
+            for f in m.fields.values()
             if f.ttype == "many2one" and f.relation == model and f.column
         ]
 
@@ -215,16 +275,28 @@ class Registry:
             " FROM ir_model_fields WHERE state = 'manual' ORDER BY id"
         ):
             model, name, ttype, label, required, readonly, relation, on_delete = row
-            extra.setdefault(model, []).append(Field(
-                name, ttype, label, required=bool(required), readonly=bool(readonly),
-                relation=relation or None, on_delete=on_delete or "set null", manual=True,
-                default=True if name == "x_active" else None,
-            ))
+            extra.setdefault(model, []).append(
+                Field(
+                    name,
+                    ttype,
+                    label,
+                    required=bool(required),
+                    readonly=bool(readonly),
+                    relation=relation or None,
+                    on_delete=on_delete or "set null",
+                    manual=True,
+                    default=True if name == "x_active" else None,
+                )
+            )
         for model, fields in extra.items():
             if model in models:
                 base = models[model]
                 models[model] = Model(
-                    base.name, base.description, {**base.fields, **{f.name: f for f in fields}},
-                    base.order, base.state, base.rec_name_override,
+                    base.name,
+                    base.description,
+                    {**base.fields, **{f.name: f for f in fields}},
+                    base.order,
+                    base.state,
+                    base.rec_name_override,
                 )
         return cls(models)

@@ -40,7 +40,12 @@ class OdooServer:
     """One database, one integration user, its API key; counts every model call."""
 
     def __init__(
-        self, store: Store, db: str, login: str, api_key: str, version: str,
+        self,
+        store: Store,
+        db: str,
+        login: str,
+        api_key: str,
+        version: str,
         webhooks: WebhookSender,
     ) -> None:
         self.store = store
@@ -91,9 +96,7 @@ class OdooServer:
         return model in self.store.registry
 
     @contextmanager
-    def environment(
-        self, write: bool, context: Mapping[str, Any] | None = None
-    ) -> Iterator[Env]:
+    def environment(self, write: bool, context: Mapping[str, Any] | None = None) -> Iterator[Env]:
         """One transaction; configured webhooks are built before and sent after commit."""
         with self.store.transaction(write) as cr:
             env = Env(cr, self.store, context)
@@ -102,7 +105,10 @@ class OdooServer:
         self.webhooks.send(payloads)
 
     def run(
-        self, model: str, method: str, context: Mapping[str, Any] | None,
+        self,
+        model: str,
+        method: str,
+        context: Mapping[str, Any] | None,
         invoke: Callable[[BaseModel, Callable[..., Any]], Any],
     ) -> Any:
         """Resolve ``model.method`` and ``invoke(records, func)`` in a fitting transaction."""
@@ -111,8 +117,7 @@ class OdooServer:
             return invoke(env[model], func)
 
 
-def call_kw(records: BaseModel, func: Callable[..., Any], args: list[Any],
-            kwargs: dict[str, Any]) -> Any:
+def call_kw(records: BaseModel, func: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
     """``odoo.api.call_kw``: model methods take ``args`` as is, others take ids first;
     ``create`` answers an id for a dict and ids for a list, recordsets become ids."""
     if getattr(func, "_api_model", False):
@@ -126,8 +131,7 @@ def call_kw(records: BaseModel, func: Callable[..., Any], args: list[Any],
     return result.ids if isinstance(result, BaseModel) else result
 
 
-def call_json2(records: BaseModel, func: Callable[..., Any], ids: Any,
-               kwargs: dict[str, Any]) -> Any:
+def call_json2(records: BaseModel, func: Callable[..., Any], ids: Any, kwargs: dict[str, Any]) -> Any:
     """``/json/2`` semantics: named arguments bound to the signature (422 when they do not
     fit), model methods refuse ``ids``, and any recordset result becomes its ids."""
     if getattr(func, "_api_model", False) and ids:
@@ -158,8 +162,9 @@ def describe_methods(model: str) -> dict[str, dict[str, Any]]:
             if param.default is not inspect.Parameter.empty:
                 entry["default"] = param.default
             parameters[param.name] = entry
-        api = [flag for flag, attr in (("model", "_api_model"), ("readonly", "_readonly"))
-               if getattr(func, attr, False)]
+        api = [
+            flag for flag, attr in (("model", "_api_model"), ("readonly", "_readonly")) if getattr(func, attr, False)
+        ]
         methods[name] = {
             "signature": str(signature.replace(parameters=params)),
             "parameters": parameters,

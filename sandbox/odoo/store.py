@@ -36,10 +36,7 @@ def create_table(cr: sqlite3.Connection, model: Model) -> None:
 
 
 def index_column(cr: sqlite3.Connection, model: Model, field: Field) -> None:
-    cr.execute(
-        f'CREATE INDEX IF NOT EXISTS "{model.table}__{field.name}_index"'
-        f' ON "{model.table}" ("{field.name}")'
-    )
+    cr.execute(f'CREATE INDEX IF NOT EXISTS "{model.table}__{field.name}_index" ON "{model.table}" ("{field.name}")')
 
 
 class Store:
@@ -51,9 +48,7 @@ class Store:
         self._all: list[sqlite3.Connection] = []
         self._write_lock = threading.RLock()
         with self.transaction(write=True) as cr:
-            fresh = not cr.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'res_partner'"
-            ).fetchone()
+            fresh = not cr.execute("SELECT 1 FROM sqlite_master WHERE name = 'res_partner'").fetchone()
             if fresh:
                 _create_builtin_schema(cr)
                 _seed(cr)
@@ -107,8 +102,11 @@ def _create_builtin_schema(cr: sqlite3.Connection) -> None:
 def _insert(cr: sqlite3.Connection, table: str, values: dict[str, object]) -> int:
     stamp = now()
     values = {
-        "create_date": stamp, "write_date": stamp,
-        "create_uid": ADMIN_UID, "write_uid": ADMIN_UID, **values,
+        "create_date": stamp,
+        "write_date": stamp,
+        "create_uid": ADMIN_UID,
+        "write_uid": ADMIN_UID,
+        **values,
     }
     columns = ", ".join(f'"{name}"' for name in values)
     marks = ", ".join("?" * len(values))
@@ -118,25 +116,40 @@ def _insert(cr: sqlite3.Connection, table: str, values: dict[str, object]) -> in
 
 def reflect_model(cr: sqlite3.Connection, model: Model) -> int:
     """Write ``model`` and its fields into ``ir_model``/``ir_model_fields``; return its id."""
-    model_id = _insert(cr, "ir_model", {
-        "model": model.name, "name": model.description, "state": model.state,
-        "order": model.order, "transient": 0,
-    })
+    model_id = _insert(
+        cr,
+        "ir_model",
+        {
+            "model": model.name,
+            "name": model.description,
+            "state": model.state,
+            "order": model.order,
+            "transient": 0,
+        },
+    )
     for field in model.fields.values():
         reflect_field(cr, model_id, model.name, field, "manual" if field.manual else "base")
     return model_id
 
 
-def reflect_field(
-    cr: sqlite3.Connection, model_id: int, model: str, field: Field, state: str
-) -> int:
-    return _insert(cr, "ir_model_fields", {
-        "model_id": model_id, "model": model, "name": field.name, "ttype": field.ttype,
-        "field_description": field.string, "relation": field.relation,
-        "required": int(field.required), "readonly": int(field.readonly),
-        "store": int(field.store),
-        "on_delete": field.on_delete if field.ttype == "many2one" else None, "state": state,
-    })
+def reflect_field(cr: sqlite3.Connection, model_id: int, model: str, field: Field, state: str) -> int:
+    return _insert(
+        cr,
+        "ir_model_fields",
+        {
+            "model_id": model_id,
+            "model": model,
+            "name": field.name,
+            "ttype": field.ttype,
+            "field_description": field.string,
+            "relation": field.relation,
+            "required": int(field.required),
+            "readonly": int(field.readonly),
+            "store": int(field.store),
+            "on_delete": field.on_delete if field.ttype == "many2one" else None,
+            "state": state,
+        },
+    )
 
 
 def _seed(cr: sqlite3.Connection) -> None:
@@ -146,18 +159,27 @@ def _seed(cr: sqlite3.Connection) -> None:
         _insert(cr, "res_partner", {"id": pid, "name": name, "is_company": company, "active": active})
     users = [("__system__", "OdooBot", 2, 0), ("admin", "Administrator", 3, 1)]
     for uid, (login, name, partner, active) in enumerate(users, start=1):
-        _insert(cr, "res_users", {"id": uid, "login": login, "name": name, "partner_id": partner,
-                                  "active": active})
+        _insert(cr, "res_users", {"id": uid, "login": login, "name": name, "partner_id": partner, "active": active})
     xmlids = [
-        ("main_partner", "res.partner", 1), ("partner_root", "res.partner", 2),
-        ("partner_admin", "res.partner", 3), ("user_root", "res.users", 1),
+        ("main_partner", "res.partner", 1),
+        ("partner_root", "res.partner", 2),
+        ("partner_admin", "res.partner", 3),
+        ("user_root", "res.users", 1),
         ("user_admin", "res.users", ADMIN_UID),
     ]
     for model in BUILTIN_MODELS.values():
         model_id = reflect_model(cr, model)
         xmlids.append((f"model_{model.table}", "ir.model", model_id))
     for name, model_name, res_id in xmlids:
-        _insert(cr, "ir_model_data", {
-            "module": "base", "name": name, "complete_name": f"base.{name}",
-            "model": model_name, "res_id": res_id, "noupdate": 1,
-        })
+        _insert(
+            cr,
+            "ir_model_data",
+            {
+                "module": "base",
+                "name": name,
+                "complete_name": f"base.{name}",
+                "model": model_name,
+                "res_id": res_id,
+                "noupdate": 1,
+            },
+        )

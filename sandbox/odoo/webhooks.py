@@ -43,8 +43,14 @@ class Webhook:
         return f"{self.name}(#{self.id})"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "model": self.model, "url": self.url,
-                "fields": list(self.fields), "on": sorted(self.on)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "model": self.model,
+            "url": self.url,
+            "fields": list(self.fields),
+            "on": sorted(self.on),
+        }
 
 
 def parse_webhooks(items: Iterable[Mapping[str, Any]]) -> list[Webhook]:
@@ -56,10 +62,16 @@ def parse_webhooks(items: Iterable[Mapping[str, Any]]) -> list[Webhook]:
         on = frozenset(item.get("on") or ("create", "write"))
         if on - EVENTS:
             raise ValueError(f"webhook #{index}: 'on' accepts {sorted(EVENTS)}")
-        hooks.append(Webhook(
-            index, str(item.get("name") or "Send Webhook Notification"), str(item["model"]),
-            str(item["url"]), tuple(item.get("fields") or ()), on,
-        ))
+        hooks.append(
+            Webhook(
+                index,
+                str(item.get("name") or "Send Webhook Notification"),
+                str(item["model"]),
+                str(item["url"]),
+                tuple(item.get("fields") or ()),
+                on,
+            )
+        )
     return hooks
 
 
@@ -89,8 +101,7 @@ class WebhookSender:
             records = env[hook.model]
             alive = records._existing(ids)
             unique = [i for i in dict.fromkeys(ids) if i in alive]
-            rows = records.browse(unique).read(list(hook.fields), load=None) if hook.fields else [
-                {} for _ in unique]
+            rows = records.browse(unique).read(list(hook.fields), load=None) if hook.fields else [{} for _ in unique]
             for record_id, values in zip(unique, rows, strict=True):
                 body = {"_model": hook.model, "_id": record_id, "_action": hook.action, **values}
                 out.append((hook, record_id, json.dumps(body, sort_keys=True, default=str)))
@@ -102,12 +113,20 @@ class WebhookSender:
 
     def _deliver(self, hook: Webhook, record_id: int, body: str) -> None:
         attempt: dict[str, Any] = {
-            "at": now(), "url": hook.url, "model": hook.model, "id": record_id,
-            "action": hook.action, "body": json.loads(body), "status": None, "error": None,
+            "at": now(),
+            "url": hook.url,
+            "model": hook.model,
+            "id": record_id,
+            "action": hook.action,
+            "body": json.loads(body),
+            "status": None,
+            "error": None,
         }
         try:
             response = requests.post(
-                hook.url, data=body, headers={"Content-Type": "application/json"},
+                hook.url,
+                data=body,
+                headers={"Content-Type": "application/json"},
                 timeout=TIMEOUT_SECONDS,
             )
             attempt["status"] = response.status_code

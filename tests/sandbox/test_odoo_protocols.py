@@ -597,6 +597,21 @@ def test_load_converts_values_and_resolves_external_ids(odoo: OdooSandbox, call_
     ]
 
 
+def test_load_resolves_many2one_by_name_and_database_id(odoo: OdooSandbox, call_model: str) -> None:
+    dana, _older, newer = ok(
+        json2(odoo, "res.partner", "create", vals_list=[{"name": "Dana Unique"}, {"name": "Twin"}, {"name": "Twin"}])
+    )
+    by_name = ok(
+        json2(odoo, call_model, "load", fields=["x_name", "x_partner_id"], data=[["a", "Dana Unique"], ["b", "Twin"]])
+    )
+    assert [(m["type"], m["record"], m["message"]) for m in by_name["messages"]] == [
+        ("warning", 1, "Found multiple matches for value 'Twin' in field 'Contact' (2 matches)")
+    ]
+    by_id = ok(json2(odoo, call_model, "load", fields=["x_name", "x_partner_id/.id"], data=[["c", str(dana)]]))
+    rows = odoo.records(call_model, [("id", "in", by_name["ids"] + by_id["ids"])], ["x_partner_id"])
+    assert [row["x_partner_id"][0] for row in rows] == [dana, newer, dana]  # partners sort "name, id desc"
+
+
 @pytest.mark.parametrize(
     ("column", "value", "field", "message"),
     [
