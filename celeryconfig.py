@@ -3,7 +3,10 @@
 Values come from :mod:`shared.settings` (the one place that reads the environment).
 """
 
+from celery.schedules import crontab
+
 from shared.connections import broker_url as _broker_url
+from shared.entities import ENTITIES
 from shared.settings import get_settings
 
 _settings = get_settings()
@@ -12,7 +15,7 @@ broker_url = _broker_url(_settings)
 broker_connection_retry_on_startup = True
 
 # Three pools: a task's queue is its entity, by name ("contacts.sync_one" -> "contacts").
-task_routes = {f"{queue}.*": {"queue": queue} for queue in ("contacts", "campaigns", "calls")}
+task_routes = {f"{spec.name}.*": {"queue": spec.queue} for spec in ENTITIES.values()}
 task_default_queue = "contacts"
 
 # JSON only: tasks take JSON-simple arguments an operator can type, and Flower can show.
@@ -39,10 +42,17 @@ task_send_sent_event = True
 worker_hijack_root_logger = False
 timezone = "UTC"
 
-beat_schedule = {
-    "contacts-reconcile": {
-        "task": "contacts.reconcile",
-        "schedule": _settings.reconcile_contacts_every,
+# Incremental runs of every entity every few minutes, a full run nightly (cron, UTC).
+_minute, _hour, _day, _month, _weekday = _settings.full_cron.split()
+beat_schedule = {}
+for _entity in ENTITIES:
+    beat_schedule[f"{_entity}-incremental"] = {
+        "task": f"{_entity}.reconcile",
+        "schedule": _settings.incremental_every,
+        "kwargs": {"full": False},
+    }
+    beat_schedule[f"{_entity}-full"] = {
+        "task": f"{_entity}.reconcile",
+        "schedule": crontab(_minute, _hour, _day, _month, _weekday),
         "kwargs": {"full": True},
-    },
-}
+    }

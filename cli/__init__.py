@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import db, demo, sandbox
+from cli import db, demo, operate, sandbox
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -12,5 +12,5 @@ def main() -> None:
     """Keep Odoo in step with the voice platform: contacts, campaigns and calls."""
 
 
-for command in (demo.demo, sandbox.sandbox, db.db):
+for command in (demo.demo, sandbox.sandbox, db.db, operate.resync, operate.status, operate.dlq, operate.odoo):
     main.add_command(command)

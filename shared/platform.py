@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
-from shared.errors import ApiError, error_for_response
+from shared.errors import ApiError, RateLimited, error_for_response
 from shared.http import json_body, new_session, send
 from shared.pagination import Page, PageNumberPaginator
 from shared.settings import Settings
 
 SYSTEM = "platform"
+
+
+class RateGate(Protocol):
+    """What the client needs of a shared rate limit (see :mod:`shared.ratelimit`)."""
+
+    def wait(self) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
 
 
 def _classify(response: requests.Response) -> ApiError:
@@ -28,31 +36,48 @@ def _classify(response: requests.Response) -> ApiError:
 class PlatformClient:
     """Reads and writes the platform's records; every failure is an :class:`ApiError`."""
 
-    def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0, page_size: int = 200) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        page_size: int = 200,
+        gate: RateGate | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.gate = gate
         self.timeout = timeout
         self.page_size = page_size
         self._session = new_session({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PlatformClient:
+    def from_settings(cls, settings: Settings, gate: RateGate | None = None) -> PlatformClient:
         return cls(
             settings.voice_api_url,
             settings.voice_api_key,
             timeout=settings.voice_timeout,
             page_size=settings.voice_page_size,
+            gate=gate,
         )
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = send(
-            self._session,
-            method,
-            f"{self.base_url}{path}",
-            system=SYSTEM,
-            timeout=self.timeout,
-            classify=_classify,
-            **kwargs,
-        )
+        if self.gate is not None:
+            self.gate.wait()
+        try:
+            response = send(
+                self._session,
+                method,
+                f"{self.base_url}{path}",
+                system=SYSTEM,
+                timeout=self.timeout,
+                classify=_classify,
+                **kwargs,
+            )
+        except RateLimited as exc:
+            if self.gate is not None:
+                self.gate.pause(exc.retry_after or 1.0)
+            raise
         return json_body(response, system=SYSTEM)
 
     def get(self, path: str, record_id: str) -> dict[str, Any]:

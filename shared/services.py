@@ -20,6 +20,7 @@ from shared.ledger.inbox import Inbox
 from shared.ledger.runs import Runs
 from shared.odoo import OdooClient
 from shared.platform import PlatformClient
+from shared.ratelimit import RedisRateGate
 from shared.settings import Settings
 from shared.upsert import UpsertEngine
 
@@ -38,7 +39,9 @@ class Services:
 
     @cached_property
     def platform(self) -> PlatformClient:
-        return PlatformClient.from_settings(self.settings)
+        rate = self.settings.voice_rate_limit
+        gate = RedisRateGate(self.redis, "platform", rate, self.settings.voice_rate_burst) if rate > 0 else None
+        return PlatformClient.from_settings(self.settings, gate)
 
     @cached_property
     def odoo(self) -> OdooClient:

@@ -45,6 +45,8 @@ class Settings:
         default=(), repr=False, metadata={"env": "VOICE_WEBHOOK_SECRET", "coerce": _words}
     )
     voice_page_size: int = field(default=200, metadata={"env": "VOICE_PAGE_SIZE", "coerce": int})
+    voice_rate_limit: float = field(default=50.0, metadata={"env": "VOICE_RATE_LIMIT", "coerce": float})
+    voice_rate_burst: float = field(default=50.0, metadata={"env": "VOICE_RATE_BURST", "coerce": float})
     voice_timeout: float = field(default=10.0, metadata={"env": "VOICE_TIMEOUT", "coerce": float})
     odoo_url: str = field(default="http://127.0.0.1:8069", metadata={"env": "ODOO_URL"})
     odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
@@ -60,9 +62,10 @@ class Settings:
     retry_backoff_cap: float = field(default=300.0, metadata={"env": "VOICESYNC_RETRY_CAP", "coerce": float})
     visibility_timeout: float = field(default=3600.0, metadata={"env": "VOICESYNC_VISIBILITY_TIMEOUT", "coerce": float})
     max_deliveries: int = field(default=5, metadata={"env": "VOICESYNC_MAX_DELIVERIES", "coerce": int})
-    reconcile_contacts_every: float = field(
-        default=600.0, metadata={"env": "VOICESYNC_RECONCILE_CONTACTS_EVERY", "coerce": float}
+    incremental_every: float = field(
+        default=300.0, metadata={"env": "VOICESYNC_INCREMENTAL_EVERY", "coerce": float}
     )
+    full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})
 

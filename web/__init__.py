@@ -14,8 +14,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["voicesync"] = Services(settings or get_settings())
-    from web import health, voice
+    from web import admin, health, voice
 
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(voice.blueprint)
+    for module in (health, voice, admin):
+        app.register_blueprint(module.blueprint)
     return app

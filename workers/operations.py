@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
+from redis import RedisError
+
 from shared.entities import ENTITIES
+from shared.ledger.models import SyncRun
+from shared.ledger.runs import COUNTERS
 from shared.reconcile import choose_mode
 from shared.services import Services
+from shared.timeutil import iso, parse_instant
 from workers.app import app
 
 
@@ -12,6 +21,11 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
     """Open a queued run for ``entity`` and enqueue its reconciliation; returns the run id."""
     if entity not in ENTITIES:
         raise ValueError(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
+    if since is not None:
+        try:
+            since = iso(parse_instant(since))
+        except ValueError:
+            raise ValueError(f"since is not an ISO 8601 instant: {since!r}") from None
     mode, since = choose_mode(services, entity, full=full, since=since)
     run = services.runs.start(entity, mode, since, status="queued")
     app.send_task(
@@ -34,3 +48,40 @@ def replay_dead_letter(services: Services, letter_id: int) -> str:
         queue=letter.task_name.split(".")[0],
     )
     return str(result.id)
+
+
+def queue_length(queue: str) -> int | None:
+    """Messages waiting on a queue (Redis and RabbitMQ alike); None when the broker is down."""
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+            return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
+    except (KombuError, AMQPError, RedisError, OSError):  # no such queue yet, or no broker: unknown
+        return None
+
+
+def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
+    """Per entity: the last runs, the bookmark, bindings, queue length; and the dead letters."""
+    entities = {}
+    for name, spec in ENTITIES.items():
+        entities[name] = {
+            "runs": [run_summary(run) for run in services.runs.recent(name, runs_per_entity)],
+            "bookmark": services.runs.bookmark(name),
+            "bindings": services.binder.count(name),
+            "queue_length": queue_length(spec.queue),
+        }
+    return {"entities": entities, "dead_letters": services.dead_letters.count()}
+
+
+def run_summary(run: SyncRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "mode": run.mode,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at) if run.finished_at else None,
+        "pages": [run.pages_done, run.pages_total],
+        "records_total": run.records_total,
+        **{name: getattr(run, name) for name in COUNTERS},
+        "error": run.error,
+    }

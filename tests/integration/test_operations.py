@@ -92,7 +92,7 @@ def test_beat_runs_the_scheduled_reconciliation(
     services: Services, start_worker: Callable[..., ManagedProcess], env: dict[str, str], tmp_path: Path
 ) -> None:
     start_worker()
-    beat_env = {**env, "DATABASE_URL": services.settings.ledger_url, "VOICESYNC_RECONCILE_CONTACTS_EVERY": "1"}
+    beat_env = {**env, "DATABASE_URL": services.settings.ledger_url, "VOICESYNC_INCREMENTAL_EVERY": "1"}
     argv = [sys.executable, "-m", "celery", "-A", "workers", "beat", "-s", str(tmp_path / "beat-schedule")]
     beat = ManagedProcess("beat", argv, beat_env, tmp_path / "logs").start()
     try:

@@ -1,0 +1,125 @@
+"""Operator commands: ``resync``, ``status``, ``dlq list|replay``, ``odoo check|bootstrap``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cli.progress import counts, watch
+from shared.entities import ENTITIES
+from shared.odoo_setup import bootstrap, inspect
+from shared.services import Services
+from shared.settings import get_settings
+
+
+def _services() -> Services:
+    return Services(get_settings())
+
+
+@click.command()
+@click.argument("entity", type=click.Choice([*ENTITIES, "all"]))
+@click.option("--full", is_flag=True, help="Walk every record (archive what is gone, repair drift).")
+@click.option("--since", default=None, help="Only records updated since this ISO 8601 instant.")
+@click.option("--wait", is_flag=True, help="Show live progress and end with the counts.")
+@click.option("--timeout", default=3600.0, show_default=True, help="Seconds --wait waits at most.")
+def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: float) -> None:
+    """Enqueue a reconciliation of ENTITY (or all) and print its run id."""
+    from workers.operations import start_resync
+
+    services = _services()
+    names = list(ENTITIES) if entity == "all" else [entity]
+    run_ids = [start_resync(services, name, full=full, since=since) for name in names]
+    for name, run_id in zip(names, run_ids, strict=True):
+        click.echo(f"{name}: run {run_id} enqueued")
+    if not wait:
+        return
+    finished = watch(services, run_ids, timeout)
+    for run in finished:
+        click.echo(counts(run))
+    if any(run.status != "succeeded" for run in finished):
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Per entity: last runs, bookmark, bindings, queue length; and the dead letters."""
+    from workers.operations import status as gather
+
+    report = gather(_services())
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for name, entity in report["entities"].items():
+        queue = "?" if entity["queue_length"] is None else entity["queue_length"]
+        click.echo(f"{name}: {entity['bindings']} bound, queue {queue}, bookmark {entity['bookmark'] or '-'}")
+        for run in entity["runs"]:
+            click.echo(
+                f"  run {run['id']} {run['mode']} {run['status']} started {run['started_at']}: "
+                f"created {run['created']}, updated {run['updated']}, unchanged {run['unchanged']}, "
+                f"archived {run['archived']}, drift {run['drift_repaired']}, failed {run['failed']}, "
+                f"retries {run['retries']}"
+            )
+    click.echo(f"dead letters: {report['dead_letters']}")
+
+
+@click.group()
+def dlq() -> None:
+    """Dead letters: work that failed for good."""
+
+
+@dlq.command("list")
+def dlq_list() -> None:
+    """List the dead letters with their reasons."""
+    letters = _services().dead_letters.list(limit=1000)
+    for letter in letters:
+        replayed = f" (replayed {letter.replayed_at:%Y-%m-%d %H:%M})" if letter.replayed_at else ""
+        click.echo(
+            f"{letter.id}\t{letter.task_name}\t{json.dumps(letter.task_kwargs)}\t{letter.error_type}: "
+            f"{letter.reason}{replayed}"
+        )
+    click.echo(f"{len(letters)} dead letters")
+
+
+@dlq.command("replay")
+@click.argument("letter_id", required=False, type=int)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+def dlq_replay(letter_id: int | None, replay_all: bool) -> None:
+    """Send a dead letter's task again; a letter whose task then succeeds leaves the table."""
+    from workers.operations import replay_dead_letter
+
+    if (letter_id is None) == (not replay_all):
+        raise click.UsageError("give one letter ID or --all")
+    services = _services()
+    ids = [letter.id for letter in services.dead_letters.list(limit=100000)] if replay_all else [letter_id]
+    for one in ids:
+        try:
+            click.echo(f"letter {one}: task {replay_dead_letter(services, one)} enqueued")
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def odoo() -> None:
+    """The Odoo side: check the connection, create what voicesync needs."""
+
+
+@odoo.command()
+def check() -> None:
+    """Server version, protocol, user, and whether bootstrap has run."""
+    report = inspect(_services().odoo)
+    click.echo(f"Odoo {report.version} over {report.protocol}, user id {report.uid}")
+    if report.bootstrapped:
+        click.echo("bootstrap: done")
+    else:
+        missing = ("model" if report.model_id is None else "") or ", ".join(report.missing_fields) or "access rule"
+        click.echo(f"bootstrap: not done (missing {missing}); run `voicesync odoo bootstrap`")
+        raise SystemExit(1)
+
+
+@odoo.command("bootstrap")
+def odoo_bootstrap() -> None:
+    """Create the call model, its fields and access rule in Odoo (idempotent)."""
+    report = bootstrap(_services().odoo)
+    click.echo(f"created: {', '.join(report.created)}" if report.created else "nothing to do: already bootstrapped")
