@@ -126,13 +126,14 @@ class UpsertEngine:
         return result
 
     def archive(self, spec: EntitySpec, platform_ids: list[str]) -> int:
-        """Archive (never delete) the Odoo records of platform records that are gone."""
+        """Archive (never delete) the Odoo records of platform records that are gone; a model
+        without an archive flag keeps its record, and only the binding is marked deleted."""
         bound = [b for b in self.binder.get_many(spec.name, platform_ids).values() if not b.deleted]
-        if bound:
+        if bound and spec.mapper.active_field:
             self.odoo.call(
                 spec.odoo_model, "write", ids=[b.odoo_id for b in bound], vals={spec.mapper.active_field: False}
             )
-            self.binder.mark_deleted(spec.name, [b.platform_id for b in bound])
+        self.binder.mark_deleted(spec.name, [b.platform_id for b in bound])
         return len(bound)
 
     def _plan(self, spec: EntitySpec, records: list[dict[str, Any]], result: UpsertResult) -> list[_Planned]:

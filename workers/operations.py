@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from amqp.exceptions import AMQPError
-from kombu.exceptions import KombuError
+from amqp.exceptions import ChannelError as AmqpChannelError
+from kombu.exceptions import ChannelError, KombuError
 from redis import RedisError
 
 from shared.entities import ENTITIES
@@ -51,12 +52,17 @@ def replay_dead_letter(services: Services, letter_id: int) -> str:
 
 
 def queue_length(queue: str) -> int | None:
-    """Messages waiting on a queue (Redis and RabbitMQ alike); None when the broker is down."""
+    """Messages waiting on a queue (Redis and RabbitMQ alike); None when the broker is down.
+
+    A queue the broker does not know holds nothing: Redis keeps no key for an empty queue.
+    """
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1)
             return int(connection.default_channel.queue_declare(queue=queue, passive=True).message_count)
-    except (KombuError, AMQPError, RedisError, OSError):  # no such queue yet, or no broker: unknown
+    except (ChannelError, AmqpChannelError):
+        return 0
+    except (KombuError, AMQPError, RedisError, OSError):
         return None
 
 

@@ -79,7 +79,8 @@ class Mapper:
     - ``references``: Odoo many2one field -> ``(platform key, entity)``.
     - ``computed``: Odoo field -> method name, for values built from several keys.
     - ``active_field``: the model's archive flag, always written True: a record the platform
-      still serves is live, and sending it re-activates one archived earlier.
+      still serves is live, and sending it re-activates one archived earlier. None for a model
+      Odoo cannot archive (``utm.campaign`` has no ``active``).
     """
 
     fields: ClassVar[dict[str, str]] = {}
@@ -87,7 +88,7 @@ class Mapper:
     references: ClassVar[dict[str, tuple[str, str]]] = {}
     computed: ClassVar[dict[str, str]] = {}
     required: ClassVar[tuple[str, ...]] = ("id", "updated_at")
-    active_field: ClassVar[str] = "active"
+    active_field: ClassVar[str | None] = "active"
 
     def map(self, record: dict[str, Any]) -> dict[str, Any]:
         """The Odoo values of ``record``; raises :class:`DataError` when it cannot be mapped."""
@@ -104,7 +105,8 @@ class Mapper:
             values[field_name] = Ref(entity, str(linked)) if linked else False
         for field_name, method in self.computed.items():
             values[field_name] = getattr(self, method)(record)
-        values[self.active_field] = True
+        if self.active_field:
+            values[self.active_field] = True
         return values
 
     def dependencies(self, values: dict[str, Any]) -> list[Ref]:

@@ -98,3 +98,8 @@ def test_external_ids() -> None:
     assert ENTITIES["contacts"].xmlid("ct_1") == "voicesync.contact_ct_1"
     assert ref_xmlid(Ref("campaigns", "cp_2")) == "voicesync.campaign_cp_2"
     assert ENTITIES["calls"].dependencies == ("contacts", "campaigns")
+
+
+def test_campaign_has_a_unique_identifier_and_no_archive_flag() -> None:
+    values = ENTITIES["campaigns"].mapper.map({"id": "cp_3", "name": "Spring", "updated_at": "2026-01-01T00:00:00Z"})
+    assert values == {"name": "voicesync-cp_3", "title": "Spring"}

@@ -1,0 +1,263 @@
+"""All three entities through real workers on Redis: dependencies, deletions, drift, incremental
+runs, one run at a time, pages shared by workers, and the operator's commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import PlatformSandbox
+from sandbox.server import BackgroundServer
+from shared.entities import ENTITIES
+from shared.errors import RateLimited
+from shared.ledger.models import SyncRun
+from shared.odoo_setup import bootstrap
+from shared.parity import check
+from shared.services import Services
+from shared.settings import Settings, child_environment
+from web import create_app
+from workers.operations import queue_length, start_resync
+
+StartWorker = Callable[..., ManagedProcess]
+FINISHED = {"succeeded", "failed", "skipped"}
+
+
+def finished(services: Services, run_id: int, timeout: float = 90) -> SyncRun:
+    wait_for(lambda: services.runs.get(run_id).status in FINISHED, timeout, what=f"run {run_id}")
+    return services.runs.get(run_id)
+
+
+def resync(services: Services, entity: str, full: bool = True) -> SyncRun:
+    return finished(services, start_resync(services, entity, full=full))
+
+
+def partner_count(odoo: OdooSandbox) -> int:
+    return len(odoo.records("res.partner", [("email", "!=", False)], ["id"], active_test=False))
+
+
+@pytest.fixture
+def bootstrapped(services: Services) -> Services:
+    bootstrap(services.odoo)
+    return services
+
+
+def test_a_call_before_its_contact_creates_the_contact_once(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    from workers.app import app
+
+    start_worker("calls")
+    call = next(c for c in platform.records("calls") if c["campaign_id"])
+    contact = platform.get("contacts", call["contact_id"])
+    for _ in range(3):
+        app.send_task("calls.sync_one", kwargs={"platform_id": call["id"]}, queue="calls")
+    wait_for(lambda: bool(odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["id"])), 30, what="call")
+    partners = odoo.records("res.partner", [("phone", "=", contact["phone"])], ["id"])
+    [row] = odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["x_partner_id", "x_campaign_id"])
+    assert len(partners) == 1 and row["x_partner_id"][0] == partners[0]["id"]
+    assert row["x_campaign_id"] and bootstrapped.binder.count("campaigns") == 1
+
+
+def test_concurrent_contacts_and_calls_make_no_duplicates(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    for queue in ("contacts", "campaigns", "calls"):
+        start_worker(queue)
+    runs = [start_resync(bootstrapped, entity, full=True) for entity in ("calls", "contacts", "campaigns")]
+    for run_id in runs:
+        assert finished(bootstrapped, run_id).status == "succeeded"
+    for spec in ENTITIES.values():
+        report = check(spec, bootstrapped.platform, bootstrapped.odoo)
+        assert report.ok, report.summary()
+    assert partner_count(odoo) == len(platform.records("contacts"))
+    assert len(odoo.records("x_voicesync_call", None, ["id"])) == len(platform.records("calls"))
+
+
+def test_a_worker_on_the_calls_queue_runs_only_call_work(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    from workers.app import app
+
+    start_worker("calls")
+    app.send_task("contacts.sync_one", kwargs={"platform_id": platform.records("contacts")[0]["id"]}, queue="contacts")
+    run = resync(bootstrapped, "calls")
+    assert run.status == "succeeded" and run.created == len(platform.records("calls"))
+    assert queue_length("contacts") == 1  # still waiting for a contacts worker
+
+
+def test_deleted_records_are_archived_and_hand_edits_repaired(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    start_worker()
+    assert resync(services, "contacts").status == "succeeded"
+    gone = platform.records("contacts")[5]
+    platform.delete("contacts", gone["id"], emit=False)
+    edited = odoo.records("res.partner", [("email", "=", platform.records("contacts")[9]["email"])], ["id"])[0]
+    odoo.write("res.partner", [edited["id"]], {"name": "Edited by hand"})
+    run = resync(services, "contacts")
+    assert (run.status, run.archived, run.drift_repaired, run.created) == ("succeeded", 1, 1, 0)
+    [archived] = odoo.records("res.partner", [("email", "=", gone["email"])], ["active"], active_test=False)
+    assert archived["active"] is False
+    assert services.binder.get_many("contacts", [gone["id"]])[gone["id"]].deleted
+    assert check(ENTITIES["contacts"], services.platform, services.odoo).ok
+
+
+def test_an_incremental_run_touches_only_changed_records(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    start_worker()
+    assert resync(services, "contacts").status == "succeeded"
+    changed = [r["id"] for r in platform.records("contacts")[10:12]]
+    for record_id in changed:
+        platform.update("contacts", record_id, {"company": "Changed Ltd", "last_name": "Incremental"}, emit=False)
+    odoo.reset_call_counts()
+    run = resync(services, "contacts", full=False)
+    assert (run.mode, run.status, run.updated, run.created, run.unchanged) == ("incremental", "succeeded", 2, 0, 0)
+    assert run.records_total in (None, 2)
+    assert odoo.call_counts().get("res.partner.search_read") is None  # no drift read in incremental runs
+    assert services.runs.bookmark("contacts") is not None
+
+
+def test_a_second_reconciliation_during_the_first_does_not_run(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+) -> None:
+    start_worker(concurrency=2)
+    platform.faults.update({"latency_ms": 150})
+    first = start_resync(services, "contacts", full=True)
+    wait_for(lambda: services.runs.get(first).status == "running", 30, what="the first run to start")
+    second = finished(services, start_resync(services, "contacts", full=True))
+    assert second.status == "skipped" and f"run {first}" in (second.error or "")
+    platform.faults.update({"latency_ms": 0})
+    assert finished(services, first).status == "succeeded"
+
+
+def test_two_workers_share_the_pages_of_one_run(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, env: dict[str, str]
+) -> None:
+    env["VOICE_PAGE_SIZE"] = "5"
+    platform.faults.update({"latency_ms": 60})
+    workers = [start_worker(concurrency=1, name="alpha"), start_worker(concurrency=1, name="beta")]
+    run = resync(services, "contacts")
+    assert (run.status, run.pages_done, run.created) == ("succeeded", 12, 60)
+    for worker in workers:
+        assert "contacts.sync_page" in worker.log_path.read_text(), worker.name
+
+
+def test_resync_wait_exits_zero_with_the_counts(
+    services: Services, start_worker: StartWorker, env: dict[str, str]
+) -> None:
+    start_worker()
+    done = run_cli(["resync", "contacts", "--full", "--wait"], env, services)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "succeeded; created 60, updated 0, unchanged 0" in done.stdout
+    assert "pages 3/3" in done.stdout
+
+
+def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox) -> None:
+    first = bootstrap(services.odoo)
+    assert "x_voicesync_call" in first.created and first.bootstrapped
+    fields_before = odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"])
+    odoo.reset_call_counts()
+    second = bootstrap(services.odoo)
+    assert second.created == [] and second.bootstrapped
+    assert odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"]) == fields_before
+    assert not [k for k in odoo.call_counts() if k.endswith((".create", ".write", ".unlink"))]
+
+
+def test_a_429_pauses_the_other_workers_too(services: Services, platform: PlatformSandbox) -> None:
+    """Two clients, as two workers would hold, share the Redis gate: one is told to wait, both wait."""
+    told, other = Services(services.settings).platform, Services(services.settings).platform
+    record_id = platform.records("contacts")[0]["id"]
+    platform.faults.update({"rate_429": 1.0, "retry_after": 2})
+    with pytest.raises(RateLimited):
+        told.get("contacts", record_id)
+    platform.faults.update({"rate_429": 0.0})
+    platform.reset_stats()
+    pause_until = float(services.redis.get("voicesync:pause:platform") or 0) / 1000
+    assert pause_until > 0
+    other.get("contacts", record_id)
+    seconds, micros = services.redis.time()
+    assert seconds + micros / 1e6 >= pause_until  # the other client's request went out only after the pause
+    assert sum(sum(c.values()) for c in platform.stats().values()) == 1
+
+
+def test_campaign_and_call_webhooks_reach_their_pools(
+    bootstrapped: Services,
+    start_worker: StartWorker,
+    receiver: BackgroundServer,
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+) -> None:
+    for queue in ("campaigns", "calls"):
+        start_worker(queue)
+    platform.webhook_url = f"{receiver.url}/webhooks/voice"
+    campaign = platform.update("campaigns", platform.records("campaigns")[0]["id"], {"name": "Renamed by webhook"})
+    call = next(c for c in platform.records("calls") if c["status"] != "completed")
+    platform.complete_call(call["id"], {"duration_seconds": 77, "summary": "done"})
+    wait_for(
+        lambda: bool(odoo.records("utm.campaign", [("title", "=", campaign["name"])], ["id"])), 30, what="campaign"
+    )
+    wait_for(
+        lambda: bool(
+            odoo.records("x_voicesync_call", [("x_name", "=", call["id"]), ("x_status", "=", "completed")], [])
+        ),
+        30,
+        what="completed call",
+    )
+    [row] = odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["x_duration_seconds", "x_summary"])
+    assert (row["x_duration_seconds"], row["x_summary"]) == (77, "done")
+
+
+def run_cli(args: list[str], env: dict[str, str], services: Services) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", *args],
+        env=child_environment({**env, "DATABASE_URL": services.settings.ledger_url}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_status_and_dead_letter_commands(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, env: dict[str, str]
+) -> None:
+    start_worker()
+    assert resync(services, "contacts").status == "succeeded"
+    shown = run_cli(["status"], env, services)
+    assert shown.returncode == 0, shown.stderr
+    assert "contacts: 60 bound, queue 0" in shown.stdout and "dead letters: 0" in shown.stdout
+    letter = services.dead_letters.add(
+        "contacts.sync_one", {"platform_id": platform.records("contacts")[1]["id"]}, error_type="AuthError", reason="x"
+    )
+    listed = run_cli(["dlq", "list"], env, services)
+    assert f"{letter}\tcontacts.sync_one" in listed.stdout and "1 dead letters" in listed.stdout
+    replayed = run_cli(["dlq", "replay", "--all"], env, services)
+    assert replayed.returncode == 0 and f"letter {letter}: task" in replayed.stdout
+    wait_for(lambda: services.dead_letters.count() == 0, 30, what="the letter to leave the table")
+    refused = run_cli(["dlq", "replay"], env, services)
+    assert refused.returncode != 0 and "give one letter ID or --all" in refused.stderr
+
+
+def test_admin_resync_and_status_over_http(services: Services, start_worker: StartWorker, env: dict[str, str]) -> None:
+    settings = Settings.from_env({**env, "DATABASE_URL": services.settings.ledger_url, "ADMIN_TOKEN": "s3cret"})
+    start_worker()
+    with BackgroundServer(create_app(settings)) as server:
+        assert requests.post(f"{server.url}/admin/resync", json={"entity": "contacts"}, timeout=5).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert requests.get(f"{server.url}/admin/status", headers=wrong, timeout=5).status_code == 401
+        auth = {"Authorization": "Bearer s3cret"}
+        bad = requests.post(f"{server.url}/admin/resync", json={"entity": "leads"}, headers=auth, timeout=5)
+        assert bad.status_code == 400
+        answer = requests.post(f"{server.url}/admin/resync", json={"entity": "contacts", "full": True}, headers=auth)
+        assert answer.status_code == 202
+        run = finished(services, answer.json()["runs"]["contacts"])
+        assert run.status == "succeeded" and run.created == 60
+        status = requests.get(f"{server.url}/admin/status", headers=auth, timeout=5).json()
+        assert status["entities"]["contacts"]["bindings"] == 60
+        assert status["entities"]["contacts"]["runs"][0]["id"] == run.id
