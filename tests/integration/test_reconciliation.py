@@ -261,3 +261,15 @@ def test_admin_resync_and_status_over_http(services: Services, start_worker: Sta
         status = requests.get(f"{server.url}/admin/status", headers=auth, timeout=5).json()
         assert status["entities"]["contacts"]["bindings"] == 60
         assert status["entities"]["contacts"]["runs"][0]["id"] == run.id
+
+
+def test_without_a_total_the_pages_are_walked_in_order(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+) -> None:
+    platform.report_total = False
+    start_worker()
+    run = resync(services, "contacts")
+    assert (run.status, run.pages_done, run.pages_total, run.records_total, run.created) == (
+        "succeeded", 3, 3, None, 60,
+    )  # fmt: skip
+    assert check(ENTITIES["contacts"], services.platform, services.odoo).ok
