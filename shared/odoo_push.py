@@ -1,0 +1,108 @@
+"""Odoo -> platform: a partner created or edited in Odoo becomes (or updates) a platform contact.
+
+The trigger is Odoo's "Send Webhook Notification" (or the reconciliation's look at partners
+changed since its last run); the worker reads the partner from Odoo now, as everywhere else.
+
+No echo, either way round, by the same content hash the upsert engine keeps in the binding:
+
+- voicesync's own write to Odoo makes Odoo call back with exactly the values voicesync wrote:
+  their hash equals the binding's, so nothing is sent to the platform;
+- after a push, the binding is set to the platform's answer, so the platform's own webhook about
+  that change finds nothing new and nothing is written to Odoo again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared.entities import ENTITIES, ref_xmlid
+from shared.errors import NotFound
+from shared.importer import lock_name
+from shared.ledger.bindings import BindingRow
+from shared.locks import record_locks
+from shared.mappers.base import XMLID_MODULE, content_hash
+from shared.services import Services
+
+CONTACTS = ENTITIES["contacts"]
+PARTNER_FIELDS = ["name", "email", "phone", "active", "write_date"]
+LOCK_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class PushResult:
+    outcome: str  # "created", "updated", "unchanged" or "skipped"
+    platform_id: str | None = None
+    reason: str = ""
+
+
+def contact_values(partner: dict[str, Any]) -> dict[str, Any]:
+    """A partner as platform contact fields (the reverse of the contact mapper)."""
+    first, _, last = str(partner.get("name") or "").strip().partition(" ")
+    return {
+        "first_name": first,
+        "last_name": last.strip(),
+        "email": partner.get("email") or None,
+        "phone": partner.get("phone") or None,
+    }
+
+
+def partner_hash(partner: dict[str, Any]) -> str:
+    """The partner's owned values hashed as the contact mapper's output would be."""
+    values = {name: partner.get(name) for name in CONTACTS.mapper.fields}
+    return content_hash(values, ref_xmlid)
+
+
+class PartnerPusher:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def push(self, odoo_id: int) -> PushResult:
+        services = self.services
+        try:
+            [partner] = services.odoo.call("res.partner", "read", ids=[odoo_id], fields=PARTNER_FIELDS)
+        except (NotFound, ValueError):
+            return PushResult("skipped", reason=f"partner {odoo_id} no longer exists")
+        if not partner.get("phone"):
+            return PushResult("skipped", reason="the platform needs a phone number")
+        with self._locked(f"partner:{odoo_id}"):
+            binding = services.binder.by_odoo_id(CONTACTS.name, odoo_id)
+            if binding is not None and binding.content_hash == partner_hash(partner):
+                return PushResult("unchanged", binding.platform_id)
+            if binding is not None:
+                with self._locked(lock_name(CONTACTS, binding.platform_id)):
+                    record = services.platform.update_contact(binding.platform_id, contact_values(partner))
+                    self._bind(odoo_id, record)
+                return PushResult("updated", binding.platform_id)
+            record = services.platform.create_contact(contact_values(partner))
+            # Taken the moment the contact exists: the platform's own webhook about it waits on this
+            # lock and then finds the binding, instead of creating a second partner.
+            with self._locked(lock_name(CONTACTS, str(record["id"]))):
+                self._bind(odoo_id, record)
+                self._name_partner(odoo_id, str(record["id"]))
+            return PushResult("created", str(record["id"]))
+
+    def _locked(self, name: str) -> Any:
+        return record_locks(self.services.redis, [name], self.services.settings.lock_ttl, LOCK_WAIT_SECONDS)
+
+    def _bind(self, odoo_id: int, record: dict[str, Any]) -> None:
+        """Record the platform's answer as what Odoo holds, so its webhook is not an echo back."""
+        digest = content_hash(CONTACTS.mapper.map(record), ref_xmlid)
+        self.services.binder.bind_many(
+            CONTACTS.name, [BindingRow(str(record["id"]), odoo_id, digest, str(record["updated_at"]))]
+        )
+
+    def _name_partner(self, odoo_id: int, platform_id: str) -> None:
+        """Give the partner voicesync's external id, so later syncs update it instead of adding one."""
+        self.services.odoo.call(
+            "ir.model.data",
+            "create",
+            vals_list=[
+                {
+                    "module": XMLID_MODULE,
+                    "name": CONTACTS.xmlid_name(platform_id),
+                    "model": CONTACTS.odoo_model,
+                    "res_id": odoo_id,
+                }
+            ],
+        )
