@@ -1,31 +1,21 @@
 """Model-specific behaviour, as Odoo's addons give it: custom models and fields through
 ``ir.model``/``ir.model.fields``, ``ir.model.data``'s protected rows, ``res.users``,
-``utm.campaign``'s name/title pair.
+``res.groups``' members, ``utm.campaign``'s name/title pair.
 
 Access rules (documented in the package README): the API key's user is an integration bot,
 so it may not create, modify or delete ``res.users`` records, nor modify or delete the
 ``ir.model.data`` rows of module ``base`` (Odoo's own external ids); both answer AccessError.
+Custom models need ``ir.model.access`` rows, checked in ``orm.BaseModel._check_access``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Self
 
-from .errors import AccessError, UserError, ValidationError
-from .orm import BaseModel, api_model, id_filter, public, readonly, register
+from .errors import UserError, ValidationError
+from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
 from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, Field, Registry, custom_model
 from .store import column_ddl, create_table, index_column, reflect_field
-
-VERBS = {"create": "create", "write": "modify", "unlink": "delete"}
-
-
-def access_error(model: BaseModel, operation: str, detail: str) -> AccessError:
-    """Worded like Odoo's ``ir.model.access`` refusal."""
-    return AccessError(
-        f"You are not allowed to {VERBS[operation]} '{model._model.description}'"
-        f" ({model._model.name}) records.\n\n{detail}\n\n"
-        "Contact your administrator to request access if necessary."
-    )
 
 
 def reload_registry(model: BaseModel) -> None:
@@ -44,13 +34,24 @@ class ResUsers(BaseModel):
         return {"lang": "en_US", "tz": "UTC", "uid": self.env.uid}
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
-        raise access_error(self, "create", self.ADMIN_ONLY)
+        raise access_error(self._model, "create", self.ADMIN_ONLY)
 
     def _write(self, vals: dict[str, Any]) -> None:
-        raise access_error(self, "write", self.ADMIN_ONLY)
+        raise access_error(self._model, "write", self.ADMIN_ONLY)
 
     def _unlink(self) -> None:
-        raise access_error(self, "unlink", self.ADMIN_ONLY)
+        raise access_error(self._model, "unlink", self.ADMIN_ONLY)
+
+
+@register
+class ResGroups(BaseModel):
+    _name = "res.groups"
+
+    def _unlink(self) -> None:
+        """Drop the groups' memberships too, as the many2many table's foreign keys do in Odoo:
+        SQLite gives a deleted highest id to the next group, which must not inherit members."""
+        super()._unlink()
+        self.env.cr.executemany("DELETE FROM res_groups_users_rel WHERE gid = ?", [(gid,) for gid in self._ids])
 
 
 @register
@@ -90,7 +91,7 @@ class IrModelData(BaseModel):
     def _check_protected(self, operation: str) -> None:
         where, params = id_filter(self._ids)
         if self._query(f"SELECT 1 FROM ir_model_data WHERE module = 'base' AND {where}", params):
-            raise access_error(self, operation, self.PROTECTED)
+            raise access_error(self._model, operation, self.PROTECTED)
 
 
 @register

@@ -318,7 +318,10 @@ class OwnXmlids:
                 self.known[f"{xmlid_module}.{name}"] = (data_id, data_model, res_id)
 
     def save(self, records: BaseModel, xmlid: str | None, vals: dict[str, Any]) -> int:
-        """Update the record ``xmlid`` names, or create one (and its external id)."""
+        """Update the record ``xmlid`` names, or create one (and its external id).
+
+        Access is checked per row, as Odoo's ``create``/``write`` do under ``load``: a refusal is
+        that row's error message, not an error of the call."""
         known = self.known.get(xmlid) if xmlid else None
         if known and known[1] != self.model.name:
             raise UserError(
@@ -326,8 +329,10 @@ class OwnXmlids:
                 f" {self.model.name} found record of different model {known[1]} ({known[0]})"
             )
         if known and known[2]:
+            records._check_access("write")
             records.browse(known[2])._write(vals)
             return known[2]
+        records._check_access("create")
         if known:
             self.env["ir.model.data"].browse(known[0])._unlink()
         record_id = records._create([vals]).ids[0]

@@ -23,6 +23,7 @@ from .store import Store, now
 Func = TypeVar("Func", bound=Callable[..., Any])
 MODEL_CLASSES: dict[str, type[BaseModel]] = {}
 CLASSIC_READ = "_classic_read"
+VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
 
 
 def public(func: Func) -> Func:
@@ -54,6 +55,14 @@ def model_class(model: str) -> type[BaseModel]:
     return MODEL_CLASSES.get(model, BaseModel)
 
 
+def access_error(model: Model, operation: str, detail: str) -> AccessError:
+    """Worded as Odoo's ``ir.model.access._make_access_error``: operation, ``detail``, resolution."""
+    return AccessError(
+        f"You are not allowed to {VERBS[operation]} '{model.description}' ({model.name}) records.\n\n"
+        f"{detail}\n\nContact your administrator to request access if necessary."
+    )
+
+
 def get_public_method(model: str, name: str) -> Callable[..., Any]:
     """Odoo's ``odoo.service.model.get_public_method``, with its error texts."""
     if name.startswith("_"):
@@ -65,7 +74,10 @@ def get_public_method(model: str, name: str) -> Callable[..., Any]:
 
 
 class Env:
-    """A transaction's cursor, user and context; collects the records touched for webhooks."""
+    """A transaction's cursor, user and context; collects the records touched for webhooks.
+
+    ``su`` is Odoo's superuser mode: access rights are not checked (see :meth:`sudo`).
+    """
 
     def __init__(
         self,
@@ -73,12 +85,14 @@ class Env:
         store: Store,
         context: Mapping[str, Any] | None = None,
         touched: dict[tuple[str, int, str], None] | None = None,
+        su: bool = False,
     ) -> None:
         self.cr = cr
         self.store = store
         self.uid = ADMIN_UID
         self.context = dict(context or {})
         self.touched = {} if touched is None else touched
+        self.su = su
 
     @property
     def registry(self) -> Registry:
@@ -91,7 +105,12 @@ class Env:
         return model_class(model)(self, self.registry[model], ())
 
     def with_context(self, context: Mapping[str, Any]) -> Env:
-        return Env(self.cr, self.store, {**self.context, **context}, self.touched)
+        return Env(self.cr, self.store, {**self.context, **context}, self.touched, self.su)
+
+    def sudo(self) -> Env:
+        """The same transaction without access checks: for what Odoo runs as superuser (automation
+        rules' webhooks) and for the sandbox's own test hooks, which are not the API user."""
+        return Env(self.cr, self.store, self.context, self.touched, su=True)
 
     def touch(self, model: str, ids: Iterable[int], event: str) -> None:
         for record_id in ids:
@@ -142,6 +161,7 @@ class BaseModel:
         limit: int | None = None,
         order: str | None = None,
     ) -> Self:
+        self._check_access("read")
         where, params = self._where(domain)
         paging, more = _paging(limit, offset)
         rows = self._query(
@@ -155,6 +175,7 @@ class BaseModel:
     @api_model
     @readonly
     def search_count(self, domain: list[Any], limit: int | None = None) -> int:
+        self._check_access("read")
         where, params = self._where(domain)
         paging, more = _paging(limit, 0)
         sql = f'SELECT count(*) FROM (SELECT 1 FROM "{self._model.table}" WHERE {where}{paging})'
@@ -172,6 +193,7 @@ class BaseModel:
         order: str | None = None,
         load: str | None = CLASSIC_READ,
     ) -> list[dict[str, Any]]:
+        self._check_access("read")
         where, params = self._where(domain or [])
         return self._select(
             self._fields_to_read(fields),
@@ -186,6 +208,7 @@ class BaseModel:
     @public
     @readonly
     def read(self, fields: list[str] | None = None, load: str | None = CLASSIC_READ) -> list[dict[str, Any]]:
+        self._check_access("read")
         to_read = self._fields_to_read(fields)
         if not self._ids:
             return []
@@ -198,18 +221,21 @@ class BaseModel:
     @public
     @api_model
     def create(self, vals_list: list[dict[str, Any]] | dict[str, Any]) -> Self:
+        self._check_access("create")
         if isinstance(vals_list, Mapping):
             vals_list = [vals_list]
         return self._create([dict(vals) for vals in vals_list])
 
     @public
     def write(self, vals: dict[str, Any]) -> bool:
+        self._check_access("write")
         self._ensure_exist()
         self._write(dict(vals))
         return True
 
     @public
     def unlink(self) -> bool:
+        self._check_access("unlink")
         self._ensure_exist()
         self._unlink()
         return True
@@ -298,6 +324,30 @@ class BaseModel:
         )
 
     # ---------------------------------------------------------------- helpers
+
+    def _check_access(self, operation: str) -> None:
+        """Odoo's ``ir.model.access.check``: a custom model may be used only through an access row
+        granting ``operation`` to every user (no group) or to a group of the user's, and Odoo
+        creates no row for a new custom model. Built-in models count as granted, as the rows
+        their modules ship grant internal users."""
+        if self.env.su or self._model.state != "manual":
+            return
+        rows = self._query(
+            "SELECT a.group_id IS NULL OR a.group_id IN (SELECT gid FROM res_groups_users_rel WHERE uid = ?), g.name"
+            " FROM ir_model_access a JOIN ir_model m ON m.id = a.model_id LEFT JOIN res_groups g ON g.id = a.group_id"
+            f" WHERE m.model = ? AND a.perm_{operation} ORDER BY g.name",
+            [self.env.uid, self._model.name],
+        )
+        if any(granted for granted, _group in rows):
+            return
+        groups = "\n".join(f"\t- {group}" for _granted, group in rows)
+        raise access_error(
+            self._model,
+            operation,
+            f"This operation is allowed for the following groups:\n{groups}"
+            if groups
+            else "No group currently allows this operation.",
+        )
 
     def _where(self, domain: list[Any]) -> Sql:
         active_test = self.env.context.get("active_test", True)

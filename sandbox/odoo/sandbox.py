@@ -107,12 +107,12 @@ class OdooSandbox:
         fields: list[str] | None = None,
         active_test: bool = False,
     ) -> list[dict[str, Any]]:
-        """Read records directly (not counted, no faults), ordered by id."""
+        """Read records directly (not counted, no faults, no access rights), ordered by id."""
         with self._server.environment(write=False, context={"active_test": active_test}) as env:
-            return env[model].search_read(domain or [], fields, order="id")
+            return env.sudo()[model].search_read(domain or [], fields, order="id")
 
     def write(self, model: str, ids: int | list[int], values: dict[str, Any]) -> None:
-        """A hand edit, as a user in Odoo's UI makes it: bumps ``write_date`` and fires the
-        configured webhooks like an RPC write."""
+        """A hand edit, as an administrator in Odoo's UI makes it (no access rights): bumps
+        ``write_date`` and fires the configured webhooks like an RPC write."""
         with self._server.environment(write=True) as env:
-            env[model].browse(ids).write(values)
+            env.sudo()[model].browse(ids).write(values)

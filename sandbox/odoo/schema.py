@@ -169,7 +169,6 @@ BUILTIN_MODELS: dict[str, Model] = {
             [
                 Field("name", "char", "Campaign Identifier", required=True),
                 Field("title", "char", "Campaign Name", required=True),
-                Field("active", "boolean", "Active", default=True),
                 Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
                 Field("color", "integer", "Color Index"),
             ],
@@ -230,6 +229,21 @@ BUILTIN_MODELS: dict[str, Model] = {
                 ),
             ],
             order="name",
+        ),
+        _model("res.groups", "Access Groups", [Field("name", "char", "Name", required=True)], order="name"),
+        _model(
+            "ir.model.access",
+            "Model Access",
+            [
+                Field("name", "char", "Name", required=True),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field("group_id", "many2one", "Group", relation="res.groups", on_delete="restrict"),
+                Field("perm_read", "boolean", "Read Access"),
+                Field("perm_write", "boolean", "Write Access"),
+                Field("perm_create", "boolean", "Create Access"),
+                Field("perm_unlink", "boolean", "Delete Access"),
+            ],
+            order="model_id, group_id, name, id",
         ),
     )
 }

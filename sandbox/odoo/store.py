@@ -97,6 +97,8 @@ def _create_builtin_schema(cr: sqlite3.Connection) -> None:
     cr.execute("CREATE UNIQUE INDEX ir_model_model ON ir_model (model)")
     cr.execute("CREATE UNIQUE INDEX ir_model_fields_name ON ir_model_fields (model, name)")
     cr.execute("CREATE INDEX res_partner_name ON res_partner (name)")
+    # Odoo's many2many table behind res.groups.users; no field exposes it here
+    cr.execute("CREATE TABLE res_groups_users_rel (gid INTEGER NOT NULL, uid INTEGER NOT NULL, PRIMARY KEY (gid, uid))")
 
 
 def _insert(cr: sqlite3.Connection, table: str, values: dict[str, object]) -> int:
@@ -153,19 +155,23 @@ def reflect_field(cr: sqlite3.Connection, model_id: int, model: str, field: Fiel
 
 
 def _seed(cr: sqlite3.Connection) -> None:
-    """The records every Odoo database starts with, at their usual ids."""
+    """The records every Odoo database starts with, at their usual ids; the API user is an
+    internal user (``base.group_user``), the group custom models' access rows usually name."""
     partners = [("YourCompany", 1, 1), ("OdooBot", 0, 0), ("Administrator", 0, 1)]
     for pid, (name, company, active) in enumerate(partners, start=1):
         _insert(cr, "res_partner", {"id": pid, "name": name, "is_company": company, "active": active})
     users = [("__system__", "OdooBot", 2, 0), ("admin", "Administrator", 3, 1)]
     for uid, (login, name, partner, active) in enumerate(users, start=1):
         _insert(cr, "res_users", {"id": uid, "login": login, "name": name, "partner_id": partner, "active": active})
+    group_user = _insert(cr, "res_groups", {"name": "Internal User"})
+    cr.execute("INSERT INTO res_groups_users_rel (gid, uid) VALUES (?, ?)", (group_user, ADMIN_UID))
     xmlids = [
         ("main_partner", "res.partner", 1),
         ("partner_root", "res.partner", 2),
         ("partner_admin", "res.partner", 3),
         ("user_root", "res.users", 1),
         ("user_admin", "res.users", ADMIN_UID),
+        ("group_user", "res.groups", group_user),
     ]
     for model in BUILTIN_MODELS.values():
         model_id = reflect_model(cr, model)

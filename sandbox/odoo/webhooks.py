@@ -98,7 +98,7 @@ class WebhookSender:
         for hook, ids in by_hook.items():
             if hook.model not in env:
                 continue
-            records = env[hook.model]
+            records = env.sudo()[hook.model]  # automation rules run as superuser in Odoo
             alive = records._existing(ids)
             unique = [i for i in dict.fromkeys(ids) if i in alive]
             rows = records.browse(unique).read(list(hook.fields), load=None) if hook.fields else [{} for _ in unique]

@@ -1,5 +1,5 @@
-"""The Odoo sandbox over real HTTP: both protocols, their error shapes, load, custom models,
-active filtering, call counting, faults and outgoing webhooks."""
+"""The Odoo sandbox over real HTTP: both protocols, their error shapes, load, custom models and
+their access rights, active filtering, call counting, faults and outgoing webhooks."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from sandbox.odoo import OdooSandbox
 from sandbox.server import BackgroundServer
 
 ERROR_KEYS = {"name", "message", "arguments", "context", "debug"}
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+NO_GROUP = "No group currently allows this operation."
 
 
 @pytest.fixture(scope="module")
@@ -76,17 +78,47 @@ def execute(odoo: OdooSandbox, model: str, method: str, *args: Any, **kwargs: An
     return rpc(odoo, "object", "execute_kw", odoo.db, 2, odoo.api_key, model, method, list(args), kwargs)
 
 
-@pytest.fixture(scope="module")
-def call_model(odoo: OdooSandbox) -> str:
-    """A custom model as ``voicesync odoo bootstrap`` makes it."""
-    model_id = ok(
+def custom_model(odoo: OdooSandbox, model: str, description: str) -> int:
+    """Create a custom model (with ``x_name``) through ``ir.model``; return its id."""
+    return ok(json2(odoo, "ir.model", "create", vals_list={"name": description, "model": model, "state": "manual"}))[0]
+
+
+def internal_user_group(odoo: OdooSandbox) -> int:
+    """``base.group_user``'s id, found as a client finds it: through ``ir.model.data``."""
+    [xmlid] = ok(
         json2(
             odoo,
-            "ir.model",
-            "create",
-            vals_list={"name": "VoiceSync call", "model": "x_voicesync_call", "state": "manual"},
+            "ir.model.data",
+            "search_read",
+            domain=[("module", "=", "base"), ("name", "=", "group_user")],
+            fields=["model", "res_id"],
         )
-    )[0]
+    )
+    assert xmlid["model"] == "res.groups"
+    return int(xmlid["res_id"])
+
+
+def grant(odoo: OdooSandbox, model_id: int, group_id: int | bool, *operations: str) -> int:
+    """Create an ``ir.model.access`` row granting ``operations`` (``read``, ``create``...)."""
+    perms = {f"perm_{operation}": True for operation in operations}
+    vals = {"name": f"access {model_id}", "model_id": model_id, "group_id": group_id, **perms}
+    return ok(json2(odoo, "ir.model.access", "create", vals_list=vals))[0]
+
+
+def refusal(verb: str, description: str, model: str, groups: str) -> str:
+    """Odoo's access refusal, word for word."""
+    return (
+        f"You are not allowed to {verb} '{description}' ({model}) records.\n\n{groups}\n\n"
+        "Contact your administrator to request access if necessary."
+    )
+
+
+@pytest.fixture(scope="module")
+def call_model(odoo: OdooSandbox) -> str:
+    """A custom model as ``voicesync odoo bootstrap`` makes it: fields, and an access row for
+    internal users (without it, every call on the model is refused)."""
+    model_id = custom_model(odoo, "x_voicesync_call", "VoiceSync call")
+    grant(odoo, model_id, internal_user_group(odoo), "read", "write", "create", "unlink")
     fields = [
         ("x_partner_id", "many2one", "Contact", "res.partner"),
         ("x_active", "boolean", "Active", None),
@@ -724,6 +756,150 @@ def test_deleting_a_partner_clears_its_links_and_external_ids(odoo: OdooSandbox,
     ok(json2(odoo, "res.partner", "unlink", ids=[partner]))
     assert odoo.records(call_model, [("id", "=", call)], ["x_partner_id"])[0]["x_partner_id"] is False
     assert odoo.records("ir.model.data", [("name", "=", "contact_del")]) == []
+
+
+# ---------------------------------------------------------------- access rights
+
+
+@pytest.fixture(scope="module")
+def locked_model(odoo: OdooSandbox) -> str:
+    """A custom model nobody was granted: creating it through ``ir.model`` adds no access row."""
+    model_id = custom_model(odoo, "x_locked", "Locked thing")
+    assert ok(json2(odoo, "ir.model.access", "search", domain=[("model_id", "=", model_id)])) == []
+    return "x_locked"
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "kwargs", "verb"),
+    [
+        ("search", [[]], {"domain": []}, "access"),
+        ("search_count", [[]], {"domain": []}, "access"),
+        ("search_read", [[], ["x_name"]], {"domain": [], "fields": ["x_name"]}, "access"),
+        ("read", [[1], ["x_name"]], {"ids": [1], "fields": ["x_name"]}, "access"),
+        ("create", [{"x_name": "no"}], {"vals_list": {"x_name": "no"}}, "create"),
+        ("write", [[1], {"x_name": "no"}], {"ids": [1], "vals": {"x_name": "no"}}, "modify"),
+        ("unlink", [[1]], {"ids": [1]}, "delete"),
+    ],
+)
+def test_custom_model_without_access_row_is_refused(
+    odoo: OdooSandbox, locked_model: str, method: str, args: list[Any], kwargs: dict[str, Any], verb: str
+) -> None:
+    message = refusal(verb, "Locked thing", locked_model, NO_GROUP)
+    response = json2(odoo, locked_model, method, **kwargs)
+    assert (response.status_code, response.json()["name"], response.json()["message"]) == (403, ACCESS_ERROR, message)
+    data = execute(odoo, locked_model, method, *args)["error"]["data"]
+    assert (data["name"], data["message"]) == (ACCESS_ERROR, message)
+
+
+def test_load_on_a_locked_model_reports_the_refusal_per_row(odoo: OdooSandbox, locked_model: str) -> None:
+    """As Odoo's ``load``: the refused ``create`` is each row's error message, not the call's."""
+    result = ok(json2(odoo, locked_model, "load", fields=["id", "x_name"], data=[["voicesync.lk1", "a"], ["", "b"]]))
+    assert result["ids"] is False
+    assert [(m["record"], m["type"]) for m in result["messages"]] == [(0, "error"), (1, "error")]
+    assert result["messages"][0]["message"].endswith(refusal("create", "Locked thing", locked_model, NO_GROUP))
+    assert odoo.records(locked_model) == []
+
+
+def test_locked_model_still_describes_its_fields(odoo: OdooSandbox, locked_model: str) -> None:
+    assert ok(json2(odoo, locked_model, "fields_get", allfields=["x_name"], attributes=["type"])) == {
+        "x_name": {"type": "char"}
+    }
+
+
+def test_access_row_for_internal_users_opens_the_model(odoo: OdooSandbox) -> None:
+    model_id = custom_model(odoo, "x_granted", "Granted thing")
+    assert json2(odoo, "x_granted", "create", vals_list={"x_name": "before"}).status_code == 403
+    group = internal_user_group(odoo)
+    perms = {"perm_read": True, "perm_write": True, "perm_create": True, "perm_unlink": True}
+    access = execute(
+        odoo, "ir.model.access", "create", {"name": "granted", "model_id": model_id, "group_id": group, **perms}
+    )["result"]
+    assert execute(odoo, "ir.model.access", "search", [("model_id", "=", model_id)])["result"] == [access]
+    assert ok(
+        json2(
+            odoo, "ir.model.access", "read", ids=[access], fields=["model_id", "group_id", "perm_read", "perm_unlink"]
+        )
+    ) == [
+        {
+            "id": access,
+            "model_id": [model_id, "Granted thing"],
+            "group_id": [group, "Internal User"],
+            "perm_read": True,
+            "perm_unlink": True,
+        }
+    ]
+    [record] = ok(json2(odoo, "x_granted", "create", vals_list={"x_name": "after"}))
+    assert execute(odoo, "x_granted", "write", [record], {"x_name": "renamed"})["result"] is True
+    assert execute(odoo, "x_granted", "search_read", [], ["x_name"])["result"] == [{"id": record, "x_name": "renamed"}]
+    assert ok(json2(odoo, "x_granted", "load", fields=["x_name"], data=[["loaded"]]))["messages"] == []
+    assert ok(json2(odoo, "x_granted", "unlink", ids=[record])) is True
+
+
+def test_read_only_access_row_refuses_create(odoo: OdooSandbox) -> None:
+    model_id = custom_model(odoo, "x_read_only", "Read-only thing")
+    grant(odoo, model_id, internal_user_group(odoo), "read")
+    assert ok(json2(odoo, "x_read_only", "search_read", domain=[], fields=["x_name"])) == []
+    refused = json2(odoo, "x_read_only", "create", vals_list={"x_name": "no"})
+    assert refused.status_code == 403
+    assert refused.json()["message"] == refusal("create", "Read-only thing", "x_read_only", NO_GROUP)
+    data = execute(odoo, "x_read_only", "create", {"x_name": "no"})["error"]["data"]
+    assert (data["name"], data["message"]) == (ACCESS_ERROR, refused.json()["message"])
+    assert odoo.records("x_read_only") == []
+
+
+def test_other_groups_do_not_grant_and_a_groupless_row_grants_everyone(odoo: OdooSandbox) -> None:
+    model_id = custom_model(odoo, "x_managed", "Managed thing")
+    [managers] = ok(json2(odoo, "res.groups", "create", vals_list={"name": "VoiceSync managers"}))
+    grant(odoo, model_id, managers, "create")
+    data = execute(odoo, "x_managed", "create", {"x_name": "no"})["error"]["data"]
+    groups = "This operation is allowed for the following groups:\n\t- VoiceSync managers"
+    assert (data["name"], data["message"]) == (ACCESS_ERROR, refusal("create", "Managed thing", "x_managed", groups))
+    grant(odoo, model_id, False, "create")
+    created = execute(odoo, "x_managed", "create", {"x_name": "yes"})["result"]
+    assert odoo.records("x_managed", [], ["x_name"]) == [{"id": created, "x_name": "yes"}]
+
+
+def test_deleting_a_custom_model_deletes_its_access_rows(odoo: OdooSandbox) -> None:
+    model_id = custom_model(odoo, "x_doomed", "Doomed thing")
+    access = grant(odoo, model_id, internal_user_group(odoo), "read")
+    assert ok(json2(odoo, "ir.model", "unlink", ids=[model_id])) is True
+    assert ok(json2(odoo, "ir.model.access", "search", domain=[("id", "=", access)])) == []
+
+
+def test_deleting_a_group_drops_its_members() -> None:
+    with OdooSandbox() as odoo:
+        model_id = custom_model(odoo, "x_members", "Members")
+        group = internal_user_group(odoo)
+        assert ok(json2(odoo, "res.groups", "unlink", ids=[group])) is True
+        [reborn] = ok(json2(odoo, "res.groups", "create", vals_list={"name": "Reborn"}))
+        assert reborn == group  # SQLite hands the freed highest id out again
+        grant(odoo, model_id, reborn, "read")
+        assert json2(odoo, "x_members", "search", domain=[]).status_code == 403
+
+
+@pytest.mark.parametrize("field", ["active", "nope"])
+def test_utm_campaign_has_no_active_field(odoo: OdooSandbox, field: str) -> None:
+    assert field not in ok(json2(odoo, "utm.campaign", "fields_get"))
+    campaign = ok(json2(odoo, "utm.campaign", "create", vals_list={"name": f"Without {field}"}))
+    written = json2(odoo, "utm.campaign", "write", ids=campaign, vals={field: False})
+    assert (written.status_code, written.json()["name"], written.json()["message"]) == (
+        500,
+        "builtins.ValueError",
+        f"Invalid field '{field}' on model 'utm.campaign'",
+    )
+    data = execute(odoo, "utm.campaign", "search", [(field, "=", False)])["error"]["data"]
+    assert (data["name"], data["message"]) == (
+        "builtins.ValueError",
+        f"Invalid field utm.campaign.{field} in leaf ('{field}', '=', False)",
+    )
+
+
+def test_utm_campaign_name_and_title_fill_each_other(odoo: OdooSandbox) -> None:
+    named, titled = ok(json2(odoo, "utm.campaign", "create", vals_list=[{"name": "By name"}, {"title": "By title"}]))
+    assert ok(json2(odoo, "utm.campaign", "read", ids=[named, titled], fields=["name", "title", "display_name"])) == [
+        {"id": named, "name": "By name", "title": "By name", "display_name": "By name"},
+        {"id": titled, "name": "By title", "title": "By title", "display_name": "By title"},
+    ]
 
 
 # ---------------------------------------------------------------- counts, faults
