@@ -62,9 +62,7 @@ class Settings:
     retry_backoff_cap: float = field(default=300.0, metadata={"env": "VOICESYNC_RETRY_CAP", "coerce": float})
     visibility_timeout: float = field(default=3600.0, metadata={"env": "VOICESYNC_VISIBILITY_TIMEOUT", "coerce": float})
     max_deliveries: int = field(default=5, metadata={"env": "VOICESYNC_MAX_DELIVERIES", "coerce": int})
-    incremental_every: float = field(
-        default=300.0, metadata={"env": "VOICESYNC_INCREMENTAL_EVERY", "coerce": float}
-    )
+    incremental_every: float = field(default=300.0, metadata={"env": "VOICESYNC_INCREMENTAL_EVERY", "coerce": float})
     full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})

@@ -159,7 +159,9 @@ def test_resync_wait_exits_zero_with_the_counts(
     assert "pages 3/3" in done.stdout
 
 
-def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox) -> None:
+def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox, env: dict[str, str]) -> None:
+    before = run_cli(["odoo", "check"], env, services)
+    assert before.returncode == 1 and "Odoo 19.0 over json2" in before.stdout and "bootstrap: not done" in before.stdout
     first = bootstrap(services.odoo)
     assert "x_voicesync_call" in first.created and first.bootstrapped
     fields_before = odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"])
@@ -168,6 +170,10 @@ def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox) -> No
     assert second.created == [] and second.bootstrapped
     assert odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"]) == fields_before
     assert not [k for k in odoo.call_counts() if k.endswith((".create", ".write", ".unlink"))]
+    after = run_cli(["odoo", "check"], env, services)
+    assert after.returncode == 0 and "bootstrap: done" in after.stdout
+    again = run_cli(["odoo", "bootstrap"], env, services)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
 
 
 def test_a_429_pauses_the_other_workers_too(services: Services, platform: PlatformSandbox) -> None:
