@@ -16,6 +16,7 @@ broker_connection_retry_on_startup = True
 
 # Three pools: a task's queue is its entity, by name ("contacts.sync_one" -> "contacts").
 task_routes = {f"{spec.name}.*": {"queue": spec.queue} for spec in ENTITIES.values()}
+task_routes["inbox.*"] = {"queue": "contacts"}  # the relay runs on any contacts worker
 task_default_queue = "contacts"
 
 # JSON only: tasks take JSON-simple arguments an operator can type, and Flower can show.
@@ -33,7 +34,12 @@ worker_prefetch_multiplier = 1
 # On Redis, a message not acknowledged within the visibility timeout is delivered again. A retry
 # waits in the worker, unacknowledged, for its countdown; so the timeout must exceed the longest
 # countdown a retry can schedule (VOICESYNC_RETRY_CAP), or that retry would run twice.
-broker_transport_options = {"visibility_timeout": _settings.visibility_timeout}
+broker_transport_options = {
+    "visibility_timeout": _settings.visibility_timeout,
+    # A broker that does not answer must fail fast: the receiver then keeps the row for the relay.
+    "socket_connect_timeout": 2,
+}
+broker_connection_timeout = 2
 if _settings.visibility_timeout <= _settings.retry_backoff_cap:
     raise ValueError("VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP")
 
@@ -42,9 +48,12 @@ task_send_sent_event = True
 worker_hijack_root_logger = False
 timezone = "UTC"
 
-# Incremental runs of every entity every few minutes, a full run nightly (cron, UTC).
+# Incremental runs of every entity every few minutes, a full run nightly (cron, UTC), and the
+# relay that enqueues inbox rows a broker outage left behind.
 _minute, _hour, _day, _month, _weekday = _settings.full_cron.split()
-beat_schedule = {}
+beat_schedule: dict[str, dict[str, object]] = {
+    "inbox-relay": {"task": "inbox.relay", "schedule": _settings.relay_every},
+}
 for _entity in ENTITIES:
     beat_schedule[f"{_entity}-incremental"] = {
         "task": f"{_entity}.reconcile",

@@ -12,5 +12,14 @@ def main() -> None:
     """Keep Odoo in step with the voice platform: contacts, campaigns and calls."""
 
 
-for command in (demo.demo, sandbox.sandbox, db.db, operate.resync, operate.status, operate.dlq, operate.odoo):
+for command in (
+    demo.demo,
+    sandbox.sandbox,
+    db.db,
+    operate.resync,
+    operate.status,
+    operate.dlq,
+    operate.odoo,
+    operate.relay,
+):
     main.add_command(command)

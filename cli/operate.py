@@ -123,3 +123,17 @@ def odoo_bootstrap() -> None:
     """Create the call model, its fields and access rule in Odoo (idempotent)."""
     report = bootstrap(_services().odoo)
     click.echo(f"created: {', '.join(report.created)}" if report.created else "nothing to do: already bootstrapped")
+
+
+@click.command()
+@click.option("--min-age", type=float, default=None, help="Only rows pending at least this many seconds.")
+def relay(min_age: float | None) -> None:
+    """Enqueue inbox rows a broker outage left pending (once; beat runs it on a schedule)."""
+    from workers.relay import relay_pending
+
+    counts = relay_pending(_services(), min_age=min_age)
+    click.echo(
+        f"pending {counts['pending']}, stuck {counts['stuck']}, sent {counts['sent']}, pruned {counts['pruned']}"
+    )
+    if counts["sent"] < counts["pending"] + counts["stuck"]:
+        raise SystemExit(1)

@@ -58,15 +58,21 @@ class PartnerPusher:
         self.services = services
 
     def push(self, odoo_id: int) -> PushResult:
-        services = self.services
+        """Read the partner from Odoo now and push it."""
         try:
-            [partner] = services.odoo.call("res.partner", "read", ids=[odoo_id], fields=PARTNER_FIELDS)
+            [partner] = self.services.odoo.call("res.partner", "read", ids=[odoo_id], fields=PARTNER_FIELDS)
         except (NotFound, ValueError):
             return PushResult("skipped", reason=f"partner {odoo_id} no longer exists")
+        return self.push_partner(partner)
+
+    def push_partner(self, partner: dict[str, Any]) -> PushResult:
+        """Create or patch the partner's platform contact, unless the partner holds nothing new."""
+        services = self.services
+        odoo_id = int(partner["id"])
         if not partner.get("phone"):
             return PushResult("skipped", reason="the platform needs a phone number")
         with self._locked(f"partner:{odoo_id}"):
-            binding = services.binder.by_odoo_id(CONTACTS.name, odoo_id)
+            binding = services.binder.by_odoo_ids(CONTACTS.name, [odoo_id]).get(odoo_id)
             if binding is not None and binding.content_hash == partner_hash(partner):
                 return PushResult("unchanged", binding.platform_id)
             if binding is not None:
@@ -106,3 +112,32 @@ class PartnerPusher:
                 }
             ],
         )
+
+
+ODOO_BOOKMARK = "contacts@odoo"
+
+
+def push_changed_partners(services: Services, batch: int = 500) -> int:
+    """Push partners changed in Odoo since the last look (Odoo never retries a webhook it failed
+    to deliver). Partners whose values are what voicesync last wrote are skipped by hash, in bulk.
+    The first look only sets the bookmark: history is not replayed to the platform."""
+    odoo = services.odoo
+    latest = odoo.call("res.partner", "search_read", domain=[], fields=["write_date"], order="write_date desc", limit=1)
+    since = services.runs.bookmark(ODOO_BOOKMARK)
+    pushed = 0
+    if since is not None:
+        pusher = PartnerPusher(services)
+        domain = [("write_date", ">=", since), ("phone", "!=", False)]
+        offset = 0
+        while page := odoo.call(
+            "res.partner", "search_read", domain=domain, fields=PARTNER_FIELDS, order="id", offset=offset, limit=batch
+        ):
+            offset += len(page)
+            bound = services.binder.by_odoo_ids(CONTACTS.name, [p["id"] for p in page])
+            for partner in page:
+                binding = bound.get(partner["id"])
+                if binding is None or binding.content_hash != partner_hash(partner):
+                    pushed += pusher.push_partner(partner).outcome in {"created", "updated"}
+    if latest:
+        services.runs.move_bookmark(ODOO_BOOKMARK, latest[0]["write_date"])
+    return pushed

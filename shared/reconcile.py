@@ -74,6 +74,16 @@ class Reconciliation:
         runs.mark_running(run.id)
         return run
 
+    def catch_up_odoo(self) -> int:
+        """Contacts only, and only when Odoo -> platform is switched on (``ODOO_WEBHOOK_TOKEN``):
+        push partners changed in Odoo that no webhook brought, before the platform's pages are
+        applied, so an edit made in Odoo is sent on rather than undone as drift."""
+        if self.spec.name != "contacts" or not self.services.settings.odoo_webhook_token:
+            return 0
+        from shared.odoo_push import push_changed_partners
+
+        return push_changed_partners(self.services)
+
     def fetch(self, run: SyncRun, number: int) -> Page:
         return self.services.platform.page(self.spec.path, number, updated_since=run.since)
 

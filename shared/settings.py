@@ -56,6 +56,16 @@ class Settings:
     odoo_timeout: float = field(default=30.0, metadata={"env": "ODOO_TIMEOUT", "coerce": float})
     odoo_webhook_token: str = field(default="", repr=False, metadata={"env": "ODOO_WEBHOOK_TOKEN"})
     admin_token: str = field(default="", repr=False, metadata={"env": "ADMIN_TOKEN"})
+    web_bind: str = field(default="0.0.0.0:8000", metadata={"env": "VOICESYNC_WEB_BIND"})
+    web_workers: int = field(default=2, metadata={"env": "VOICESYNC_WEB_WORKERS", "coerce": int})
+    web_threads: int = field(default=8, metadata={"env": "VOICESYNC_WEB_THREADS", "coerce": int})
+    prometheus_multiproc_dir: str = field(default="", metadata={"env": "PROMETHEUS_MULTIPROC_DIR"})
+    relay_after: float = field(default=30.0, metadata={"env": "VOICESYNC_RELAY_AFTER", "coerce": float})
+    relay_stuck_after: float = field(default=3600.0, metadata={"env": "VOICESYNC_RELAY_STUCK_AFTER", "coerce": float})
+    relay_every: float = field(default=30.0, metadata={"env": "VOICESYNC_RELAY_EVERY", "coerce": float})
+    inbox_retention_days: float = field(
+        default=7.0, metadata={"env": "VOICESYNC_INBOX_RETENTION_DAYS", "coerce": float}
+    )
     flower_basic_auth: str = field(default="", repr=False, metadata={"env": "FLOWER_BASIC_AUTH"})
     retry_max: int = field(default=8, metadata={"env": "VOICESYNC_RETRY_MAX", "coerce": int})
     retry_backoff_base: float = field(default=2.0, metadata={"env": "VOICESYNC_RETRY_BACKOFF", "coerce": float})

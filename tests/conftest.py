@@ -75,9 +75,20 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_ledgers`` run on SQLite and on PostgreSQL; the rest on SQLite only,
+    which keeps the suite inside its time budget (the ledger code they reach is the same)."""
+    if "ledger_url" not in metafunc.fixturenames:
+        return
+    if any("ledger_url" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return
+    both = metafunc.definition.get_closest_marker("both_ledgers") is not None
+    metafunc.parametrize("ledger_url", ["sqlite", "postgresql"] if both else ["sqlite"], indirect=True)
+
+
+@pytest.fixture
 def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The ledger on SQLite, then on PostgreSQL."""
+    """The ledger on SQLite or on PostgreSQL (see ``pytest_generate_tests``)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return request.getfixturevalue("postgres_url")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.services import Services
 from shared.settings import Settings, get_settings
+from web.metrics import REJECTED
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -14,8 +16,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["voicesync"] = Services(settings or get_settings())
-    from web import admin, health, voice
+    from web import admin, health, metrics, odoo_hooks, voice
 
-    for module in (health, voice, admin):
+    for module in (health, voice, odoo_hooks, admin, metrics):
         app.register_blueprint(module.blueprint)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
+        source = "odoo" if request.path.startswith("/webhooks/odoo/") else "voice"
+        REJECTED.labels(source, "too_large").inc()
+        return {"error": f"body larger than {MAX_BODY_BYTES} bytes"}, 413
+
     return app

@@ -17,10 +17,6 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
 class Route:
     spec: EntitySpec
 
-    @property
-    def task_name(self) -> str:
-        return f"{self.spec.name}.sync_one"
-
 
 def route(event_type: str) -> Route | None:
     """The route of a known event type; None for a type voicesync does not act on."""

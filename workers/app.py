@@ -2,5 +2,5 @@
 
 from celery import Celery
 
-app = Celery("voicesync", include=["workers.contacts", "workers.campaigns", "workers.calls"])
+app = Celery("voicesync", include=["workers.contacts", "workers.campaigns", "workers.calls", "workers.relay"])
 app.config_from_object("celeryconfig")

@@ -10,7 +10,8 @@ It decides, in one place, what a failure means:
   its worker): a dead letter instead of an endless loop.
 
 A task replayed from the dead letters carries the letter's id in a header; when it succeeds the
-letter leaves the table.
+letter leaves the table. A task started from a webhook carries its ``inbox_id``; its row is marked
+``processed`` when the task succeeds and ``failed`` when it is dead-lettered.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class SyncTask(Task):
         letter = self._letter_id()
         if letter is not None:
             self.services.dead_letters.remove(letter)
+        inbox_id = (self.request.kwargs or {}).get("inbox_id")
+        if inbox_id is not None:
+            self.services.inbox.set_status(int(inbox_id), "processed", task_id=self.request.id)
         return result
 
     def on_retrying(self) -> None:

@@ -77,8 +77,6 @@ def register(spec: EntitySpec) -> EntityTasks:
         result = self.services.importer.sync_one(spec, platform_id)
         if result.failures:
             raise DataError(result.failures[0].reason)
-        if inbox_id is not None:
-            self.services.inbox.set_status(inbox_id, "processed", task_id=self.request.id)
         return result.counts()
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
@@ -100,6 +98,7 @@ def register(spec: EntitySpec) -> EntityTasks:
             log.warning("%s", exc)
             return None
         self.request.kwargs["run_id"] = run.id  # a retry resumes this run instead of opening another
+        reconciliation.catch_up_odoo()
         first = reconciliation.fetch(run, 1)
         rest = reconciliation.plan(run, first, self.services.platform.page_size)
         if rest:

@@ -66,6 +66,16 @@ def queue_length(queue: str) -> int | None:
         return None
 
 
+def broker_answers() -> bool:
+    """Whether the broker accepts a connection now (one quick try, no retries)."""
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except (KombuError, AMQPError, RedisError, OSError):
+        return False
+
+
 def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
     """Per entity: the last runs, the bookmark, bindings, queue length; and the dead letters."""
     entities = {}

@@ -40,11 +40,13 @@ class Binder:
             rows = session.scalars(select(Binding).where(Binding.entity == entity, Binding.platform_id.in_(ids)))
             return {row.platform_id: row for row in rows}
 
-    def by_odoo_id(self, entity: str, odoo_id: int) -> Binding | None:
+    def by_odoo_ids(self, entity: str, odoo_ids: Iterable[int]) -> dict[int, Binding]:
+        ids = list(odoo_ids)
+        if not ids:
+            return {}
         with self.ledger.session() as session:
-            return session.scalars(
-                select(Binding).where(Binding.entity == entity, Binding.odoo_id == odoo_id).limit(1)
-            ).first()
+            rows = session.scalars(select(Binding).where(Binding.entity == entity, Binding.odoo_id.in_(ids)))
+            return {row.odoo_id: row for row in rows}
 
     def bind_many(self, entity: str, rows: list[BindingRow], run_id: int | None = None) -> None:
         """Record (or refresh) bindings; a re-bound record is no longer marked deleted."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
@@ -70,3 +70,20 @@ class Inbox:
             if older_than is not None:
                 query = query.where(InboxEvent.updated_at < older_than)
             return list(session.scalars(query.order_by(InboxEvent.id).limit(limit)))
+
+    def pending_count(self) -> int:
+        """Rows accepted but not yet handed to the broker."""
+        with self.ledger.session() as session:
+            return (
+                session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "received")) or 0
+            )
+
+    def prune(self, older_than: datetime) -> int:
+        """Drop processed and ignored rows past the retention period."""
+        with self.ledger.session() as session:
+            done = session.execute(
+                delete(InboxEvent).where(
+                    InboxEvent.status.in_(("processed", "ignored")), InboxEvent.updated_at < older_than
+                )
+            )
+            return int(done.rowcount or 0)

@@ -10,6 +10,7 @@ import json
 import uuid
 from collections.abc import Callable
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -24,6 +25,7 @@ from shared.services import Services
 from shared.signing import sign_headers
 from workers.operations import replay_dead_letter, start_resync
 
+pytestmark = pytest.mark.both_ledgers
 CONTACTS = ENTITIES["contacts"]
 StartWorker = Callable[..., ManagedProcess]
 

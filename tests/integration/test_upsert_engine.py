@@ -16,6 +16,7 @@ from shared.services import Services
 from shared.settings import Settings
 from shared.upsert import UpsertResult
 
+pytestmark = pytest.mark.both_ledgers
 CONTACTS = ENTITIES["contacts"]
 
 

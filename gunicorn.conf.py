@@ -1,0 +1,30 @@
+"""gunicorn settings for the receiver: ``gunicorn -c gunicorn.conf.py "web:create_app()"``.
+
+The receiver makes no outside call while answering (a commit and an enqueue), so a few worker
+processes with threads serve it, each answer well inside Odoo's one-second webhook timeout.
+Bind address and sizes come from the settings (``VOICESYNC_WEB_BIND``, ``_WORKERS``, ``_THREADS``).
+"""
+
+from shared.settings import get_settings
+
+_settings = get_settings()
+
+bind = _settings.web_bind
+workers = _settings.web_workers
+threads = _settings.web_threads
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = "-"
+errorlog = "-"
+
+
+def child_exit(server: object, worker: object) -> None:
+    """With ``PROMETHEUS_MULTIPROC_DIR`` set, forget the metrics of a worker that exited."""
+    if _settings.prometheus_multiproc_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

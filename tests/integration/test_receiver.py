@@ -1,0 +1,197 @@
+"""The webhook receiver: every answer with the inbox checked after it, both directions, outages,
+key rotation, operations endpoints, and hostile input thrown at it by hypothesis."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from cli.processes import ManagedProcess
+from sandbox.platform import PlatformSandbox
+from sandbox.server import BackgroundServer
+from shared.ledger.models import InboxEvent
+from shared.services import Services
+from shared.settings import Settings
+from shared.signing import new_secret, sign_headers
+from web import create_app
+
+pytestmark = pytest.mark.both_ledgers
+TOKEN = "odoo-hook-token-123"
+StartWorker = Callable[..., ManagedProcess]
+
+
+def rows(services: Services) -> list[InboxEvent]:
+    with services.ledger.session() as session:
+        return list(session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
+
+
+def signed(secret: str, body: dict[str, Any] | bytes, msg_id: str | None = None, **kw: Any) -> dict[str, Any]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {
+        "Content-Type": "application/json",
+        **sign_headers(secret, msg_id or f"msg_{uuid.uuid4().hex}", raw, **kw),
+    }
+    return {"data": raw, "headers": headers, "timeout": 5}
+
+
+EVENT = {"type": "contact.updated", "timestamp": "2026-01-01T00:00:00Z", "data": {"id": "ct_00000001"}}
+
+
+@pytest.fixture
+def hook_env(env: dict[str, str], ledger_url: str) -> dict[str, str]:
+    return {**env, "DATABASE_URL": ledger_url, "ODOO_WEBHOOK_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def hook_settings(hook_env: dict[str, str]) -> Settings:
+    return Settings.from_env(hook_env)
+
+
+@pytest.fixture
+def web(hook_settings: Settings, services: Services) -> Iterator[str]:
+    with BackgroundServer(create_app(hook_settings)) as server:
+        yield server.url
+
+
+def test_answers_and_what_the_inbox_holds_after_each(web: str, services: Services, platform: PlatformSandbox) -> None:
+    secret = platform.webhook_secret
+    url = f"{web}/webhooks/voice"
+    assert requests.post(url, data=b"{}", timeout=5).status_code == 401  # no signature headers
+    forged = signed(new_secret(), EVENT)
+    assert requests.post(url, **forged).status_code == 401
+    stale = signed(secret, EVENT, timestamp=int(time.time()) - 3600)
+    assert requests.post(url, **stale).status_code == 401
+    future = signed(secret, EVENT, timestamp=int(time.time()) + 3600)
+    assert requests.post(url, **future).status_code == 401
+    assert requests.post(url, **signed(secret, b"not json")).status_code == 400
+    assert requests.post(url, **signed(secret, {"data": {"id": "x"}})).status_code == 400
+    assert requests.post(url, **signed(secret, {"type": "contact.updated", "data": {}})).status_code == 400
+    huge = requests.post(url, data=b"x" * (1024 * 1024 + 1), headers={"Content-Type": "application/json"}, timeout=5)
+    assert huge.status_code == 413
+    assert rows(services) == []  # nothing stored for any rejected request
+
+    unknown = requests.post(url, **signed(secret, {"type": "lead.scored", "data": {"id": "ld_1"}}))
+    assert unknown.status_code == 202
+    first = signed(secret, EVENT, msg_id="msg_once")
+    assert requests.post(url, **first).status_code == 202
+    again = signed(secret, EVENT, msg_id="msg_once")  # a retry: fresh timestamp, same id
+    assert requests.post(url, **again).status_code == 200
+    stored = rows(services)
+    assert [(r.event_type, r.status) for r in stored] == [("lead.scored", "ignored"), ("contact.updated", "enqueued")]
+    assert stored[1].dedupe_key == "voice:msg_once" and stored[1].task_id
+    assert json.loads(stored[1].payload) == EVENT  # the raw body, as received
+
+
+def test_every_event_type_routes_to_its_queue(web: str, services: Services, platform: PlatformSandbox) -> None:
+    from workers.operations import queue_length
+
+    types = {
+        "contacts": ["contact.created", "contact.updated", "contact.deleted"],
+        "campaigns": ["campaign.created", "campaign.updated", "campaign.deleted"],
+        "calls": ["call.created", "call.updated", "call.completed"],
+    }
+    for queue, names in types.items():
+        for name in names:
+            body = {"type": name, "data": {"id": f"{queue}-1"}}
+            assert requests.post(f"{web}/webhooks/voice", **signed(platform.webhook_secret, body)).status_code == 202
+    assert {queue: queue_length(queue) for queue in types} == {"contacts": 3, "campaigns": 3, "calls": 3}
+    assert {r.entity for r in rows(services)} == set(types)
+
+
+def test_secret_rotation(hook_env: dict[str, str], services: Services) -> None:
+    old, new, removed = new_secret(), new_secret(), new_secret()
+    rotated = Settings.from_env({**hook_env, "VOICE_WEBHOOK_SECRET": f"{new} {old}"})
+    with BackgroundServer(create_app(rotated)) as server:
+        url = f"{server.url}/webhooks/voice"
+        assert requests.post(url, **signed(old, EVENT)).status_code == 202
+        assert requests.post(url, **signed(new, EVENT)).status_code == 202
+        assert requests.post(url, **signed(removed, EVENT)).status_code == 401
+    assert len(rows(services)) == 2
+
+
+def test_odoo_notifications(web: str, services: Services) -> None:
+    url = f"{web}/webhooks/odoo/{TOKEN}"
+    note = {"_action": "Send Webhook Notification(#3)", "_id": 7, "_model": "res.partner", "id": 7,
+            "name": "Ada", "write_date": "2026-01-01 10:00:00"}  # fmt: skip
+    assert requests.post(f"{web}/webhooks/odoo/wrong-token", json=note, timeout=5).status_code == 404
+    assert requests.post(url, data=b"[1, 2]", timeout=5).status_code == 400
+    assert requests.post(url, json={"_model": "res.partner"}, timeout=5).status_code == 400
+    assert requests.post(url, json=note, timeout=5).status_code == 202
+    assert requests.post(url, json=note, timeout=5).status_code == 200  # the same change again
+    later = {**note, "write_date": "2026-01-01 10:00:05"}
+    assert requests.post(url, json=later, timeout=5).status_code == 202  # a new change, same values
+    named = {k: v for k, v in note.items() if k != "_model"} | {"_name": "res.partner", "_id": 8}
+    assert requests.post(url, json=named, timeout=5).status_code == 202  # some Odoo docs say _name
+    other = {**note, "_model": "sale.order", "_id": 9}
+    assert requests.post(url, json=other, timeout=5).status_code == 202
+    stored = [(r.dedupe_key, r.status) for r in rows(services)]
+    assert stored == [
+        ("odoo:res.partner:7:2026-01-01 10:00:00", "enqueued"),
+        ("odoo:res.partner:7:2026-01-01 10:00:05", "enqueued"),
+        ("odoo:res.partner:8:2026-01-01 10:00:00", "enqueued"),
+        ("odoo:sale.order:9:2026-01-01 10:00:00", "ignored"),
+    ]
+
+
+def test_health_readiness_and_metrics(web: str) -> None:
+    assert requests.get(f"{web}/healthz", timeout=5).json() == {"status": "ok"}
+    ready = requests.get(f"{web}/readyz", timeout=5)
+    assert ready.status_code == 200 and ready.json() == {"database": True, "broker": True, "ready": True}
+    requests.post(f"{web}/webhooks/voice", data=b"{}", timeout=5)
+    text = requests.get(f"{web}/metrics", timeout=5).text
+    assert 'voicesync_webhooks_rejected_total{reason="missing_headers",source="voice"}' in text
+    for name in ("voicesync_webhooks_received_total", "voicesync_inbox_pending", "voicesync_webhook_answer_seconds"):
+        assert name in text
+
+
+HEADER_NAMES = st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "content-type", "x-other"])
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    headers=st.dictionaries(
+        HEADER_NAMES, st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+    ),
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            lambda v: json.dumps(v).encode(),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                lambda inner: (
+                    st.lists(inner, max_size=3)
+                    | st.dictionaries(
+                        st.sampled_from(["_model", "_id", "_name", "id", "type", "data", "write_date"]),
+                        inner,
+                        max_size=5,
+                    )
+                ),
+                max_leaves=10,
+            ),
+        ),
+    ),
+    path=st.sampled_from(["/webhooks/voice", f"/webhooks/odoo/{TOKEN}", "/webhooks/odoo/nope"]),
+)
+def test_hostile_input_never_500_and_never_stored_when_rejected(
+    hook_settings: Settings, services: Services, headers: dict[str, str], body: bytes, path: str
+) -> None:
+    """Through Flask's test client (the whole WSGI app, no socket) so hypothesis can try many."""
+    client = create_app(hook_settings).test_client()
+    before = len(rows(services))
+    answer = client.post(path, data=body, headers=headers)
+    assert answer.status_code < 500
+    added = len(rows(services)) - before
+    if answer.status_code >= 400:
+        assert added == 0
+    if path == "/webhooks/voice":
+        assert answer.status_code == 401  # nothing unsigned gets past the signature check

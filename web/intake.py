@@ -1,0 +1,67 @@
+"""The receiver's one path for an event it has verified: store durably, deduplicate, enqueue.
+
+The row is committed before the answer (nothing answered 2xx is lost); a repeated dedupe key is
+answered 200 with no second effect; a broker that does not answer leaves the row pending for the
+relay; a database that does not answer is a 503 with ``Retry-After``, so the sender retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.ledger.models import InboxEvent
+from web.metrics import DUPLICATES, ENQUEUE_FAILURES, REJECTED
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = "5"
+
+Answer = tuple[dict[str, Any], int, dict[str, str]]
+
+
+def answer(code: int, **body: Any) -> Answer:
+    return body, code, {}
+
+
+def reject(source: str, code: int, reason: str, message: str) -> Answer:
+    REJECTED.labels(source, reason).inc()
+    return answer(code, error=message)
+
+
+def intake(
+    *, source: str, dedupe_key: str, event_type: str, entity: str | None, record_id: str, body: bytes, act: bool
+) -> Answer:
+    """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``)."""
+    services = current_app.extensions["voicesync"]
+    try:
+        inbox_id = services.inbox.accept(
+            source=source,
+            dedupe_key=dedupe_key,
+            event_type=event_type,
+            entity=entity,
+            record_id=record_id,
+            payload=body.decode("utf-8", errors="replace"),
+            status="received" if act else "ignored",
+        )
+    except SQLAlchemyError as exc:
+        log.error("ledger unavailable, asking the sender to retry: %s", type(exc).__name__)
+        REJECTED.labels(source, "database_unavailable").inc()
+        return {"error": "temporarily unavailable"}, 503, {"Retry-After": RETRY_AFTER_SECONDS}
+    if inbox_id is None:
+        DUPLICATES.labels(source).inc()
+        return answer(200, status="duplicate")
+    if not act:
+        return answer(202, status="ignored", id=inbox_id)
+    from workers.dispatch import dispatch
+
+    row = InboxEvent(id=inbox_id, source=source, entity=entity, record_id=record_id)
+    try:
+        enqueued = dispatch(services.inbox, row)
+    except SQLAlchemyError:  # the row is stored; only its status update failed: the relay sends it
+        enqueued = False
+    if not enqueued:
+        ENQUEUE_FAILURES.inc()
+    return answer(202, status="accepted", id=inbox_id)
