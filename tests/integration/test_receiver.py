@@ -195,3 +195,29 @@ def test_hostile_input_never_500_and_never_stored_when_rejected(
         assert added == 0
     if path == "/webhooks/voice":
         assert answer.status_code == 401  # nothing unsigned gets past the signature check
+
+
+def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from shared.ledger.models import utcnow
+    from workers.relay import relay_pending
+
+    for key, status in (
+        ("old-done", "processed"),
+        ("old-ignored", "ignored"),
+        ("new-done", "processed"),
+        ("old-failed", "failed"),
+    ):
+        services.inbox.accept(source="voice", dedupe_key=key, event_type="contact.updated", entity="contacts",
+                              record_id="ct_1", payload="{}", status=status)  # fmt: skip
+    with services.ledger.session() as session:
+        session.execute(
+            update(InboxEvent)
+            .where(InboxEvent.dedupe_key.like("old-%"))
+            .values(updated_at=utcnow() - timedelta(days=30))
+        )
+    assert relay_pending(services)["pruned"] == 2
+    assert sorted(r.dedupe_key for r in rows(services)) == ["new-done", "old-failed"]  # failures are kept
