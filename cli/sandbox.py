@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
@@ -31,18 +32,42 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
 @click.option("--api-port", default=0, help="Port of the platform API (default: a free one).")
 @click.option("--odoo-port", default=0, help="Port of the Odoo server (default: a free one).")
 @click.option("--webhook-url", default=None, help="Where the platform sends its webhooks.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
+@click.option("--api-key", default=None, help="The platform's API key (default: a random one).")
+@click.option("--webhook-secret", default=None, help="The platform's webhook secret, whsec_... (default: random).")
+@click.option("--odoo-api-key", default=None, help="Odoo's API key (default: a random one).")
 def sandbox(
-    contacts: int, campaigns: int, calls: int, seed: int, api_port: int, odoo_port: int, webhook_url: str | None
+    contacts: int,
+    campaigns: int,
+    calls: int,
+    seed: int,
+    api_port: int,
+    odoo_port: int,
+    webhook_url: str | None,
+    host: str,
+    api_key: str | None,
+    webhook_secret: str | None,
+    odoo_api_key: str | None,
 ) -> None:
     """Run the voice-platform and Odoo sandboxes until interrupted; print their settings."""
     api = PlatformSandbox(
-        contacts=contacts, campaigns=campaigns, calls=calls, seed=seed, port=api_port, webhook_url=webhook_url
+        contacts=contacts,
+        campaigns=campaigns,
+        calls=calls,
+        seed=seed,
+        port=api_port,
+        host=host,
+        api_key=api_key,
+        webhook_secret=webhook_secret,
+        webhook_url=webhook_url,
     ).start()
-    odoo = OdooSandbox(port=odoo_port).start()
+    odoo = OdooSandbox(port=odoo_port, host=host, api_key=odoo_api_key).start()
     for key, value in sandbox_settings(api, odoo).items():
         click.echo(f"{key}={value}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # docker stop, like Ctrl-C
     try:
-        threading.Event().wait()
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:

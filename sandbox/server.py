@@ -24,9 +24,7 @@ class BackgroundServer:
     """A threaded WSGI server on a loopback port (0 picks a free one)."""
 
     def __init__(self, app: Any, port: int = 0, host: str = "127.0.0.1") -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_KeepAliveHandler
-        )
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_KeepAliveHandler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

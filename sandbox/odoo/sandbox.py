@@ -28,6 +28,7 @@ class OdooSandbox:
     def __init__(
         self,
         port: int = 0,
+        host: str = "127.0.0.1",
         db: str = "voicesync",
         login: str = "admin",
         api_key: str | None = None,
@@ -45,7 +46,7 @@ class OdooSandbox:
         self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
         self._injector = FaultInjector(FaultSettings(), seed)
         app = OdooApp(self._server, self._injector, self._webhooks)
-        self._http = BackgroundServer(app, port=port)
+        self._http = BackgroundServer(app, port=port, host=host)
         self._serving = False
 
     @property

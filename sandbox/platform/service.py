@@ -35,6 +35,7 @@ class PlatformSandbox:
         calls: int = 200,
         seed: int = 0,
         port: int = 0,
+        host: str = "127.0.0.1",
         api_key: str | None = None,
         webhook_secret: str | None = None,
         webhook_url: str | None = None,
@@ -49,12 +50,13 @@ class PlatformSandbox:
         self.report_total = report_total
         self.app = create_app(self)
         self._port = port
+        self._host = host
         self._server: BackgroundServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> PlatformSandbox:
-        self._server = BackgroundServer(self.app, port=self._port).start()
+        self._server = BackgroundServer(self.app, port=self._port, host=self._host).start()
         return self
 
     def stop(self) -> None:
