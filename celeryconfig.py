@@ -6,6 +6,7 @@ Values come from :mod:`shared.settings` (the one place that reads the environmen
 from celery.schedules import crontab
 
 from shared.connections import broker_url as _broker_url
+from shared.connections import redis_url as _redis_url
 from shared.entities import ENTITIES
 from shared.settings import get_settings
 
@@ -47,6 +48,15 @@ worker_send_task_events = True
 task_send_sent_event = True
 worker_hijack_root_logger = False
 timezone = "UTC"
+
+# Beat must run exactly once or every schedule fires twice: RedBeat keeps the schedule in Redis
+# behind a lock, so a second `celery -A workers beat` stands by and takes over when the first dies
+# (within the lock timeout).
+beat_scheduler = "redbeat.RedBeatScheduler"
+redbeat_redis_url = _redis_url(_settings)
+redbeat_key_prefix = "voicesync:redbeat"
+beat_max_loop_interval = 5
+redbeat_lock_timeout = _settings.beat_lock_timeout
 
 # Incremental runs of every entity every few minutes, a full run nightly (cron, UTC), and the
 # relay that enqueues inbox rows a broker outage left behind.

@@ -74,6 +74,7 @@ class Settings:
     max_deliveries: int = field(default=5, metadata={"env": "VOICESYNC_MAX_DELIVERIES", "coerce": int})
     incremental_every: float = field(default=300.0, metadata={"env": "VOICESYNC_INCREMENTAL_EVERY", "coerce": float})
     full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
+    beat_lock_timeout: int = field(default=30, metadata={"env": "VOICESYNC_BEAT_LOCK_TIMEOUT", "coerce": int})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})
 
