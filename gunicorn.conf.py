@@ -5,6 +5,7 @@ processes with threads serve it, each answer well inside Odoo's one-second webho
 Bind address and sizes come from the settings (``VOICESYNC_WEB_BIND``, ``_WORKERS``, ``_THREADS``).
 """
 
+from shared import logs
 from shared.settings import get_settings
 
 _settings = get_settings()
@@ -20,6 +21,11 @@ limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker: object) -> None:
+    """Receiver logs as JSON lines with correlation ids, secrets redacted (``shared.logs``)."""
+    logs.configure(_settings)
 
 
 def child_exit(server: object, worker: object) -> None:

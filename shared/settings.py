@@ -76,6 +76,8 @@ class Settings:
     full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
     beat_lock_timeout: int = field(default=30, metadata={"env": "VOICESYNC_BEAT_LOCK_TIMEOUT", "coerce": int})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
+    log_format: str = field(default="json", metadata={"env": "VOICESYNC_LOG_FORMAT"})
+    log_level: str = field(default="INFO", metadata={"env": "VOICESYNC_LOG_LEVEL"})
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})
 
     @property
@@ -99,6 +101,10 @@ class Settings:
                     raise ValueError(f"setting {name} has an invalid value") from exc
         if values.get("odoo_protocol", "auto") not in {"auto", "json2", "jsonrpc"}:
             raise ValueError("setting ODOO_PROTOCOL must be auto, json2 or jsonrpc")
+        if values.get("log_format", "json") not in {"json", "text"}:
+            raise ValueError("setting VOICESYNC_LOG_FORMAT must be json or text")
+        if len(values.get("full_cron", "0 3 * * *").split()) != 5:
+            raise ValueError("setting VOICESYNC_FULL_CRON must have five cron fields")
         return cls(**values)
 
 

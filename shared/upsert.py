@@ -47,6 +47,7 @@ class UpsertResult:
     stale: int = 0
     archived: int = 0
     failures: list[Failure] = field(default_factory=list)
+    written: dict[str, int] = field(default_factory=dict)  # platform id -> Odoo id, for the logs
 
     def counts(self) -> dict[str, int]:
         return {
@@ -116,8 +117,9 @@ class UpsertEngine:
         to_write = self._with_dependencies(spec, to_write, result)
         self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
         written = self._load(spec, to_write, result)
-        for item in written:
+        for item, odoo_id in written.items():
             setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
+            result.written[item.platform_id] = odoo_id
         rows = [
             BindingRow(item.platform_id, odoo_id, item.digest, item.updated_at)
             for item, odoo_id in [*written.items(), *((u, bindings[u.platform_id].odoo_id) for u in unchanged)]

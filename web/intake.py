@@ -57,7 +57,8 @@ def intake(
         return answer(202, status="ignored", id=inbox_id)
     from workers.dispatch import dispatch
 
-    row = InboxEvent(id=inbox_id, source=source, entity=entity, record_id=record_id)
+    log.info("webhook %s accepted", event_type, extra={"inbox_id": inbox_id, "record_id": record_id})
+    row = InboxEvent(id=inbox_id, source=source, entity=entity, record_id=record_id, dedupe_key=dedupe_key)
     try:
         enqueued = dispatch(services.inbox, row)
     except SQLAlchemyError:  # the row is stored; only its status update failed: the relay sends it

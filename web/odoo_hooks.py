@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, request
 
 from shared.entities import ENTITIES
+from shared.logs import bound
 from web.intake import Answer, intake, reject
 from web.metrics import LATENCY, RECEIVED
 
@@ -56,12 +57,14 @@ def receive(token: str) -> Answer:
         except ValueError as exc:
             return reject(SOURCE, 400, "bad_body", str(exc))
         change = write_date or f"undated-{uuid.uuid4().hex}"
-        return intake(
-            source=SOURCE,
-            dedupe_key=f"{SOURCE}:{model}:{record_id}:{change}",
-            event_type=f"{model}.write",
-            entity="contacts" if model in PUSHED_MODELS else None,
-            record_id=str(record_id),
-            body=body,
-            act=model in PUSHED_MODELS,
-        )
+        dedupe_key = f"{SOURCE}:{model}:{record_id}:{change}"
+        with bound(correlation_id=dedupe_key):
+            return intake(
+                source=SOURCE,
+                dedupe_key=dedupe_key,
+                event_type=f"{model}.write",
+                entity="contacts" if model in PUSHED_MODELS else None,
+                record_id=str(record_id),
+                body=body,
+                act=model in PUSHED_MODELS,
+            )

@@ -10,6 +10,7 @@ import json
 
 from flask import Blueprint, current_app, request
 
+from shared.logs import bound
 from shared.signing import SignatureError, verify
 from web.events import route
 from web.intake import Answer, intake, reject
@@ -50,12 +51,14 @@ def receive() -> Answer:
         except ValueError as exc:
             return reject(SOURCE, 400, "bad_body", str(exc))
         target = route(event_type)
-        return intake(
-            source=SOURCE,
-            dedupe_key=f"{SOURCE}:{msg_id}",
-            event_type=event_type,
-            entity=target.spec.name if target else None,
-            record_id=record_id,
-            body=body,
-            act=target is not None,
-        )
+        dedupe_key = f"{SOURCE}:{msg_id}"
+        with bound(correlation_id=dedupe_key):
+            return intake(
+                source=SOURCE,
+                dedupe_key=dedupe_key,
+                event_type=event_type,
+                entity=target.spec.name if target else None,
+                record_id=record_id,
+                body=body,
+                act=target is not None,
+            )

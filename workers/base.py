@@ -23,6 +23,7 @@ from typing import Any
 from celery import Task
 
 from shared.errors import DataError, FatalError, LockBusy, RetryableError, VoicesyncError
+from shared.logs import CORRELATION_HEADER, bound
 from shared.retry import backoff_seconds
 from shared.services import Services
 from shared.settings import get_settings
@@ -43,6 +44,11 @@ class SyncTask(Task):
         return Services(get_settings())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        correlation = self._header(CORRELATION_HEADER) or self.request.id
+        with bound(correlation_id=str(correlation), task_id=str(self.request.id), task_name=self.name):
+            return self._run_guarded(*args, **kwargs)
+
+    def _run_guarded(self, *args: Any, **kwargs: Any) -> Any:
         settings = self.services.settings
         deliveries = self._count_delivery()
         if deliveries > settings.max_deliveries:
@@ -83,8 +89,12 @@ class SyncTask(Task):
     def on_dead_letter(self, reason: str) -> None:
         """Hook: the work failed for good (pages and runs close their run's books here)."""
 
+    def _header(self, name: str) -> Any:
+        """A custom message header (Celery exposes them both ways, depending on the protocol)."""
+        return (self.request.headers or {}).get(name) or getattr(self.request, name, None)
+
     def _letter_id(self) -> int | None:
-        value = (self.request.headers or {}).get("dead_letter_id") or getattr(self.request, "dead_letter_id", None)
+        value = self._header("dead_letter_id")
         return int(value) if value else None
 
     def _count_delivery(self) -> int:

@@ -18,6 +18,7 @@ from redis import RedisError
 
 from shared.ledger.inbox import Inbox
 from shared.ledger.models import InboxEvent
+from shared.logs import CORRELATION_HEADER
 
 log = logging.getLogger(__name__)
 BREAKER_SECONDS = 5.0
@@ -42,10 +43,18 @@ def dispatch(inbox: Inbox, row: InboxEvent) -> bool:
     name, kwargs, queue = task_for(row)
     task_id = str(uuid.uuid4())
     try:
-        app.send_task(name, kwargs=kwargs, task_id=task_id, queue=queue, retry=False)
+        app.send_task(
+            name,
+            kwargs=kwargs,
+            task_id=task_id,
+            queue=queue,
+            retry=False,
+            headers={CORRELATION_HEADER: row.dedupe_key},
+        )
     except (OperationalError, RedisError, OSError) as exc:
         _broker_down_until = time.monotonic() + BREAKER_SECONDS
         log.warning("broker unavailable; inbox row %s stays pending: %s", row.id, type(exc).__name__)
         return False
     inbox.set_status(row.id, "enqueued", task_id=task_id)
+    log.info("inbox row %s enqueued as %s", row.id, name, extra={"inbox_id": row.id, "celery_task_id": task_id})
     return True

@@ -77,6 +77,16 @@ def register(spec: EntitySpec) -> EntityTasks:
         result = self.services.importer.sync_one(spec, platform_id)
         if result.failures:
             raise DataError(result.failures[0].reason)
+        log.info(
+            "%s %s synced",
+            spec.singular,
+            platform_id,
+            extra={
+                "platform_id": platform_id,
+                "odoo_model": spec.odoo_model,
+                "odoo_id": result.written.get(platform_id),
+            },
+        )
         return result.counts()
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)

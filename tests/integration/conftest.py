@@ -1,17 +1,20 @@
-"""A real Celery worker process on the contacts queue, and the receiver over real HTTP."""
+"""Real Celery worker processes, and the receiver over real HTTP (in this process or under gunicorn)."""
 
 from __future__ import annotations
 
+import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from celery import Celery
 
 from cli.processes import ManagedProcess, celery_worker, wait_for
 from sandbox.server import BackgroundServer
 from shared.services import Services
-from shared.settings import Settings
+from shared.settings import PROJECT_ROOT, Settings
 from web import create_app
 
 
@@ -56,3 +59,39 @@ def start_worker(
 def receiver(settings: Settings) -> Iterator[BackgroundServer]:
     with BackgroundServer(create_app(settings)) as server:
         yield server
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def start_receiver(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+    started: list[ManagedProcess] = []
+
+    def start(env: dict[str, str]) -> str:
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "web:create_app()"]
+        process = ManagedProcess(
+            f"web{len(started)}",
+            argv,
+            {**env, "VOICESYNC_WEB_BIND": f"127.0.0.1:{port}", "VOICESYNC_WEB_WORKERS": "1"},
+            tmp_path / "logs",
+        ).start()
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            try:
+                return requests.get(f"{url}/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(up, 30, what="gunicorn")
+        return url
+
+    yield start
+    for process in started:
+        process.stop()

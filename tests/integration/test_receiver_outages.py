@@ -3,11 +3,9 @@ front of the real service): every 2xx reaches Odoo, and a 503 is retried by the 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,46 +15,10 @@ from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.services import Services
-from shared.settings import PROJECT_ROOT, child_environment
+from shared.settings import child_environment
 from tests.tcp_proxy import TcpProxy
 
 StartWorker = Callable[..., ManagedProcess]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def start_receiver(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
-    started: list[ManagedProcess] = []
-
-    def start(env: dict[str, str]) -> str:
-        port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "web:create_app()"]
-        process = ManagedProcess(
-            f"web{len(started)}",
-            argv,
-            {**env, "VOICESYNC_WEB_BIND": f"127.0.0.1:{port}", "VOICESYNC_WEB_WORKERS": "1"},
-            tmp_path / "logs",
-        ).start()
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-
-        def up() -> bool:
-            try:
-                return requests.get(f"{url}/healthz", timeout=1).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_for(up, 30, what="gunicorn")
-        return url
-
-    yield start
-    for process in started:
-        process.stop()
 
 
 def through_proxy(url: str, proxy: TcpProxy) -> str:
