@@ -26,12 +26,9 @@ def services(settings: Settings) -> Services:
 
 
 @pytest.fixture
-def start_worker(
-    env: dict[str, str], settings: Settings, tmp_path: Path, broker_url: str
-) -> Iterator[Callable[..., ManagedProcess]]:
-    """Start ``celery -A workers worker`` subprocesses; all are stopped after the test."""
+def start_worker(env: dict[str, str], settings: Settings, tmp_path: Path) -> Iterator[Callable[..., ManagedProcess]]:
+    """Start ``celery -A workers worker`` subprocesses on ``env``'s broker; all stop after the test."""
     started: list[ManagedProcess] = []
-    probe = Celery(broker=broker_url)
 
     def start(queue: str = "contacts", concurrency: int = 2, name: str = "") -> ManagedProcess:
         node = name or f"{queue}{len(started)}"
@@ -46,13 +43,13 @@ def start_worker(
             replies = probe.control.ping(timeout=0.5) or []
             return any(node in key for reply in replies for key in reply)
 
-        wait_for(ready, 60, what=f"worker {node}")
+        with Celery(broker=env["BROKER_URL"]) as probe:
+            wait_for(ready, 60, what=f"worker {node}")
         return worker
 
     yield start
     for worker in started:
         worker.stop()
-    probe.close()
 
 
 @pytest.fixture
