@@ -1,20 +1,26 @@
-"""``voicesync demo``: the whole path on embedded defaults, from nothing to parity, then clean up.
+"""``voicesync demo``: the whole system on embedded defaults, from nothing to parity, then clean up.
 
-It starts an embedded Redis, a SQLite ledger under ``var/demo``, both sandboxes, the receiver and
-the worker pools; runs a full reconciliation with live progress; has the platform change records
-and send their webhooks; waits until Odoo matches the platform; prints a summary and stops
-everything it started. Exit status 0 only when every record matches.
+It starts an embedded Redis and a SQLite ledger under ``var/demo``, both sandboxes, the receiver,
+a worker pool per entity, beat and Flower; runs a full reconciliation of every entity with live
+progress bars; has the platform send a burst of signed webhooks of every type; waits until Odoo
+matches the platform; and prints a summary. ``--keep-running`` leaves it all up until Ctrl-C.
+Whatever happens, everything it started is stopped. Exit status 0 only when every record matches.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import socket
+import sys
+import threading
 import time
 from contextlib import ExitStack
+from pathlib import Path
 
 import click
 
-from cli.processes import celery_worker, wait_for
+from cli.processes import ManagedProcess, celery_worker, wait_for
 from cli.progress import counts, watch
 from cli.sandbox import sandbox_settings
 from sandbox.odoo import OdooSandbox
@@ -22,18 +28,57 @@ from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared import embedded_redis
 from shared.entities import ENTITIES
-from shared.parity import check
+from shared.odoo_setup import bootstrap
+from shared.parity import ParityReport, check
 from shared.services import Services
 from shared.settings import get_settings, use_environment
 
-DEMO_ENTITIES = ("contacts",)
-CHANGED_RECORDS = 5
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _burst(api: PlatformSandbox) -> int:
+    """Platform changes of every webhook type; returns how many webhooks were sent."""
+    sent = 0
+    for n in range(3):
+        contact = api.create("contacts", {"first_name": f"Demo{n}", "last_name": "Created"})
+        api.update("contacts", contact["id"], {"last_name": "Updated"})
+        campaign = api.create("campaigns", {"name": f"Demo campaign {n}"})
+        api.update("campaigns", campaign["id"], {"name": f"Demo campaign {n} (renamed)"})
+        call = api.create("calls", {"contact_id": contact["id"], "campaign_id": campaign["id"]})
+        api.update("calls", call["id"], {"status": "in_progress"})
+        api.complete_call(call["id"], {"duration_seconds": 60 + n, "summary": "demo call"})
+        gone_contact = api.create("contacts", {"first_name": f"Gone{n}"})
+        api.delete("contacts", gone_contact["id"])
+        gone_campaign = api.create("campaigns", {"name": f"Gone campaign {n}"})
+        api.delete("campaigns", gone_campaign["id"])
+        sent += 11
+    return sent
+
+
+def _summary(
+    reports: dict[str, ParityReport], services: Services, run_ids: list[int], calls: int, seconds: float
+) -> str:
+    retries = sum(run.retries for run in (services.runs.get(i) for i in run_ids) if run)
+    lines = [f"{'entity':<10} {'records':>8} {'bound':>7}  parity", "-" * 40]
+    for name, report in reports.items():
+        parity = "ok" if report.ok else "MISMATCH"
+        lines.append(f"{name:<10} {report.platform_records:>8} {services.binder.count(name):>7}  {parity}")
+    lines.append("-" * 40)
+    lines.append(f"Odoo calls {calls}, retries {retries}, {seconds:.1f} s")
+    return "\n".join(lines)
 
 
 @click.command()
 @click.option("--contacts", default=500, show_default=True, help="Contacts on the sandbox platform.")
-@click.option("--timeout", default=120.0, show_default=True, help="Seconds to wait for parity.")
-def demo(contacts: int, timeout: float) -> None:
+@click.option("--campaigns", default=20, show_default=True, help="Campaigns on the sandbox platform.")
+@click.option("--calls", default=1000, show_default=True, help="Calls on the sandbox platform.")
+@click.option("--timeout", default=180.0, show_default=True, help="Seconds to wait for parity.")
+@click.option("--keep-running", is_flag=True, help="Leave everything up until Ctrl-C.")
+def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running: bool) -> None:
     """Run voicesync end to end against the sandboxes and check parity."""
     started = time.monotonic()
     var_dir = get_settings().var_dir / "demo"
@@ -41,44 +86,47 @@ def demo(contacts: int, timeout: float) -> None:
     with ExitStack() as stack:
         broker = embedded_redis.ensure_running(var_dir)
         stack.callback(embedded_redis.stop, var_dir)
-        click.echo(f"embedded Redis at {broker}; ledger under {var_dir}")
-        api = stack.enter_context(PlatformSandbox(contacts=contacts, campaigns=0, calls=0, seed=7))
+        api = stack.enter_context(PlatformSandbox(contacts=contacts, campaigns=campaigns, calls=calls, seed=7))
         odoo = stack.enter_context(OdooSandbox())
+        flower_auth = f"demo:{secrets.token_urlsafe(9)}"
         env = {
             **sandbox_settings(api, odoo),
             "VOICESYNC_VAR_DIR": str(var_dir),
             "BROKER_URL": broker,
             "VOICESYNC_RETRY_BACKOFF": "1.5",
             "VOICESYNC_RETRY_CAP": "10",
+            "VOICESYNC_LOG_FORMAT": "json",
         }
         settings = use_environment(env)
         services = Services(settings)
         services.ledger.upgrade()
-        for entity in DEMO_ENTITIES:
-            worker = celery_worker(entity, env, var_dir / "logs").start()
-            stack.callback(worker.stop)
+        bootstrap(services.odoo)
+        logs = var_dir / "logs"
+        for process in _processes(env, logs, flower_auth):
+            stack.callback(process.stop)
+            process.start()
         from web import create_app
         from workers.operations import start_resync
 
         receiver = stack.enter_context(BackgroundServer(create_app(settings)))
         api.webhook_url = f"{receiver.url}/webhooks/voice"
-        click.echo(f"platform {api.url}, Odoo {odoo.url}, receiver {receiver.url}")
+        click.echo(f"embedded Redis {broker}; ledger and logs under {var_dir}")
+        click.echo(f"platform {api.url}  Odoo {odoo.url}  receiver {receiver.url}")
+        click.echo(
+            f"Flower {_flower_url(env)}  (user {flower_auth.split(':')[0]}, password {flower_auth.split(':')[1]})"
+        )
 
-        click.echo("\nfull reconciliation:")
-        run_ids = [start_resync(services, entity, full=True) for entity in DEMO_ENTITIES]
+        click.echo("\nfull reconciliation of every entity:")
+        run_ids = [start_resync(services, entity, full=True) for entity in ENTITIES]
         for run in watch(services, run_ids, timeout):
             click.echo(counts(run))
 
-        changed = [r["id"] for r in api.records("contacts")[:CHANGED_RECORDS]]
-        click.echo(f"\nthe platform changes {len(changed)} contacts and sends their webhooks")
-        for record_id in changed:
-            api.update("contacts", record_id, {"last_name": f"Changed-{int(time.time())}"})
-
-        reports = {}
+        click.echo(f"\nthe platform sends a burst of {_burst(api)} signed webhooks of every type")
+        reports: dict[str, ParityReport] = {}
 
         def in_parity() -> bool:
-            reports.update({e: check(ENTITIES[e], services.platform, services.odoo) for e in DEMO_ENTITIES})
-            return all(r.ok for r in reports.values())
+            reports.update({name: check(spec, services.platform, services.odoo) for name, spec in ENTITIES.items()})
+            return all(r.ok for r in reports.values()) and services.inbox.pending_count() == 0
 
         try:
             wait_for(in_parity, timeout, interval=0.5, what="parity")
@@ -87,11 +135,36 @@ def demo(contacts: int, timeout: float) -> None:
         click.echo("\nparity:")
         for report in reports.values():
             click.echo(f"  {report.summary()}")
-        calls = odoo.call_counts()
-        click.echo(
-            f"\nsummary: {sum(r.platform_records for r in reports.values())} records, "
-            f"{sum(calls.values())} Odoo calls ({', '.join(f'{k} {v}' for k, v in sorted(calls.items()))}), "
-            f"{time.monotonic() - started:.1f} s"
-        )
+        click.echo("")
+        click.echo(_summary(reports, services, run_ids, sum(odoo.call_counts().values()), time.monotonic() - started))
+        if keep_running:
+            click.echo("\neverything stays up; Ctrl-C stops it all")
+            _wait_for_interrupt()
         if not all(r.ok for r in reports.values()):
             raise SystemExit(1)
+
+
+def _flower_port(env: dict[str, str]) -> str:
+    return env.setdefault("VOICESYNC_DEMO_FLOWER_PORT", str(_free_port()))
+
+
+def _flower_url(env: dict[str, str]) -> str:
+    return f"http://127.0.0.1:{_flower_port(env)}"
+
+
+def _processes(env: dict[str, str], logs: Path, flower_auth: str) -> list[ManagedProcess]:
+    """A worker pool per entity, beat and Flower, as production runs them."""
+    celery = [sys.executable, "-m", "celery", "-A", "workers"]
+    flower = [*celery, "flower", f"--port={_flower_port(env)}", "--address=127.0.0.1", f"--basic-auth={flower_auth}"]
+    return [
+        *(celery_worker(entity, env, logs) for entity in ENTITIES),
+        ManagedProcess("beat", [*celery, "beat"], env, logs),
+        ManagedProcess("flower", flower, env, logs),
+    ]
+
+
+def _wait_for_interrupt() -> None:
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("stopping")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -60,11 +61,44 @@ def test_sandbox_command_prints_settings_that_work(tmp_path: Path) -> None:
         process.wait(10)
 
 
+DEMO_SIZE = ["--contacts", "60", "--campaigns", "4", "--calls", "80"]
+
+
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
-    done = run_cli(["demo", "--contacts", "60"], {"VOICESYNC_VAR_DIR": str(tmp_path)}, timeout=240)
+    done = run_cli(["demo", *DEMO_SIZE], {"VOICESYNC_VAR_DIR": str(tmp_path)}, timeout=240)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "contacts: 60 records, all in Odoo with current values" in done.stdout
+    for entity, records in (("contacts", 63), ("campaigns", 7), ("calls", 83)):
+        assert f"{entity}: {records} records, all in Odoo with current values" in done.stdout
+    assert "Flower http://127.0.0.1:" in done.stdout and "password" in done.stdout
     assert not (tmp_path / "demo" / "redis" / "redis.port").exists()  # its Redis was stopped
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        for child in (task / "children").read_text().split():
+            found |= {int(child)} | descendants(int(child))
+    return found
+
+
+def test_demo_keep_running_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [*VOICESYNC, "demo", *DEMO_SIZE, "--keep-running"],
+        env=child_environment({"VOICESYNC_VAR_DIR": str(tmp_path)}),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if "Ctrl-C stops it all" in line:
+            break
+    started = descendants(demo.pid)
+    assert len(started) >= 5  # three worker pools, beat, Flower (and their pool children)
+    demo.send_signal(signal.SIGINT)
+    assert demo.wait(60) == 0
+    time.sleep(0.5)
+    assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
+    assert not (tmp_path / "demo" / "redis" / "redis.port").exists()
 
 
 def test_healthz(receiver: BackgroundServer) -> None:
