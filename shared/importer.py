@@ -47,9 +47,18 @@ class Importer:
             return self.engine.upsert(spec, [record])
 
     def sync_ids(self, spec: EntitySpec, platform_ids: list[str]) -> None:
-        """Resolver for linked records: each is synced on its own, under its own lock."""
-        for platform_id in platform_ids:
-            self.sync_one(spec, platform_id)
+        """Resolver for linked records: read each from the platform, upsert them as one batch (one
+        Odoo round trip for all of them), under their record locks. One the platform no longer
+        has stays missing, and the records that link to it fail with that reason."""
+        with self._locked(spec, platform_ids):
+            records = []
+            for platform_id in platform_ids:
+                try:
+                    records.append(self.platform.get(spec.path, platform_id))
+                except NotFound:
+                    continue
+            if records:
+                self.engine.upsert(spec, records)
 
     def sync_records(
         self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool, run_id: int | None
