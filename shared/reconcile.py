@@ -72,6 +72,7 @@ class Reconciliation:
             runs.finish(run.id, SKIPPED, f"run {holder} of {self.spec.name} is still running")
             raise LockBusy(f"a reconciliation of {self.spec.name} is already running (run {holder})")
         runs.mark_running(run.id)
+        runs.abandon_others(self.spec.name, run.id)
         return run
 
     def catch_up_odoo(self) -> int:

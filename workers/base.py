@@ -2,7 +2,8 @@
 
 It decides, in one place, what a failure means:
 
-- retryable (timeouts, 429, 5xx, Odoo conflicts, a record lock held too long): retry with
+- retryable (timeouts, 429, 5xx, Odoo conflicts, a record lock held too long, the ledger
+  database or Redis unreachable): retry with
   exponential backoff, jitter, a cap and ``Retry-After``, up to ``VOICESYNC_RETRY_MAX`` times;
 - anything that cannot succeed by retrying (401/403/404/422, unmappable data): a dead letter with
   the reason, at once, and the message is acknowledged;
@@ -21,6 +22,8 @@ from functools import cached_property
 from typing import Any
 
 from celery import Task
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import DBAPIError
 
 from shared.errors import DataError, FatalError, LockBusy, RetryableError, VoicesyncError
 from shared.logs import CORRELATION_HEADER, bound
@@ -58,7 +61,7 @@ class SyncTask(Task):
             return None
         try:
             result = super().__call__(*args, **kwargs)
-        except (RetryableError, LockBusy) as exc:
+        except (RetryableError, LockBusy, DBAPIError, RedisConnectionError) as exc:
             retries = self.request.retries
             if retries >= settings.retry_max:
                 self._dead_letter(type(exc).__name__, f"gave up after {retries} retries: {exc}")

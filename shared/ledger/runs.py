@@ -35,6 +35,17 @@ class Runs:
                 update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(status="running")
             )
 
+    def abandon_others(self, entity: str, run_id: int) -> int:
+        """Runs of ``entity`` still marked running when ``run_id`` holds the lock lost theirs (their
+        workers died and the lock expired): close them so they do not look alive forever."""
+        with self.ledger.session() as session:
+            done = session.execute(
+                update(SyncRun)
+                .where(SyncRun.entity == entity, SyncRun.id != run_id, SyncRun.status == "running")
+                .values(status="failed", error="abandoned: its lock expired before it finished", finished_at=utcnow())
+            )
+            return int(done.rowcount or 0)
+
     def get(self, run_id: int) -> SyncRun | None:
         with self.ledger.session() as session:
             return session.get(SyncRun, run_id)
