@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# One image for every voicesync process: the receiver (gunicorn), the Celery workers, beat,
+# Flower, the `voicesync` command and the sandbox. docker-compose.yml picks the command.
+FROM python:3.11-slim AS base
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+RUN python -m venv /opt/venv
+
+# The package as a wheel, built from the source in a stage of its own: the image gets the
+# installed package, not the source tree.
+FROM base AS wheel
+WORKDIR /src
+COPY . .
+RUN pip wheel --no-deps --wheel-dir /wheels .
+
+FROM base AS runtime
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/voicesync voicesync \
+ && mkdir -p /app /var/lib/voicesync /var/lib/flower \
+ && chown voicesync:voicesync /var/lib/voicesync /var/lib/flower
+# Dependencies first, from setup.cfg alone (install_requires, no test extras), so that a change
+# to the code reuses this layer.
+COPY setup.cfg pyproject.toml /tmp/deps/
+RUN python -c "import configparser; c = configparser.ConfigParser(); c.read('/tmp/deps/setup.cfg'); print(c['options']['install_requires'])" > /tmp/deps/requirements.txt \
+ && pip install -r /tmp/deps/requirements.txt \
+ && rm -rf /tmp/deps
+# Then the code, without dependencies: they are all in the layer above.
+COPY --from=wheel /wheels /tmp/wheels
+RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
+WORKDIR /app
+COPY gunicorn.conf.py ./
+# Nothing writes here when BROKER_URL and DATABASE_URL are set (the compose stack sets both); it
+# is where the embedded Redis and SQLite ledger would go otherwise, and the image user owns it.
+ENV VOICESYNC_VAR_DIR=/var/lib/voicesync \
+    HOME=/home/voicesync
+USER voicesync
+EXPOSE 8000 5555
+CMD ["voicesync", "--help"]
