@@ -19,6 +19,8 @@ graceful_timeout = 20
 keepalive = 5
 limit_request_line = 8190
 limit_request_fields = 100
+# No control socket: it lives at a fixed path under $HOME, where two receivers would collide.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 

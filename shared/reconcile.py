@@ -58,12 +58,14 @@ class Reconciliation:
         self.spec = spec
 
     def begin(self, *, full: bool, since: str | None, run_id: int | None = None) -> SyncRun:
-        """Open the run (or resume ``run_id``) and take the entity's lock.
+        """Open the run (or resume ``run_id`` if it is still open) and take the entity's lock.
 
         Raises :class:`LockBusy` when another run of the entity holds the lock.
         """
         runs = self.services.runs
         run = runs.get(run_id) if run_id is not None else None
+        if run is not None and run.status not in ("queued", "running"):
+            run = None  # a replayed or repeated task of a finished run starts a new run
         if run is None:
             run = runs.start(self.spec.name, *choose_mode(self.services, self.spec.name, full=full, since=since))
         holder = running_run_id(self.services, self.spec)
@@ -102,10 +104,11 @@ class Reconciliation:
                 entity=self.spec.name,
                 record_id=failure.platform_id,
             )
-        return self.count_page(run.id, **result.counts())
+        return self.count_page(run.id, page.number, **result.counts())
 
-    def count_page(self, run_id: int, **counts: int) -> bool:
-        done, total = self.services.runs.add(run_id, pages=1, **counts)
+    def count_page(self, run_id: int, page: int, **counts: int) -> bool:
+        """Count a page (once, however often its task runs); True when the run is complete."""
+        done, total = self.services.runs.count_page(run_id, page, **counts)
         _lock(self.services, self.spec, run_id).extend()
         return total is not None and done >= total
 

@@ -49,7 +49,8 @@ class PageTask(RunTask):
     def on_dead_letter(self, reason: str) -> None:
         """A page lost for good still counts as done (with a failure) so the run can close."""
         run_id = self.run_id()
-        if run_id is not None and self.reconciliation.count_page(run_id, failed=1):
+        page = int((self.request.kwargs or {}).get("page", 0))
+        if run_id is not None and self.reconciliation.count_page(run_id, page, failed=1):
             self.reconciliation.finalize(run_id)
 
 

@@ -67,13 +67,11 @@ class Binder:
             for row in rows
         ]
         statement = self._insert(Binding).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["entity", "platform_id"],
-            set_={
-                name: statement.excluded[name]
-                for name in ("odoo_id", "content_hash", "source_updated_at", "synced_at", "deleted", "last_seen_run")
-            },
-        )
+        columns = ("odoo_id", "content_hash", "source_updated_at", "synced_at", "deleted")
+        updates = {name: statement.excluded[name] for name in columns}
+        # Outside a run (a webhook, a linked record) the record keeps the run that last saw it.
+        updates["last_seen_run"] = func.coalesce(statement.excluded["last_seen_run"], Binding.last_seen_run)
+        statement = statement.on_conflict_do_update(index_elements=["entity", "platform_id"], set_=updates)
         with self.ledger.session() as session:
             session.execute(statement)
 

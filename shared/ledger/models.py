@@ -102,6 +102,16 @@ class SyncRun(Base):
     __table_args__ = (Index("ix_sync_runs_entity_started", "entity", "started_at"),)
 
 
+class RunPage(Base):
+    """A page a run has counted: a page task that runs again (a retry, a redelivery after its
+    worker died) upserts again harmlessly but is not counted twice."""
+
+    __tablename__ = "run_pages"
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Bookmark(Base):
     """Where the next incremental run of an entity starts (moved only after a clean run)."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
-from shared.ledger.models import Bookmark, SyncRun, utcnow
+from shared.ledger.models import Bookmark, RunPage, SyncRun, utcnow
 
 COUNTERS = ("created", "updated", "unchanged", "archived", "drift_repaired", "failed", "retries")
 
@@ -20,6 +21,7 @@ COUNTERS = ("created", "updated", "unchanged", "archived", "drift_repaired", "fa
 class Runs:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        self._insert = postgresql.insert if ledger.engine.dialect.name == "postgresql" else sqlite.insert
 
     def start(self, entity: str, mode: str, since: str | None, status: str = "running") -> SyncRun:
         with self.ledger.session() as session:
@@ -56,21 +58,35 @@ class Runs:
                 update(SyncRun).where(SyncRun.id == run_id).values(pages_total=pages_total, records_total=records_total)
             )
 
-    def add(self, run_id: int, *, pages: int = 0, **counts: int) -> tuple[int, int | None]:
-        """Add a page's counts; returns ``(pages_done, pages_total)`` after the addition."""
+    def add(self, run_id: int, **counts: int) -> None:
+        """Add to a run's counters (retries, archived, ...)."""
+        with self.ledger.session() as session:
+            session.execute(update(SyncRun).where(SyncRun.id == run_id).values(**self._increments(counts)))
+
+    def count_page(self, run_id: int, page: int, **counts: int) -> tuple[int, int | None]:
+        """Count a page once, whatever number of times its task runs; returns ``(pages_done,
+        pages_total)``. The page mark and the counts are one transaction."""
+        with self.ledger.session() as session:
+            first_time = session.execute(
+                self._insert(RunPage).values(run_id=run_id, page=page).on_conflict_do_nothing().returning(RunPage.page)
+            ).scalar()
+            if first_time:
+                row = session.execute(
+                    update(SyncRun)
+                    .where(SyncRun.id == run_id)
+                    .values(**self._increments(counts), pages_done=SyncRun.pages_done + 1)
+                    .returning(SyncRun.pages_done, SyncRun.pages_total)
+                ).one()
+            else:
+                row = session.execute(select(SyncRun.pages_done, SyncRun.pages_total).where(SyncRun.id == run_id)).one()
+            return int(row[0]), row[1]
+
+    @staticmethod
+    def _increments(counts: dict[str, int]) -> dict[str, Any]:
         unknown = set(counts) - set(COUNTERS)
         if unknown:
             raise ValueError(f"unknown run counters {sorted(unknown)}")
-        values: dict[str, Any] = {name: getattr(SyncRun, name) + n for name, n in counts.items() if n}
-        values["pages_done"] = SyncRun.pages_done + pages
-        with self.ledger.session() as session:
-            row = session.execute(
-                update(SyncRun)
-                .where(SyncRun.id == run_id)
-                .values(**values)
-                .returning(SyncRun.pages_done, SyncRun.pages_total)
-            ).one()
-            return int(row[0]), row[1]
+        return {name: getattr(SyncRun, name) + n for name, n in counts.items() if n}
 
     def finish(self, run_id: int, status: str, error: str | None = None) -> bool:
         """Close a run once; False when another worker already closed it."""
