@@ -138,7 +138,6 @@ def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running
         click.echo("")
         click.echo(_summary(reports, services, run_ids, sum(odoo.call_counts().values()), time.monotonic() - started))
         if keep_running:
-            click.echo("\neverything stays up; Ctrl-C stops it all")
             _wait_for_interrupt()
         if not all(r.ok for r in reports.values()):
             raise SystemExit(1)
@@ -164,7 +163,9 @@ def _processes(env: dict[str, str], logs: Path, flower_auth: str) -> list[Manage
 
 
 def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C; the caller's ExitStack then stops everything."""
     try:
+        click.echo("\neverything stays up; Ctrl-C stops it all")
         threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("stopping")
