@@ -1,0 +1,85 @@
+"""``python -m bench [--quick] [--rows 1,7]``: run the benchmarks, print the table, write RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench.context import BenchContext
+from bench.infra import broker_url, postgres_available
+from bench.report import Row, table, write_results
+from bench.scale import FULL, QUICK
+from shared import embedded_redis
+from shared.settings import use_environment
+
+ROWS = {
+    "1": "bench.receiver_rate",
+    "2": "bench.celery_overhead",
+    "3": "bench.naive_compare",
+    "4": "bench.odoo_calls",
+    "5": "bench.worker_memory",
+    "6": "bench.latency_scaling",
+    "7": "bench.webhook_latency",
+    "mixed": "bench.mixed",
+}
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="every row at a tenth of the size (minutes)")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {', '.join(ROWS)}")
+    return parser.parse_args(argv)
+
+
+def _run_row(key: str, ctx: BenchContext) -> list[Row]:
+    """One row's figures; a row that breaks is reported as such and the others still run."""
+    print(f"row {key}:", flush=True)
+    try:
+        return importlib.import_module(ROWS[key]).run(ctx)
+    except Exception as exc:
+        traceback.print_exc()
+        ctx.note(f"row {key} did not complete: {type(exc).__name__}: {exc}")
+        return [Row(key, "did not complete (see notes)", "-")]
+
+
+def main(argv: list[str]) -> None:
+    args = _arguments(argv)
+    keys = [key.strip() for key in args.rows.split(",") if key.strip()]
+    unknown = set(keys) - set(ROWS)
+    if unknown:
+        raise SystemExit(f"unknown rows {sorted(unknown)}; known: {', '.join(ROWS)}")
+    scale = QUICK if args.quick else FULL
+    var_dir = Path(tempfile.mkdtemp(prefix="voicesync-bench-"))
+    started = time.monotonic()
+    try:
+        broker = broker_url(var_dir)
+        use_environment({"BROKER_URL": broker, "VOICESYNC_VAR_DIR": str(var_dir)})  # before workers is imported
+        ctx = BenchContext(scale, var_dir, broker, "postgresql" if postgres_available() else "sqlite")
+        print(f"voicesync benchmarks ({scale.name}); broker {broker}; reconciliation ledger {ctx.ledger_kind}")
+        rows = [row for key in keys for row in _run_row(key, ctx)]
+    finally:
+        embedded_redis.stop(var_dir)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    wall = time.monotonic() - started
+    print()
+    print(table(rows))
+    print(f"\nwall time {wall / 60:.1f} min")
+    command = (
+        "python -m bench" + (" --quick" if args.quick else "") + ("" if keys == list(ROWS) else f" --rows {args.rows}")
+    )
+    setup = [
+        f"broker: Redis ({'system, database 5' if broker.startswith('redis://127.0.0.1:6379') else 'embedded'})",
+        f"reconciliation ledger: {ctx.ledger_kind}; platform page size {scale.page_size}; VOICE_RATE_LIMIT=0",
+    ]
+    path = write_results(rows, scale=scale.name, command=command, wall_seconds=wall, setup=setup, notes=ctx.notes)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

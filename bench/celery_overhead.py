@@ -1,0 +1,38 @@
+"""Row 2: records per second of a full reconciliation through the Celery pool into the sandbox Odoo,
+against the same clients and upsert engine walking the pages in one plain process (no Celery)."""
+
+from __future__ import annotations
+
+from bench.context import BenchContext
+from bench.plain import run_plain
+from bench.report import Row, ratio
+from bench.stack import Stack
+from bench.sync import first_sync, parity_ok
+
+MIN_RATIO = 0.8
+
+
+def run(ctx: BenchContext) -> list[Row]:
+    contacts = ctx.scale.contacts
+    print(f"  {contacts} contacts in one plain process", flush=True)
+    with Stack(ctx, contacts=contacts) as stack:
+        plain = run_plain("contacts", stack.env)
+        plain_ok = parity_ok(stack, ("contacts",))
+    plain_rate = plain["records"] / plain["seconds"]
+    celery = first_sync(ctx, contacts)
+    print(f"  plain {plain_rate:.0f} records/s; Celery {celery.rate:.0f} records/s", flush=True)
+    if not plain_ok:
+        ctx.note("row 2: the plain-process baseline did not reach parity")
+    share = ratio(celery.rate, plain_rate)
+    return [
+        Row(
+            "2",
+            f"full reconciliation of {contacts} contacts via Celery (1 worker process)",
+            f"{celery.rate:.0f} records/s ({celery.seconds:.1f} s, {celery.status})",
+            f"one plain process {plain_rate:.0f} records/s",
+            share,
+            f">= {MIN_RATIO}",
+            share >= MIN_RATIO,
+            celery.parity_ok and plain_ok,
+        )
+    ]

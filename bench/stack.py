@@ -1,0 +1,122 @@
+"""One benchmark's system under test, started the way ``cli/demo.py`` starts it.
+
+Both sandboxes run in this process; the ledger is a fresh database and the broker an emptied Redis
+database; Celery workers and gunicorn run as their own processes with settings from the
+environment. Leaving the ``with`` block stops every process and removes the data, whatever happened.
+"""
+
+from __future__ import annotations
+
+import socket
+from contextlib import ExitStack
+from typing import Any
+
+from bench.context import BenchContext
+from bench.infra import flush_redis, ledger_database
+from bench.processes import celery_app_worker, gunicorn, wait_http, wait_ready
+from cli.processes import ManagedProcess, celery_worker
+from cli.sandbox import sandbox_settings
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import PlatformSandbox
+from shared.odoo_setup import bootstrap
+from shared.services import Services
+from shared.settings import Settings
+
+SEED = 7
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Stack:
+    def __init__(
+        self,
+        ctx: BenchContext,
+        *,
+        contacts: int,
+        campaigns: int = 0,
+        calls: int = 0,
+        ledger_kind: str | None = None,
+        bootstrap_odoo: bool = False,
+    ) -> None:
+        self.ctx = ctx
+        self.sizes = {"contacts": contacts, "campaigns": campaigns, "calls": calls}
+        self.ledger_kind = ledger_kind or ctx.ledger_kind
+        self.bootstrap_odoo = bootstrap_odoo
+        self._exit = ExitStack()
+
+    def __enter__(self) -> Stack:
+        try:
+            self._start()
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    def _start(self) -> None:
+        ctx = self.ctx
+        flush_redis(ctx.broker_url)
+        self._exit.callback(flush_redis, ctx.broker_url)
+        self.api = self._exit.enter_context(PlatformSandbox(**self.sizes, seed=SEED))
+        self.odoo = self._exit.enter_context(OdooSandbox())
+        ledger_url = self._exit.enter_context(ledger_database(self.ledger_kind, ctx.var_dir))
+        self.env = {
+            **sandbox_settings(self.api, self.odoo),
+            "BROKER_URL": ctx.broker_url,
+            "DATABASE_URL": ledger_url,
+            "VOICESYNC_VAR_DIR": str(ctx.var_dir),
+            "VOICE_RATE_LIMIT": "0",
+            "VOICE_PAGE_SIZE": str(ctx.scale.page_size),
+        }
+        self.settings = Settings.from_env(self.env)
+        self.services = Services(self.settings)
+        self.services.ledger.upgrade()
+        self._exit.callback(self.services.ledger.dispose)
+        if self.bootstrap_odoo:
+            bootstrap(self.services.odoo)
+
+    def set_latency(self, milliseconds: float) -> None:
+        """Added to every platform and Odoo call (the sandboxes sleep before answering)."""
+        self.api.faults.latency_ms = milliseconds
+        self.odoo.faults.latency_ms = milliseconds
+
+    def _started(self, process: ManagedProcess) -> ManagedProcess:
+        self._exit.callback(process.stop)
+        return process.start()
+
+    def workers(self, queue: str, count: int = 1, concurrency: int = 1, app: str = "workers") -> list[ManagedProcess]:
+        """``count`` worker processes on ``queue``, each answering before this returns."""
+        nodes = [f"{queue}{n}-{free_port()}" for n in range(count)]
+        processes = [
+            self._started(
+                celery_worker(queue, self.env, self.ctx.log_dir, concurrency, name=node)
+                if app == "workers"
+                else celery_app_worker(app, queue, node, concurrency, self.env, self.ctx.log_dir)
+            )
+            for node in nodes
+        ]
+        wait_ready(processes, nodes, self.ctx.broker_url)
+        return processes
+
+    def receiver(self, app: str = "web:create_app()", name: str = "receiver", **env: str) -> str:
+        """gunicorn serving ``app`` with the production config; returns its URL once it answers."""
+        port = free_port()
+        process = self._started(gunicorn(name, app, port, {**self.env, **env}, self.ctx.log_dir))
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/healthz", process)
+        return url
+
+    def odoo_calls(self) -> dict[str, int]:
+        return self.odoo.call_counts()
+
+    def record_count(self) -> int:
+        return sum(self.sizes.values())
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.sizes, "ledger": self.ledger_kind}

@@ -1,0 +1,98 @@
+"""A full reconciliation through the Celery pools, measured: records per second, Odoo calls, worker
+peak memory, and parity afterwards (a figure only counts for a correct result)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.context import BenchContext
+from bench.processes import peak_memory_kb
+from bench.stack import Stack
+from shared.entities import ENTITIES
+from shared.parity import check
+
+FINISHED = {"succeeded", "failed", "skipped"}
+WRITES = ("load", "create", "write", "unlink")
+RUN_TIMEOUT = 3600.0
+
+
+@dataclass
+class SyncOutcome:
+    records: int
+    seconds: float
+    calls: Counter[str] = field(default_factory=Counter)
+    peak_kb: int = 0
+    parity_ok: bool = False
+    status: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.seconds if self.seconds else 0.0
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def write_calls(self) -> int:
+        return sum(n for name, n in self.calls.items() if name.rsplit(".", 1)[-1] in WRITES)
+
+    def per_thousand(self, calls: int) -> float:
+        return 1000 * calls / self.records if self.records else 0.0
+
+
+def calls_since(stack: Stack, before: dict[str, int]) -> Counter[str]:
+    return Counter(stack.odoo_calls()) - Counter(before)
+
+
+def parity_ok(stack: Stack, entities: tuple[str, ...]) -> bool:
+    services = stack.services
+    return all(check(ENTITIES[name], services.platform, services.odoo).ok for name in entities)
+
+
+def celery_sync(
+    stack: Stack,
+    entities: tuple[str, ...] = ("contacts",),
+    *,
+    workers: int = 1,
+    concurrency: int = 1,
+) -> SyncOutcome:
+    """Fresh workers (so their peak memory is this run's), one full run per entity, wait, measure."""
+    from workers.operations import start_resync
+
+    processes = [p for name in entities for p in stack.workers(ENTITIES[name].queue, workers, concurrency)]
+    services = stack.services
+    before = stack.odoo_calls()
+    started = time.time()
+    run_ids = [start_resync(services, name, full=True) for name in entities]
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        runs = [services.runs.get(run_id) for run_id in run_ids]
+        if all(run is not None and run.status in FINISHED for run in runs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    finished = [run for run in runs if run is not None]
+    outcome = SyncOutcome(
+        records=sum(r.created + r.updated + r.unchanged + r.drift_repaired for r in finished),
+        seconds=max((r.finished_at.timestamp() for r in finished if r.finished_at), default=time.time()) - started,
+        calls=calls_since(stack, before),
+        peak_kb=peak_memory_kb(processes),
+        status=",".join(sorted({r.status for r in finished})) or "missing",
+    )
+    for process in processes:
+        process.stop()
+    outcome.parity_ok = parity_ok(stack, entities)
+    return outcome
+
+
+def first_sync(ctx: BenchContext, contacts: int) -> SyncOutcome:
+    """The first full sync of ``contacts`` into an empty Odoo by one worker process (rows 2, 3, 5)."""
+
+    def measure() -> SyncOutcome:
+        print(f"  first full sync of {contacts} contacts through Celery", flush=True)
+        with Stack(ctx, contacts=contacts) as stack:
+            return celery_sync(stack)
+
+    return ctx.once(("first_sync", contacts), measure)
