@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -37,15 +38,23 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run_row(key: str, ctx: BenchContext) -> list[Row]:
-    """One row's figures; a row that breaks is reported as such and the others still run."""
-    print(f"row {key}:", flush=True)
+def _run_row(key: str, ctx: BenchContext, loads: list[str]) -> list[Row]:
+    """One row's figures; a row that breaks is reported as such and the others still run. A missed
+    target gets the row's own diagnosis (``LIMITS``, from profiling) in the notes."""
+    load = os.getloadavg()[0]
+    loads.append(f"{key}: {load:.2f}")
+    print(f"row {key} (load average {load:.2f}):", flush=True)
     try:
-        return importlib.import_module(ROWS[key]).run(ctx)
+        module = importlib.import_module(ROWS[key])
+        rows: list[Row] = module.run(ctx)
     except Exception as exc:
         traceback.print_exc()
         ctx.note(f"row {key} did not complete: {type(exc).__name__}: {exc}")
         return [Row(key, "did not complete (see notes)", "-")]
+    limits = getattr(module, "LIMITS", "")
+    if limits and any(row.met is False for row in rows):
+        ctx.note(f"row {key}, what limits it: {limits}")
+    return rows
 
 
 def main(argv: list[str]) -> None:
@@ -62,7 +71,11 @@ def main(argv: list[str]) -> None:
         use_environment({"BROKER_URL": broker, "VOICESYNC_VAR_DIR": str(var_dir)})  # before workers is imported
         ctx = BenchContext(scale, var_dir, broker, "postgresql" if postgres_available() else "sqlite")
         print(f"voicesync benchmarks ({scale.name}); broker {broker}; reconciliation ledger {ctx.ledger_kind}")
-        rows = [row for key in keys for row in _run_row(key, ctx)]
+        loads: list[str] = []
+        rows = [row for key in keys for row in _run_row(key, ctx, loads)]
+        ctx.notes.append(
+            "load average (1 min) when each row started, other engineers share the machine: " + ", ".join(loads)
+        )
     finally:
         embedded_redis.stop(var_dir)
         shutil.rmtree(var_dir, ignore_errors=True)

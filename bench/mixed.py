@@ -23,7 +23,7 @@ def run(ctx: BenchContext) -> list[Row]:
         Row(
             "mixed",
             "full sync of " + ", ".join(f"{n} {name}" for name, n in sizes.items()) + " (3 workers, concurrency 2)",
-            f"{outcome.rate:.0f} records/s ({outcome.seconds:.0f} s, {outcome.status})",
+            f"{outcome.rate:.0f} records/s ({outcome.seconds:.0f} s, CPU {outcome.cpu_busy:.0%} busy)",
             f"{outcome.total_calls} Odoo calls, {outcome.per_thousand(outcome.total_calls):.1f} per 1,000 ({calls})",
             None,
             "-",

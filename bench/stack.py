@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 from contextlib import ExitStack
-from typing import Any
 
 from bench.context import BenchContext
 from bench.infra import flush_redis, ledger_database
@@ -114,9 +113,3 @@ class Stack:
 
     def odoo_calls(self) -> dict[str, int]:
         return self.odoo.call_counts()
-
-    def record_count(self) -> int:
-        return sum(self.sizes.values())
-
-    def describe(self) -> dict[str, Any]:
-        return {**self.sizes, "ledger": self.ledger_kind}

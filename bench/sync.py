@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
 
 from bench.context import BenchContext
 from bench.processes import peak_memory_kb
@@ -26,6 +29,7 @@ class SyncOutcome:
     peak_kb: int = 0
     parity_ok: bool = False
     status: str = ""
+    cpu_busy: float = 0.0  # share of all the machine's cores busy during the run
 
     @property
     def rate(self) -> float:
@@ -52,6 +56,12 @@ def parity_ok(stack: Stack, entities: tuple[str, ...]) -> bool:
     return all(check(ENTITIES[name], services.platform, services.odoo).ok for name in entities)
 
 
+def _busy_share(before: Any, after: Any) -> float:
+    total = sum(after) - sum(before)
+    idle = (after.idle + after.iowait) - (before.idle + before.iowait)
+    return 1 - idle / total if total else 0.0
+
+
 def celery_sync(
     stack: Stack,
     entities: tuple[str, ...] = ("contacts",),
@@ -65,6 +75,7 @@ def celery_sync(
     processes = [p for name in entities for p in stack.workers(ENTITIES[name].queue, workers, concurrency)]
     services = stack.services
     before = stack.odoo_calls()
+    cpu_before = psutil.cpu_times()
     started = time.time()
     run_ids = [start_resync(services, name, full=True) for name in entities]
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -80,6 +91,7 @@ def celery_sync(
         calls=calls_since(stack, before),
         peak_kb=peak_memory_kb(processes),
         status=",".join(sorted({r.status for r in finished})) or "missing",
+        cpu_busy=_busy_share(cpu_before, psutil.cpu_times()),
     )
     for process in processes:
         process.stop()
