@@ -37,8 +37,13 @@ worker_prefetch_multiplier = 1
 # countdown a retry can schedule (VOICESYNC_RETRY_CAP), or that retry would run twice.
 broker_transport_options = {
     "visibility_timeout": _settings.visibility_timeout,
+    # A worker killed hard leaves its tasks unacknowledged; they come back once the visibility
+    # timeout has passed, found by a sweep that by default runs only every ~100 s: sweep often.
+    "unacked_restore_interval": max(1, min(10, int(_settings.visibility_timeout / 4))),
+    "unacked_restore_throttle": 1,
     # A broker that does not answer must fail fast: the receiver then keeps the row for the relay.
     "socket_connect_timeout": 2,
+    "socket_timeout": 15,
 }
 broker_connection_timeout = 2
 if _settings.visibility_timeout <= _settings.retry_backoff_cap:

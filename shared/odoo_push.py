@@ -89,7 +89,7 @@ class PartnerPusher:
             return PushResult("created", str(record["id"]))
 
     def _locked(self, name: str) -> Any:
-        return record_locks(self.services.redis, [name], self.services.settings.lock_ttl, LOCK_WAIT_SECONDS)
+        return record_locks(self.services.redis, [name], self.services.settings.record_lock_ttl, LOCK_WAIT_SECONDS)
 
     def _bind(self, odoo_id: int, record: dict[str, Any]) -> None:
         """Record the platform's answer as what Odoo holds, so its webhook is not an echo back."""

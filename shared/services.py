@@ -69,4 +69,4 @@ class Services:
 
     @cached_property
     def importer(self) -> Importer:
-        return Importer(self.platform, self.engine, self.redis, self.settings.lock_ttl)
+        return Importer(self.platform, self.engine, self.redis, self.settings.record_lock_ttl)

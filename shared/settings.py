@@ -76,6 +76,7 @@ class Settings:
     full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
     beat_lock_timeout: int = field(default=30, metadata={"env": "VOICESYNC_BEAT_LOCK_TIMEOUT", "coerce": int})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})
+    record_lock_ttl: float = field(default=30.0, metadata={"env": "VOICESYNC_RECORD_LOCK_TTL", "coerce": float})
     log_format: str = field(default="json", metadata={"env": "VOICESYNC_LOG_FORMAT"})
     log_level: str = field(default="INFO", metadata={"env": "VOICESYNC_LOG_LEVEL"})
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})

@@ -1,0 +1,91 @@
+"""Killed workers and a stack stopped mid-run: nothing lost, nothing doubled, no lock stuck."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import PlatformSandbox
+from shared.locks import PREFIX
+from shared.services import Services
+from tests.faults.parity import assert_parity
+from workers.operations import start_resync
+
+StartWorker = Callable[..., ManagedProcess]
+
+
+@pytest.fixture
+def quick_redelivery(env: dict[str, str]) -> dict[str, str]:
+    """A killed worker's unacknowledged tasks come back after the Redis visibility timeout: keep
+    it short here (it must still exceed the longest retry countdown), and the record locks a
+    killed worker leaves behind expire sooner too."""
+    env.update(
+        VOICESYNC_VISIBILITY_TIMEOUT="4", VOICESYNC_RETRY_CAP="2", VOICE_PAGE_SIZE="5", VOICESYNC_RECORD_LOCK_TTL="5"
+    )
+    return env
+
+
+def test_a_worker_killed_mid_run_and_mid_burst_loses_nothing(
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    quick_redelivery: dict[str, str],
+) -> None:
+    platform.faults.update({"latency_ms": 60})
+    doomed = start_worker(name="doomed")
+    run_id = start_resync(services, "contacts", full=True)
+    wait_for(lambda: services.runs.get(run_id).pages_done >= 3, 60, what="the run under way")
+    doomed.kill()
+    start_worker(name="survivor")
+    wait_for(lambda: services.runs.get(run_id).status == "succeeded", 90, what="the run to finish")
+    assert services.runs.get(run_id).pages_done == 12
+
+    web = start_receiver({**quick_redelivery, "DATABASE_URL": services.settings.ledger_url})
+    platform.webhook_url = f"{web}/webhooks/voice"
+    second = start_worker(name="second-doomed")
+    for record in platform.records("contacts")[:15]:
+        platform.update("contacts", record["id"], {"last_name": "Burst"})
+    second.kill()
+    platform.faults.update({"latency_ms": 0})
+    assert_parity(services, platform, odoo)
+
+
+def test_stopping_everything_mid_run_resumes_with_parity_and_no_stuck_lock(
+    services: Services,
+    start_worker: StartWorker,
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    quick_redelivery: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    platform.faults.update({"latency_ms": 60})
+    beat_env = {**quick_redelivery, "DATABASE_URL": services.settings.ledger_url, "VOICESYNC_INCREMENTAL_EVERY": "3600"}
+    beat_argv = [sys.executable, "-m", "celery", "-A", "workers", "beat"]
+    processes = [
+        start_worker(name="w1"),
+        start_worker(name="w2"),
+        ManagedProcess("beat", beat_argv, beat_env, tmp_path).start(),
+    ]
+    run_id = start_resync(services, "contacts", full=True)
+    wait_for(lambda: services.runs.get(run_id).pages_done >= 2, 60, what="the run under way")
+    for process in processes:
+        process.kill()
+    assert services.runs.get(run_id).status == "running"
+    lock_ttl = services.redis.pttl(f"{PREFIX}reconcile:contacts") / 1000
+    assert 0 < lock_ttl <= services.settings.lock_ttl  # it would expire by itself
+    platform.faults.update({"latency_ms": 0})
+    start_worker(name="w3")
+    beat = ManagedProcess("beat-again", beat_argv, beat_env, tmp_path).start()
+    try:
+        wait_for(lambda: services.runs.get(run_id).status == "succeeded", 90, what="the run to resume and finish")
+    finally:
+        beat.stop()
+    assert services.redis.get(f"{PREFIX}reconcile:contacts") is None  # released, not left to expire
+    assert_parity(services, platform, odoo)

@@ -1,0 +1,198 @@
+"""The broker and the database go away under a running stack, and come back.
+
+The broker outage stops a real broker: a Redis server of this test's own (the same binary the
+embedded default uses, with its append-only file, on a fixed port), or the system RabbitMQ's
+application (``rabbitmqctl stop_app``). The database outage cuts PostgreSQL off with a TCP proxy
+between the stack and the server, so the rest of the test run keeps its database.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import PlatformSandbox
+from shared.embedded_redis import free_port, server_binary
+from shared.services import Services
+from shared.settings import Settings, child_environment
+from tests.faults.parity import assert_parity
+from tests.services import RABBITMQ, RABBITMQ_URL, need
+from tests.tcp_proxy import TcpProxy
+
+StartWorker = Callable[..., ManagedProcess]
+
+
+class OwnRedis:
+    """A redis-server this test may stop and start on the same port and data folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        subprocess.run(
+            [str(server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+             "--daemonize", "yes", "--appendonly", "yes", "--save", ""],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        wait_for(lambda: self.answers(), 10, what="redis")
+
+    def answers(self) -> bool:
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.3).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.answers():
+            redis.Redis(port=self.port).shutdown()  # writes the append-only file, as a clean stop would
+
+
+def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", *args],
+        env=child_environment(env), capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def changes_while(platform: PlatformSandbox, count: int, outage: threading.Event) -> threading.Thread:
+    """Webhooks keep arriving from the platform during the outage."""
+
+    def send() -> None:
+        for record in platform.records("contacts")[:count]:
+            platform.update("contacts", record["id"], {"last_name": f"During{record['id'][-2:]}"})
+            time.sleep(0.05)
+        outage.set()
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    return thread
+
+
+def run_outage(
+    stack_env: dict[str, str],
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    stop: Callable[[], None],
+    start: Callable[[], None],
+) -> None:
+    start_worker()
+    web = start_receiver(stack_env)
+    platform.webhook_url = f"{web}/webhooks/voice"
+    resync = cli(["resync", "contacts", "--full"], stack_env)
+    assert resync.returncode == 0, resync.stderr
+    time.sleep(0.3)  # tasks in flight
+    stop()
+    sent = threading.Event()
+    thread = changes_while(platform, 12, sent)
+    thread.join(60)
+    assert {d["status"] for d in platform.deliveries()} == {202}  # every webhook accepted meanwhile
+    start()
+    relayed = cli(["relay", "--min-age", "0"], stack_env)  # beat would do the same within 30 s
+    assert relayed.returncode == 0, relayed.stdout + relayed.stderr
+
+
+def test_redis_broker_outage(
+    env: dict[str, str],
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    tmp_path: Path,
+) -> None:
+    broker = OwnRedis(tmp_path)
+    broker.start()
+    env.update(BROKER_URL=broker.url, VOICESYNC_VISIBILITY_TIMEOUT="5", VOICESYNC_RETRY_CAP="2")
+    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
+    own = Services(Settings.from_env(stack_env))
+    try:
+        run_outage(stack_env, own, start_worker, start_receiver, platform, broker.stop, broker.start)
+        assert_parity(own, platform, odoo)
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def rabbitmq() -> Iterator[None]:
+    need(RABBITMQ, "RabbitMQ")
+    yield
+    subprocess.run(["rabbitmqctl", "start_app"], capture_output=True, timeout=120)
+
+
+def test_rabbitmq_broker_outage(
+    rabbitmq: None,
+    env: dict[str, str],
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+) -> None:
+    from tests.integration.test_brokers_and_beat import drop_queues
+
+    drop_queues(RABBITMQ_URL, ["contacts", "campaigns", "calls"])
+    env.update(BROKER_URL=RABBITMQ_URL, REDIS_URL=services.settings.broker_url)
+    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
+    own = Services(Settings.from_env(stack_env))
+
+    def stop() -> None:
+        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
+
+    def start() -> None:
+        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+        wait_for(lambda: _amqp_answers(), 30, what="RabbitMQ")
+
+    run_outage(stack_env, own, start_worker, start_receiver, platform, stop, start)
+    assert_parity(own, platform, odoo)
+
+
+def _amqp_answers() -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(RABBITMQ_URL, connect_timeout=1) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+@pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)
+def test_database_outage_503s_then_the_retries_land(
+    env: dict[str, str],
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+) -> None:
+    database = urlsplit(services.settings.ledger_url)
+    proxy = TcpProxy(str(database.hostname), int(database.port or 5432))
+    behind_proxy = services.settings.ledger_url.replace(f":{database.port}/", f":{proxy.port}/")
+    env.update(DATABASE_URL=behind_proxy)
+    start_worker()
+    web = start_receiver(env)
+    platform.webhook_url = f"{web}/webhooks/voice"
+    platform.retry_schedule = [1.0, 1.0, 2.0, 2.0, 4.0, 4.0]
+    proxy.cut()
+    for record in platform.records("contacts")[:6]:
+        platform.update("contacts", record["id"], {"last_name": "DbOutage"})
+    assert {d["status"] for d in platform.deliveries()} == {503}
+    assert services.inbox.by_status("received", "enqueued", "processed", "ignored") == []  # nothing half-written
+    proxy.restore()
+    wait_for(lambda: len(services.inbox.by_status("processed")) == 6, 60, what="the sender's retries to land")
+    assert len({d["id"] for d in platform.deliveries()}) == 6
+    assert_parity(services, platform, odoo)
