@@ -28,6 +28,7 @@ from shared.settings import Settings, child_environment
 from tests.faults.parity import assert_parity
 from tests.services import RABBITMQ, RABBITMQ_URL, need
 from tests.tcp_proxy import TcpProxy
+from workers.operations import start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 
@@ -184,6 +185,8 @@ def test_database_outage_503s_then_the_retries_land(
     behind_proxy = services.settings.ledger_url.replace(f":{database.port}/", f":{proxy.port}/")
     env.update(DATABASE_URL=behind_proxy)
     start_worker()
+    run_id = start_resync(services, "contacts", full=True)
+    wait_for(lambda: services.runs.get(run_id).status == "succeeded", 60, what="the first sync")
     web = start_receiver(env)
     platform.webhook_url = f"{web}/webhooks/voice"
     platform.retry_schedule = [1.0, 1.0, 2.0, 2.0, 4.0, 4.0]
