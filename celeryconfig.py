@@ -49,8 +49,10 @@ broker_connection_timeout = 2
 if _settings.visibility_timeout <= _settings.retry_backoff_cap:
     raise ValueError("VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP")
 
+# Workers send task events (Flower shows live tasks); a 'sent' event per task would cost the
+# receiver a second broker round trip for every webhook, so Flower starts each task at 'received'.
 worker_send_task_events = True
-task_send_sent_event = True
+task_send_sent_event = False
 worker_hijack_root_logger = False
 timezone = "UTC"
 

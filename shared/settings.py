@@ -61,7 +61,7 @@ class Settings:
     web_threads: int = field(default=8, metadata={"env": "VOICESYNC_WEB_THREADS", "coerce": int})
     prometheus_multiproc_dir: str = field(default="", metadata={"env": "PROMETHEUS_MULTIPROC_DIR"})
     relay_after: float = field(default=30.0, metadata={"env": "VOICESYNC_RELAY_AFTER", "coerce": float})
-    relay_stuck_after: float = field(default=3600.0, metadata={"env": "VOICESYNC_RELAY_STUCK_AFTER", "coerce": float})
+    relay_stuck_after: float = field(default=600.0, metadata={"env": "VOICESYNC_RELAY_STUCK_AFTER", "coerce": float})
     relay_every: float = field(default=30.0, metadata={"env": "VOICESYNC_RELAY_EVERY", "coerce": float})
     inbox_retention_days: float = field(
         default=7.0, metadata={"env": "VOICESYNC_INBOX_RETENTION_DAYS", "coerce": float}

@@ -34,8 +34,17 @@ def reject(source: str, code: int, reason: str, message: str) -> Answer:
 def intake(
     *, source: str, dedupe_key: str, event_type: str, entity: str | None, record_id: str, body: bytes, act: bool
 ) -> Answer:
-    """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``)."""
+    """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``).
+
+    One transaction per webhook: the row is committed already marked ``enqueued`` with the id its
+    task will have, and only a broker that refuses the task costs a second one (back to
+    ``received``, for the relay). Should the process die between commit and publish, the relay
+    re-sends rows left ``enqueued`` longer than ``VOICESYNC_RELAY_STUCK_AFTER``.
+    """
+    from workers.dispatch import new_task_id, publish
+
     services = current_app.extensions["voicesync"]
+    task_id = new_task_id() if act else None
     try:
         inbox_id = services.inbox.accept(
             source=source,
@@ -44,7 +53,8 @@ def intake(
             entity=entity,
             record_id=record_id,
             payload=body.decode("utf-8", errors="replace"),
-            status="received" if act else "ignored",
+            status="enqueued" if act else "ignored",
+            task_id=task_id,
         )
     except SQLAlchemyError as exc:
         log.error("ledger unavailable, asking the sender to retry: %s", type(exc).__name__)
@@ -55,14 +65,12 @@ def intake(
         return answer(200, status="duplicate")
     if not act:
         return answer(202, status="ignored", id=inbox_id)
-    from workers.dispatch import dispatch
-
     log.info("webhook %s accepted", event_type, extra={"inbox_id": inbox_id, "record_id": record_id})
     row = InboxEvent(id=inbox_id, source=source, entity=entity, record_id=record_id, dedupe_key=dedupe_key)
-    try:
-        enqueued = dispatch(services.inbox, row)
-    except SQLAlchemyError:  # the row is stored; only its status update failed: the relay sends it
-        enqueued = False
-    if not enqueued:
+    if not publish(row, str(task_id)):
         ENQUEUE_FAILURES.inc()
+        try:
+            services.inbox.set_status(inbox_id, "received")
+        except SQLAlchemyError:  # stored as enqueued: the relay's stuck check sends it later
+            log.error("inbox row %s could not be marked pending", inbox_id)
     return answer(202, status="accepted", id=inbox_id)

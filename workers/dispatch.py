@@ -33,15 +33,14 @@ def task_for(row: InboxEvent) -> tuple[str, dict[str, Any], str]:
     return f"{row.entity}.sync_one", {"platform_id": row.record_id, "inbox_id": row.id}, str(row.entity)
 
 
-def dispatch(inbox: Inbox, row: InboxEvent) -> bool:
-    """Send the row's task; True when the broker took it (the row is then ``enqueued``)."""
+def publish(row: InboxEvent, task_id: str) -> bool:
+    """Send the row's task under ``task_id``; False when the broker did not take it."""
     global _broker_down_until
     from workers.app import app
 
     if time.monotonic() < _broker_down_until:
         return False
     name, kwargs, queue = task_for(row)
-    task_id = str(uuid.uuid4())
     try:
         app.send_task(
             name,
@@ -55,6 +54,18 @@ def dispatch(inbox: Inbox, row: InboxEvent) -> bool:
         _broker_down_until = time.monotonic() + BREAKER_SECONDS
         log.warning("broker unavailable; inbox row %s stays pending: %s", row.id, type(exc).__name__)
         return False
-    inbox.set_status(row.id, "enqueued", task_id=task_id)
     log.info("inbox row %s enqueued as %s", row.id, name, extra={"inbox_id": row.id, "celery_task_id": task_id})
+    return True
+
+
+def new_task_id() -> str:
+    return str(uuid.uuid4())
+
+
+def dispatch(inbox: Inbox, row: InboxEvent) -> bool:
+    """The relay's path: send the row's task, then mark the row ``enqueued``."""
+    task_id = new_task_id()
+    if not publish(row, task_id):
+        return False
+    inbox.set_status(row.id, "enqueued", task_id=task_id)
     return True

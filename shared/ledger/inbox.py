@@ -27,6 +27,7 @@ class Inbox:
         record_id: str | None,
         payload: str,
         status: str = "received",
+        task_id: str | None = None,
     ) -> int | None:
         """Insert-if-absent: the new row's id, or None when ``dedupe_key`` was already there.
 
@@ -42,6 +43,7 @@ class Inbox:
                 record_id=record_id,
                 payload=payload,
                 status=status,
+                task_id=task_id,
                 received_at=utcnow(),
                 updated_at=utcnow(),
             )
