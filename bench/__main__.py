@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -57,8 +58,18 @@ def _run_row(key: str, ctx: BenchContext, loads: list[str]) -> list[Row]:
     return rows
 
 
+def _stop_on_sigterm() -> None:
+    """A terminated run still leaves through its ``finally`` blocks, which stop every process it started."""
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
 def main(argv: list[str]) -> None:
     args = _arguments(argv)
+    _stop_on_sigterm()
     keys = [key.strip() for key in args.rows.split(",") if key.strip()]
     unknown = set(keys) - set(ROWS)
     if unknown:
