@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from cli.processes import ManagedProcess, celery_worker, wait_for
+from cli.processes import ManagedProcess, celery_worker, stop_all, wait_for
 from cli.progress import counts, watch
 from cli.sandbox import sandbox_settings
 from sandbox.odoo import OdooSandbox
@@ -102,8 +102,9 @@ def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running
         services.ledger.upgrade()
         bootstrap(services.odoo)
         logs = var_dir / "logs"
-        for process in _processes(env, logs, flower_auth):
-            stack.callback(process.stop)
+        processes = _processes(env, logs, flower_auth)
+        stack.callback(stop_all, processes)
+        for process in processes:
             process.start()
         from web import create_app
         from workers.operations import start_resync

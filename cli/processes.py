@@ -49,6 +49,11 @@ class ManagedProcess:
         if self.process is not None:
             self.process.wait()
 
+    def terminate(self) -> None:
+        """SIGTERM without waiting (see :func:`stop_all`)."""
+        if self.alive():
+            self._signal(signal.SIGTERM)
+
     def stop(self, timeout: float = 15.0) -> None:
         """Ask politely (SIGTERM: Celery finishes its current task), then insist."""
         if not self.alive():
@@ -66,6 +71,20 @@ class ManagedProcess:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
+
+
+def stop_all(processes: list[ManagedProcess], timeout: float = 20.0) -> None:
+    """Stop several processes at once: SIGTERM to all, one shared wait, SIGKILL to any left."""
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        if process.process is None:
+            continue
+        try:
+            process.process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def celery_worker(

@@ -66,14 +66,14 @@ class Binder:
             }
             for row in rows
         ]
-        statement = self._insert(Binding).values(values)
+        statement = self._insert(Binding)
         columns = ("odoo_id", "content_hash", "source_updated_at", "synced_at", "deleted")
         updates = {name: statement.excluded[name] for name in columns}
         # Outside a run (a webhook, a linked record) the record keeps the run that last saw it.
         updates["last_seen_run"] = func.coalesce(statement.excluded["last_seen_run"], Binding.last_seen_run)
         statement = statement.on_conflict_do_update(index_elements=["entity", "platform_id"], set_=updates)
         with self.ledger.session() as session:
-            session.execute(statement)
+            session.execute(statement, values)  # one statement, the rows batched by SQLAlchemy
 
     def mark_deleted(self, entity: str, platform_ids: list[str]) -> None:
         if not platform_ids:

@@ -71,7 +71,9 @@ class Binding(Base):
 
     __table_args__ = (
         UniqueConstraint("entity", "platform_id", name="uq_bindings_entity_platform_id"),
-        Index("ix_bindings_entity_odoo_id", "entity", "odoo_id"),
+        # odoo_id first: with entity first, a planner without statistics (a fresh ledger) took this
+        # index for platform-id lookups and read every binding of the entity on every page.
+        Index("ix_bindings_odoo_id_entity", "odoo_id", "entity"),
     )
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from amqp.exceptions import AMQPError
 from kombu import Connection
 
 from cli.processes import ManagedProcess, wait_for
@@ -24,11 +25,20 @@ StartWorker = Callable[..., ManagedProcess]
 
 
 def drop_queues(url: str, queues: list[str]) -> None:
-    """RabbitMQ keeps queues between runs: start from none (the worker declares its own)."""
-    with Connection(url, connect_timeout=5) as connection:
-        channel = connection.channel()
-        for queue in queues:
-            channel.queue_delete(queue)
+    """RabbitMQ keeps queues between runs: start from none (the worker declares its own). A
+    RabbitMQ just restarted by another test may reset the first connections: try again."""
+
+    def dropped() -> bool:
+        try:
+            with Connection(url, connect_timeout=5) as connection:
+                channel = connection.channel()
+                for queue in queues:
+                    channel.queue_delete(queue)
+            return True
+        except (OSError, AMQPError):
+            return False
+
+    wait_for(dropped, 60, interval=1, what="RabbitMQ to answer")
 
 
 def test_end_to_end_on_rabbitmq(

@@ -95,7 +95,7 @@ def test_demo_keep_running_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
     started = descendants(demo.pid)
     assert len(started) >= 5  # three worker pools, beat, Flower (and their pool children)
     demo.send_signal(signal.SIGINT)
-    assert demo.wait(60) == 0
+    assert demo.wait(120) == 0
     time.sleep(0.5)
     assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []
     assert not (tmp_path / "demo" / "redis" / "redis.port").exists()
