@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from amqp.exceptions import AMQPError
 from celery import Celery
+from kombu.exceptions import KombuError
 
 from cli.processes import ManagedProcess, celery_worker, wait_for
 from sandbox.server import BackgroundServer
@@ -40,11 +42,14 @@ def start_worker(env: dict[str, str], settings: Settings, tmp_path: Path) -> Ite
         def ready() -> bool:
             if not worker.alive():
                 raise RuntimeError(f"worker exited: {worker.log_path.read_text()[-2000:]}")
-            replies = probe.control.ping(timeout=0.5) or []
+            try:
+                with Celery(broker=env["BROKER_URL"]) as probe:
+                    replies = probe.control.ping(timeout=0.5) or []
+            except (OSError, KombuError, AMQPError):  # a broker restarted by another test may reset us
+                return False
             return any(node in key for reply in replies for key in reply)
 
-        with Celery(broker=env["BROKER_URL"]) as probe:
-            wait_for(ready, 60, what=f"worker {node}")
+        wait_for(ready, 60, what=f"worker {node}")
         return worker
 
     yield start
