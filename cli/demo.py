@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -80,6 +81,7 @@ def _summary(
 @click.option("--keep-running", is_flag=True, help="Leave everything up until Ctrl-C.")
 def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running: bool) -> None:
     """Run voicesync end to end against the sandboxes and check parity."""
+    _stop_on_signals()
     started = time.monotonic()
     var_dir = get_settings().var_dir / "demo"
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -161,6 +163,17 @@ def _processes(env: dict[str, str], logs: Path, flower_auth: str) -> list[Manage
         ManagedProcess("beat", [*celery, "beat"], env, logs),
         ManagedProcess("flower", flower, env, logs),
     ]
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop everything cleanly, even when the demo was started with
+    SIGINT ignored (as a shell does for a background job)."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _wait_for_interrupt() -> None:

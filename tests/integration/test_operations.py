@@ -76,7 +76,11 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
 def descendants(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        for child in (task / "children").read_text().split():
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread or process that ended meanwhile
+            continue
+        for child in children:
             found |= {int(child)} | descendants(int(child))
     return found
 
