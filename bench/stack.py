@@ -7,7 +7,6 @@ environment. Leaving the ``with`` block stops every process and removes the data
 
 from __future__ import annotations
 
-import socket
 from contextlib import ExitStack
 
 from bench.context import BenchContext
@@ -18,16 +17,11 @@ from cli.sandbox import sandbox_settings
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.odoo_setup import bootstrap
+from shared.ports import free_port
 from shared.services import Services
 from shared.settings import Settings
 
 SEED = 7
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Stack:

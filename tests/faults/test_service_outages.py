@@ -22,7 +22,8 @@ import redis
 from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
-from shared.embedded_redis import free_port, server_binary
+from shared.embedded_redis import server_binary
+from shared.ports import free_port
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from tests.faults.parity import assert_parity

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from kombu.exceptions import KombuError
 
 from cli.processes import ManagedProcess, celery_worker, wait_for
 from sandbox.server import BackgroundServer
+from shared.ports import free_port
 from shared.services import Services
 from shared.settings import PROJECT_ROOT, Settings
 from web import create_app
@@ -61,12 +61,6 @@ def start_worker(env: dict[str, str], settings: Settings, tmp_path: Path) -> Ite
 def receiver(settings: Settings) -> Iterator[BackgroundServer]:
     with BackgroundServer(create_app(settings)) as server:
         yield server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
