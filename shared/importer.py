@@ -32,33 +32,31 @@ class Importer:
         self.engine = engine
         self.redis = redis_client
         self.lock_ttl = lock_ttl
-        engine.resolve = self.sync_ids
+        engine.resolve = self._resolve
 
     def _locked(self, spec: EntitySpec, ids: list[str]) -> Any:
         return record_locks(self.redis, [lock_name(spec, pid) for pid in ids], self.lock_ttl, LOCK_WAIT_SECONDS)
 
-    def sync_one(self, spec: EntitySpec, platform_id: str) -> UpsertResult:
-        """Bring one record to its current platform state; a record gone from the platform is archived."""
-        with self._locked(spec, [platform_id]):
-            try:
-                record = self.platform.get(spec.path, platform_id)
-            except NotFound:
-                return UpsertResult(archived=self.engine.archive(spec, [platform_id]))
-            return self.engine.upsert(spec, [record])
-
-    def sync_ids(self, spec: EntitySpec, platform_ids: list[str]) -> None:
-        """Resolver for linked records: read each from the platform, upsert them as one batch (one
-        Odoo round trip for all of them), under their record locks. One the platform no longer
-        has stays missing, and the records that link to it fail with that reason."""
-        with self._locked(spec, platform_ids):
-            records = []
-            for platform_id in platform_ids:
+    def sync_many(self, spec: EntitySpec, platform_ids: list[str], *, archive_missing: bool = True) -> UpsertResult:
+        """Bring records to their current platform state as one batch (one Odoo round trip for all of
+        them), under their record locks. A record gone from the platform is archived; when linked
+        records are being resolved (``archive_missing=False``) it stays missing instead, and the
+        records that link to it fail with that reason."""
+        ids = list(dict.fromkeys(platform_ids))
+        with self._locked(spec, ids):
+            records, gone = [], []
+            for platform_id in ids:
                 try:
                     records.append(self.platform.get(spec.path, platform_id))
                 except NotFound:
-                    continue
-            if records:
-                self.engine.upsert(spec, records)
+                    gone.append(platform_id)
+            result = self.engine.upsert(spec, records) if records else UpsertResult()
+            if gone and archive_missing:
+                result.archived += self.engine.archive(spec, gone)
+            return result
+
+    def _resolve(self, spec: EntitySpec, platform_ids: list[str]) -> None:
+        self.sync_many(spec, platform_ids, archive_missing=False)
 
     def sync_records(
         self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool, run_id: int | None

@@ -96,14 +96,7 @@ class Reconciliation:
             self.spec, page.records, check_drift=run.mode == "full", run_id=run.id
         )
         for failure in result.failures:
-            self.services.dead_letters.add(
-                f"{self.spec.name}.sync_one",
-                {"platform_id": failure.platform_id},
-                error_type=failure.error_type,
-                reason=failure.reason,
-                entity=self.spec.name,
-                record_id=failure.platform_id,
-            )
+            self.services.dead_letters.add_record(self.spec.name, failure)
         return self.count_page(run.id, page.number, **result.counts())
 
     def count_page(self, run_id: int, page: int, **counts: int) -> bool:
@@ -165,5 +158,5 @@ class Reconciliation:
                     )
                 )
             )
-        importer = self.services.importer
-        return sum(importer.sync_one(self.spec, platform_id).archived for platform_id in unseen)
+        importer, size = self.services.importer, self.services.platform.page_size
+        return sum(importer.sync_many(self.spec, unseen[n : n + size]).archived for n in range(0, len(unseen), size))

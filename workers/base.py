@@ -11,8 +11,10 @@ It decides, in one place, what a failure means:
   its worker): a dead letter instead of an endless loop.
 
 A task replayed from the dead letters carries the letter's id in a header; when it succeeds the
-letter leaves the table. A task started from a webhook carries its ``inbox_id``; its row is marked
-``processed`` when the task succeeds and ``failed`` when it is dead-lettered.
+letter leaves the table. A task started from webhooks carries their ``inbox_id`` (or ``inbox_ids``);
+their rows are marked ``processed`` when the task succeeds and ``failed`` when it is dead-lettered.
+A task that syncs several records dead-letters a record that cannot be written on its own
+(:meth:`SyncTask.record_failed`), and the rest of its batch goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from shared.logs import CORRELATION_HEADER, bound
 from shared.retry import backoff_seconds
 from shared.services import Services
 from shared.settings import get_settings
+from shared.upsert import Failure
 
 log = logging.getLogger(__name__)
 DELIVERY_KEY_TTL = 86400
@@ -81,10 +84,19 @@ class SyncTask(Task):
         letter = self._letter_id()
         if letter is not None:
             self.services.dead_letters.remove(letter)
-        inbox_id = (self.request.kwargs or {}).get("inbox_id")
-        if inbox_id is not None:
-            self.services.inbox.set_status(int(inbox_id), "processed", task_id=self.request.id)
+        settled = getattr(self.request, "settled_inbox_ids", set())
+        done = [inbox_id for inbox_id in self._inbox_ids() if inbox_id not in settled]
+        self.services.inbox.set_status(done, "processed", task_id=self.request.id)
         return result
+
+    def record_failed(self, entity: str, failure: Failure, inbox_id: int | None) -> None:
+        """One record of the batch failed for good: its own dead letter (a ``sync_one`` that replays it
+        alone) and its inbox row ``failed``, while the task goes on with the others."""
+        log.error("%s %s dead-lettered (%s): %s", entity, failure.platform_id, failure.error_type, failure.reason)
+        self.services.dead_letters.add_record(entity, failure, inbox_id)
+        if inbox_id is not None:
+            self.services.inbox.set_status([inbox_id], "failed", task_id=self.request.id, error=failure.reason)
+            self.request.settled_inbox_ids = {*getattr(self.request, "settled_inbox_ids", set()), inbox_id}
 
     def on_retrying(self) -> None:
         """Hook: a retry is about to be scheduled (reconciliations count it in their run)."""
@@ -95,6 +107,10 @@ class SyncTask(Task):
     def _header(self, name: str) -> Any:
         """A custom message header (Celery exposes them both ways, depending on the protocol)."""
         return (self.request.headers or {}).get(name) or getattr(self.request, name, None)
+
+    def _inbox_ids(self) -> list[int]:
+        kwargs = self.request.kwargs or {}
+        return [int(value) for value in kwargs.get("inbox_ids") or [kwargs.get("inbox_id")] if value]
 
     def _letter_id(self) -> int | None:
         value = self._header("dead_letter_id")
@@ -121,7 +137,5 @@ class SyncTask(Task):
             )
         else:
             self.services.dead_letters.mark_replayed(self._letter_id())  # type: ignore[arg-type]
-        inbox_id = kwargs.get("inbox_id")
-        if inbox_id:
-            self.services.inbox.set_status(int(inbox_id), "failed", task_id=self.request.id, error=reason)
+        self.services.inbox.set_status(self._inbox_ids(), "failed", task_id=self.request.id, error=reason)
         self.on_dead_letter(reason)

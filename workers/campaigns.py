@@ -4,4 +4,4 @@ from shared.entities import ENTITIES
 from workers.entity_tasks import register
 
 tasks = register(ENTITIES["campaigns"])
-sync_one, sync_page, reconcile = tasks.sync_one, tasks.sync_page, tasks.reconcile
+sync_one, sync_many, sync_page, reconcile = tasks.sync_one, tasks.sync_many, tasks.sync_page, tasks.reconcile

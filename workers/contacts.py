@@ -7,7 +7,7 @@ from workers.base import SyncTask
 from workers.entity_tasks import register
 
 tasks = register(ENTITIES["contacts"])
-sync_one, sync_page, reconcile = tasks.sync_one, tasks.sync_page, tasks.reconcile
+sync_one, sync_many, sync_page, reconcile = tasks.sync_one, tasks.sync_many, tasks.sync_page, tasks.reconcile
 
 
 @app.task(name="contacts.push_from_odoo", base=SyncTask, bind=True)

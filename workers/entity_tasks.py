@@ -1,6 +1,8 @@
 """The three tasks every entity has, registered from its :class:`EntitySpec`.
 
 - ``<entity>.sync_one(platform_id, inbox_id=None)``: one record, read from the platform now.
+- ``<entity>.sync_many(platform_ids, inbox_ids=None, correlation_ids=None)``: several records the
+  same way, as one batch (what the receiver sends for webhooks that arrive together).
 - ``<entity>.sync_page(run_id, page)``: one page of a reconciliation.
 - ``<entity>.reconcile(full=False, since=None, run_id=None)``: plan and start a reconciliation.
 
@@ -17,6 +19,7 @@ from celery import Task
 
 from shared.entities import ENTITIES, EntitySpec
 from shared.errors import DataError, LockBusy
+from shared.logs import bound
 from shared.reconcile import Reconciliation
 from workers.app import app
 from workers.base import SyncTask
@@ -63,9 +66,35 @@ class ReconcileTask(RunTask):
             self.reconciliation.fail(run_id, reason)
 
 
+def sync_records(
+    task: SyncTask, spec: EntitySpec, platform_ids: list[str], inbox_ids: list[int | None], correlations: list[str]
+) -> dict[str, int]:
+    """The body of ``sync_one`` and ``sync_many``: one batch, then a log line (or a dead letter) per
+    record, under the correlation id of the webhook that asked for it."""
+    result = task.services.importer.sync_many(spec, [str(platform_id) for platform_id in platform_ids])
+    failed = {failure.platform_id: failure for failure in result.failures}
+    for platform_id, inbox_id, correlation in zip(platform_ids, inbox_ids, correlations, strict=True):
+        with bound(correlation_id=correlation):
+            if str(platform_id) in failed:
+                task.record_failed(spec.name, failed[str(platform_id)], inbox_id)
+                continue
+            log.info(
+                "%s %s synced",
+                spec.singular,
+                platform_id,
+                extra={
+                    "platform_id": platform_id,
+                    "odoo_model": spec.odoo_model,
+                    "odoo_id": result.written.get(str(platform_id)),
+                },
+            )
+    return result.counts()
+
+
 @dataclass(frozen=True)
 class EntityTasks:
     sync_one: Task
+    sync_many: Task
     sync_page: Task
     reconcile: Task
 
@@ -75,20 +104,19 @@ def register(spec: EntitySpec) -> EntityTasks:
 
     @app.task(name=f"{spec.name}.sync_one", base=SyncTask, bind=True)
     def sync_one(self: SyncTask, platform_id: str, inbox_id: int | None = None) -> dict[str, int]:
-        result = self.services.importer.sync_one(spec, platform_id)
-        if result.failures:
-            raise DataError(result.failures[0].reason)
-        log.info(
-            "%s %s synced",
-            spec.singular,
-            platform_id,
-            extra={
-                "platform_id": platform_id,
-                "odoo_model": spec.odoo_model,
-                "odoo_id": result.written.get(platform_id),
-            },
-        )
-        return result.counts()
+        return sync_records(self, spec, [platform_id], [inbox_id], [""])
+
+    @app.task(name=f"{spec.name}.sync_many", base=SyncTask, bind=True)
+    def sync_many(
+        self: SyncTask,
+        platform_ids: list[str],
+        inbox_ids: list[int | None] | None = None,
+        correlation_ids: list[str] | None = None,
+    ) -> dict[str, int]:
+        count = len(platform_ids)
+        if len(inbox_ids or [None] * count) != count or len(correlation_ids or [""] * count) != count:
+            raise DataError("inbox_ids and correlation_ids must have one entry per platform id")
+        return sync_records(self, spec, platform_ids, inbox_ids or [None] * count, correlation_ids or [""] * count)
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
     def sync_page(self: PageTask, run_id: int, page: int) -> None:
@@ -122,4 +150,4 @@ def register(spec: EntitySpec) -> EntityTasks:
             reconciliation.finalize(run.id)
         return run.id
 
-    return EntityTasks(sync_one, sync_page, reconcile)
+    return EntityTasks(sync_one, sync_many, sync_page, reconcile)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import DeadLetter, utcnow
+
+if TYPE_CHECKING:
+    from shared.upsert import Failure
 
 
 class DeadLetters:
@@ -36,6 +39,20 @@ class DeadLetters:
             session.add(letter)
             session.flush()
             return letter.id
+
+    def add_record(self, entity: str, failure: Failure, inbox_id: int | None = None) -> int:
+        """One record that could not be written, as the ``<entity>.sync_one`` that replays it alone."""
+        kwargs: dict[str, Any] = {"platform_id": failure.platform_id}
+        if inbox_id is not None:
+            kwargs["inbox_id"] = inbox_id
+        return self.add(
+            f"{entity}.sync_one",
+            kwargs,
+            error_type=failure.error_type,
+            reason=failure.reason,
+            entity=entity,
+            record_id=failure.platform_id,
+        )
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
         with self.ledger.session() as session:

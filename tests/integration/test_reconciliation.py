@@ -279,3 +279,34 @@ def test_without_a_total_the_pages_are_walked_in_order(
         "succeeded", 3, 3, None, 60,
     )  # fmt: skip
     assert check(ENTITIES["contacts"], services.platform, services.odoo).ok
+
+
+def test_a_batch_dead_letters_only_the_record_it_cannot_write(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    """``calls.sync_many`` as the receiver sends it: the call whose contact is gone from the platform
+    gets its own replayable letter and a failed inbox row; the other two land and are processed."""
+    from shared.ledger.models import InboxEvent
+    from workers.app import app
+
+    by_contact = {call["contact_id"]: call for call in platform.records("calls")}
+    good, bad, other = list(by_contact.values())[:3]
+    platform.delete("contacts", bad["contact_id"], emit=False)
+    ids = [str(call["id"]) for call in (good, bad, other)]
+    fields = {"source": "voice", "event_type": "call.updated", "entity": "calls", "payload": "{}", "status": "enqueued"}
+    events = [InboxEvent(dedupe_key=f"voice:m{n}", record_id=pid, **fields) for n, pid in enumerate(ids)]
+    inbox_ids = bootstrapped.inbox.accept(events)
+    start_worker("calls")
+    kwargs = {"platform_ids": ids, "inbox_ids": inbox_ids, "correlation_ids": [f"voice:m{n}" for n in range(3)]}
+    app.send_task("calls.sync_many", kwargs=kwargs, queue="calls")
+
+    def statuses() -> list[str]:
+        return [bootstrapped.inbox.get(int(inbox_id)).status for inbox_id in inbox_ids]  # type: ignore[union-attr]
+
+    wait_for(lambda: "enqueued" not in statuses(), 30, what="the batch to finish")
+    assert statuses() == ["processed", "failed", "processed"]
+    [letter] = bootstrapped.dead_letters.list()
+    assert letter.task_name == "calls.sync_one"
+    assert letter.task_kwargs == {"platform_id": ids[1], "inbox_id": inbox_ids[1]}
+    landed = odoo.records("x_voicesync_call", [("x_name", "in", ids)], ["x_name"])
+    assert sorted(row["x_name"] for row in landed) == sorted([ids[0], ids[2]])

@@ -16,8 +16,9 @@ def tasks() -> dict:
     return {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
 
 
-def test_every_entity_has_its_three_tasks(tasks: dict) -> None:
-    expected = {f"{queue}.{verb}" for queue in ENTITY_QUEUES for verb in ("sync_one", "sync_page", "reconcile")}
+def test_every_entity_has_its_four_tasks(tasks: dict) -> None:
+    verbs = ("sync_one", "sync_many", "sync_page", "reconcile")
+    expected = {f"{queue}.{verb}" for queue in ENTITY_QUEUES for verb in verbs}
     assert expected <= set(tasks)
 
 
