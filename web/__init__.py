@@ -15,8 +15,12 @@ MAX_BODY_BYTES = 1024 * 1024
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.extensions["voicesync"] = Services(settings or get_settings())
+    services = Services(settings or get_settings())
+    app.extensions["voicesync"] = services
     from web import admin, health, metrics, odoo_hooks, voice
+    from web.inbox_writer import WRITER, InboxWriter
+
+    app.extensions[WRITER] = InboxWriter(services.inbox)
 
     for module in (health, voice, odoo_hooks, admin, metrics):
         app.register_blueprint(module.blueprint)

@@ -2,7 +2,8 @@
 
 The row is committed before the answer (nothing answered 2xx is lost); a repeated dedupe key is
 answered 200 with no second effect; a broker that does not answer leaves the row pending for the
-relay; a database that does not answer is a 503 with ``Retry-After``, so the sender retries.
+relay; a database that does not answer (or not in time) is a 503 with ``Retry-After``, so the
+sender retries.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.ledger.models import InboxEvent
-from web.metrics import DUPLICATES, ENQUEUE_FAILURES, REJECTED
+from web.inbox_writer import WRITER, InboxTimeout
+from web.metrics import DUPLICATES, REJECTED
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "5"
@@ -36,27 +38,22 @@ def intake(
 ) -> Answer:
     """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``).
 
-    One transaction per webhook: the row is committed already marked ``enqueued`` with the id its
-    task will have, and only a broker that refuses the task costs a second one (back to
-    ``received``, for the relay). Should the process die between commit and publish, the relay
-    re-sends rows left ``enqueued`` longer than ``VOICESYNC_RELAY_STUCK_AFTER``.
+    The row is committed by the process's :class:`~web.inbox_writer.InboxWriter`, already marked
+    ``enqueued`` with the id its task will have, before this answers; the writer then publishes the
+    task, and marks the row ``received`` for the relay if the broker refuses it.
     """
-    from workers.dispatch import new_task_id, publish
-
-    services = current_app.extensions["voicesync"]
-    task_id = new_task_id() if act else None
+    event = InboxEvent(
+        source=source,
+        dedupe_key=dedupe_key,
+        event_type=event_type,
+        entity=entity,
+        record_id=record_id,
+        payload=body.decode("utf-8", errors="replace"),
+        status="enqueued" if act else "ignored",
+    )
     try:
-        inbox_id = services.inbox.accept(
-            source=source,
-            dedupe_key=dedupe_key,
-            event_type=event_type,
-            entity=entity,
-            record_id=record_id,
-            payload=body.decode("utf-8", errors="replace"),
-            status="enqueued" if act else "ignored",
-            task_id=task_id,
-        )
-    except SQLAlchemyError as exc:
+        inbox_id = current_app.extensions[WRITER].accept(event)
+    except (SQLAlchemyError, InboxTimeout) as exc:
         log.error("ledger unavailable, asking the sender to retry: %s", type(exc).__name__)
         REJECTED.labels(source, "database_unavailable").inc()
         return {"error": "temporarily unavailable"}, 503, {"Retry-After": RETRY_AFTER_SECONDS}
@@ -66,11 +63,4 @@ def intake(
     if not act:
         return answer(202, status="ignored", id=inbox_id)
     log.info("webhook %s accepted", event_type, extra={"inbox_id": inbox_id, "record_id": record_id})
-    row = InboxEvent(id=inbox_id, source=source, entity=entity, record_id=record_id, dedupe_key=dedupe_key)
-    if not publish(row, str(task_id)):
-        ENQUEUE_FAILURES.inc()
-        try:
-            services.inbox.set_status(inbox_id, "received")
-        except SQLAlchemyError:  # stored as enqueued: the relay's stuck check sends it later
-            log.error("inbox row %s could not be marked pending", inbox_id)
     return answer(202, status="accepted", id=inbox_id)

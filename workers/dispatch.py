@@ -1,9 +1,11 @@
-"""Hand an inbox row to its task: the one path from the durable inbox to the broker.
+"""Hand inbox rows to their tasks: the one path from the durable inbox to the broker.
 
-Used by the receiver right after it commits a row, and by the relay for rows the receiver could
-not enqueue (broker down) or that got stuck. When the broker does not answer, the row simply
-stays ``received`` and the caller answers anyway; a short breaker keeps every following request
-from waiting on a broker already known to be down.
+Used by the receiver right after it commits a batch of rows, and by the relay for rows the receiver
+could not enqueue (broker down) or that got stuck. Platform events for one entity that arrive
+together become one ``<entity>.sync_many`` task (one platform read per record, one Odoo round trip
+for all of them); each Odoo event is its own ``contacts.push_from_odoo``. When the broker does not
+answer, the rows simply stay ``received`` and the caller answers anyway; a short breaker keeps
+every following batch from waiting on a broker already known to be down.
 """
 
 from __future__ import annotations
@@ -22,25 +24,47 @@ from shared.logs import CORRELATION_HEADER
 
 log = logging.getLogger(__name__)
 BREAKER_SECONDS = 5.0
+REPR_LIMIT = 1024
+MAX_RECORDS_PER_TASK = 100  # a task's locks and platform reads stay short
 _broker_down_until = 0.0
 
 
-def task_for(row: InboxEvent) -> tuple[str, dict[str, Any], str]:
-    """``(task name, kwargs, queue)`` for an inbox row: platform events sync the record they name;
-    Odoo events push the partner they name to the platform."""
-    if row.source == "odoo":
-        return "contacts.push_from_odoo", {"odoo_id": int(row.record_id or 0), "inbox_id": row.id}, "contacts"
-    return f"{row.entity}.sync_one", {"platform_id": row.record_id, "inbox_id": row.id}, str(row.entity)
+def _groups(rows: list[InboxEvent]) -> list[list[InboxEvent]]:
+    """Rows that travel in one task: platform events of one entity together, each Odoo event alone."""
+    by_key: dict[str, list[InboxEvent]] = {}
+    for row in rows:
+        key = row.dedupe_key if row.source == "odoo" else f"{row.source}:{row.entity}"
+        by_key.setdefault(key, []).append(row)
+    return [
+        group[n : n + MAX_RECORDS_PER_TASK]
+        for group in by_key.values()
+        for n in range(0, len(group), MAX_RECORDS_PER_TASK)
+    ]
 
 
-def publish(row: InboxEvent, task_id: str) -> bool:
-    """Send the row's task under ``task_id``; False when the broker did not take it."""
+def task_for(rows: list[InboxEvent]) -> tuple[str, dict[str, Any], str]:
+    """``(task name, kwargs, queue)`` for one group: platform events sync the records they name; an
+    Odoo event pushes the partner it names to the platform."""
+    first = rows[0]
+    if first.source == "odoo":
+        return "contacts.push_from_odoo", {"odoo_id": int(first.record_id or 0), "inbox_id": first.id}, "contacts"
+    kwargs = {
+        "platform_ids": [str(row.record_id) for row in rows],
+        "inbox_ids": [row.id for row in rows],
+        "correlation_ids": [row.dedupe_key for row in rows],
+    }
+    return f"{first.entity}.sync_many", kwargs, str(first.entity)
+
+
+def _send(group: list[InboxEvent]) -> bool:
+    """Send one group's task under the id its rows carry; False when the broker did not take it."""
     global _broker_down_until
     from workers.app import app
 
     if time.monotonic() < _broker_down_until:
         return False
-    name, kwargs, queue = task_for(row)
+    name, kwargs, queue = task_for(group)
+    task_id = str(group[0].task_id)
     try:
         app.send_task(
             name,
@@ -48,24 +72,41 @@ def publish(row: InboxEvent, task_id: str) -> bool:
             task_id=task_id,
             queue=queue,
             retry=False,
-            headers={CORRELATION_HEADER: row.dedupe_key},
+            argsrepr="()",
+            kwargsrepr=repr(kwargs)[:REPR_LIMIT],  # what Flower shows; Celery's own saferepr costs more than the send
+            headers={CORRELATION_HEADER: group[0].dedupe_key if len(group) == 1 else task_id},
         )
     except (OperationalError, RedisError, OSError) as exc:
         _broker_down_until = time.monotonic() + BREAKER_SECONDS
-        log.warning("broker unavailable; inbox row %s stays pending: %s", row.id, type(exc).__name__)
+        log.warning("broker unavailable; %d inbox rows stay pending: %s", len(group), type(exc).__name__)
         return False
-    log.info("inbox row %s enqueued as %s", row.id, name, extra={"inbox_id": row.id, "celery_task_id": task_id})
+    ids, correlations = [row.id for row in group], [row.dedupe_key for row in group]
+    log.info(
+        "inbox rows %s enqueued as %s",
+        ids,
+        name,
+        extra={"inbox_ids": ids, "correlation_ids": correlations, "celery_task_id": task_id},
+    )
     return True
 
 
-def new_task_id() -> str:
-    return str(uuid.uuid4())
+def publish(rows: list[InboxEvent]) -> list[InboxEvent]:
+    """Send one task per group of ``rows``, each under a new id that its rows then carry; the rows
+    whose task the broker did not take."""
+    refused: list[InboxEvent] = []
+    for group in _groups(rows):
+        task_id = str(uuid.uuid4())
+        for row in group:
+            row.task_id = task_id
+        if not _send(group):
+            refused += group
+    return refused
 
 
-def dispatch(inbox: Inbox, row: InboxEvent) -> bool:
-    """The relay's path: send the row's task, then mark the row ``enqueued``."""
-    task_id = new_task_id()
-    if not publish(row, task_id):
-        return False
-    inbox.set_status(row.id, "enqueued", task_id=task_id)
-    return True
+def dispatch(inbox: Inbox, rows: list[InboxEvent]) -> int:
+    """The relay's path: send the rows' tasks, then mark the rows sent ``enqueued`` with their task's id."""
+    refused = {row.id for row in publish(rows)}
+    sent = [row for row in rows if row.id not in refused]
+    for group in _groups(sent):
+        inbox.set_status([row.id for row in group], "enqueued", task_id=group[0].task_id)
+    return len(sent)

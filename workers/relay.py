@@ -24,7 +24,7 @@ def relay_pending(services: Services, min_age: float | None = None) -> dict[str,
         "received", older_than=now - timedelta(seconds=settings.relay_after if min_age is None else min_age)
     )
     stuck = inbox.by_status("enqueued", older_than=now - timedelta(seconds=settings.relay_stuck_after))
-    sent = sum(dispatch(inbox, row) for row in [*pending, *stuck])
+    sent = dispatch(inbox, [*pending, *stuck])
     pruned = inbox.prune(now - timedelta(days=settings.inbox_retention_days))
     return {"pending": len(pending), "stuck": len(stuck), "sent": sent, "pruned": pruned}
 

@@ -2,65 +2,80 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Result, delete, func, select, text, update
+from sqlalchemy.dialects import sqlite
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import InboxEvent, utcnow
+
+_INSERTED = ("source", "dedupe_key", "event_type", "entity", "record_id", "payload", "status", "task_id")
+_POSTGRES_INSERT = text(
+    f"INSERT INTO inbox ({', '.join(_INSERTED)}, received_at, updated_at) "
+    f"SELECT {', '.join(_INSERTED)}, :now, :now FROM json_to_recordset(CAST(:rows AS json)) "
+    f"AS r({', '.join(f'{column} text' for column in _INSERTED)}) "
+    "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+)
 
 
 class Inbox:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        dialect = ledger.engine.dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._dialect = ledger.engine.dialect.name
 
-    def accept(
-        self,
-        *,
-        source: str,
-        dedupe_key: str,
-        event_type: str,
-        entity: str | None,
-        record_id: str | None,
-        payload: str,
-        status: str = "received",
-        task_id: str | None = None,
-    ) -> int | None:
-        """Insert-if-absent: the new row's id, or None when ``dedupe_key`` was already there.
+    def accept(self, events: list[InboxEvent]) -> list[int | None]:
+        """Insert-if-absent, all in one transaction: each event's new row id, or None for a ``dedupe_key``
+        that was already there (in the table, or earlier in ``events``).
 
-        One statement, so two racing deliveries of the same event make one row.
+        One statement per batch, so two racing deliveries of the same event make one row, and a
+        receiver under load pays one commit for many webhooks.
         """
-        statement = (
-            self._insert(InboxEvent)
-            .values(
-                source=source,
-                dedupe_key=dedupe_key,
-                event_type=event_type,
-                entity=entity,
-                record_id=record_id,
-                payload=payload,
-                status=status,
-                task_id=task_id,
-                received_at=utcnow(),
-                updated_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(InboxEvent.id)
-        )
-        with self.ledger.session() as session:
-            return session.execute(statement).scalar()
+        first: dict[str, InboxEvent] = {}
+        for event in events:
+            first.setdefault(event.dedupe_key, event)
+        if not first:
+            return []
+        with self.ledger.autocommit.begin() as connection:  # one statement: its own transaction
+            created = {key: row_id for row_id, key in self._insert_new(connection, list(first.values()))}
+        ids: list[int | None] = []
+        for event in events:
+            row_id = created.get(event.dedupe_key) if first[event.dedupe_key] is event else None
+            ids.append(row_id)
+            event.id = row_id  # type: ignore[assignment]
+        return ids
 
-    def set_status(self, event_id: int, status: str, *, task_id: str | None = None, error: str | None = None) -> None:
+    def _insert_new(self, connection: Connection, events: list[InboxEvent]) -> Result[Any]:
+        """``(id, dedupe_key)`` of the rows inserted. PostgreSQL gets the batch as one JSON parameter,
+        so the statement is the same short text for every batch size and the driver caches its parse
+        (a multi-row VALUES is parsed afresh each time and cost more than the insert); SQLite takes
+        SQLAlchemy's multi-row VALUES."""
+        now = utcnow()
+        rows = [{column: getattr(event, column) for column in _INSERTED} for event in events]
+        if self._dialect == "postgresql":
+            return connection.execute(_POSTGRES_INSERT, {"rows": json.dumps(rows), "now": now})
+        rows = [row | {"received_at": now, "updated_at": now} for row in rows]
+        statement = (
+            sqlite.insert(InboxEvent)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(InboxEvent.id, InboxEvent.dedupe_key)
+        )
+        return connection.execute(statement, rows)
+
+    def set_status(
+        self, event_ids: list[int], status: str, *, task_id: str | None = None, error: str | None = None
+    ) -> None:
+        if not event_ids:
+            return
         values: dict[str, object] = {"status": status, "updated_at": utcnow()}
         if task_id is not None:
             values["task_id"] = task_id
         if error is not None:
             values["error"] = error[:2000]
         with self.ledger.session() as session:
-            session.execute(update(InboxEvent).where(InboxEvent.id == event_id).values(**values))
+            session.execute(update(InboxEvent).where(InboxEvent.id.in_(event_ids)).values(**values))
 
     def get(self, event_id: int) -> InboxEvent | None:
         with self.ledger.session() as session:

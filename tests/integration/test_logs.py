@@ -46,12 +46,11 @@ def test_a_change_is_traceable_from_webhook_to_odoo_and_no_secret_is_logged(
     assert synced is not None
     [partner] = odoo.records("res.partner", [("name", "like", "Traced %")], ["id"])
     assert (synced["correlation_id"], synced["odoo_id"], synced["level"]) == (correlation, partner["id"], "INFO")
-    web_lines = [
-        line for line in json_lines(tmp_path / "logs" / "web0.log") if line.get("correlation_id") == correlation
-    ]
-    enqueued = next(line for line in web_lines if "celery_task_id" in line)
-    assert enqueued["celery_task_id"] == synced["task_id"]
-    assert any(line["message"] == "webhook contact.updated accepted" for line in web_lines)
+    web_lines = json_lines(tmp_path / "logs" / "web0.log")
+    accepted = [line for line in web_lines if line.get("correlation_id") == correlation]
+    assert [line["message"] for line in accepted] == ["webhook contact.updated accepted"]
+    [enqueued] = [line for line in web_lines if correlation in line.get("correlation_ids", [])]
+    assert enqueued["celery_task_id"] == synced["task_id"] and accepted[0]["inbox_id"] in enqueued["inbox_ids"]
     everything = "".join(path.read_text() for path in (tmp_path / "logs").iterdir())
     for secret in (env["VOICE_API_KEY"], env["ODOO_API_KEY"], env["VOICE_WEBHOOK_SECRET"]):
         assert secret not in everything

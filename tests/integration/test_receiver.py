@@ -16,13 +16,14 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from cli.processes import ManagedProcess
+from cli.processes import ManagedProcess, wait_for
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.ledger.models import InboxEvent
 from shared.services import Services
 from shared.settings import Settings
 from shared.signing import new_secret, sign_headers
+from tests.queued import queued_records
 from web import create_app
 
 pytestmark = pytest.mark.both_ledgers
@@ -88,13 +89,16 @@ def test_answers_and_what_the_inbox_holds_after_each(web: str, services: Service
     assert requests.post(url, **again).status_code == 200
     stored = rows(services)
     assert [(r.event_type, r.status) for r in stored] == [("lead.scored", "ignored"), ("contact.updated", "enqueued")]
-    assert stored[1].dedupe_key == "voice:msg_once" and stored[1].task_id
+    assert stored[1].dedupe_key == "voice:msg_once"
+    from workers.operations import queue_length
+
+    wait_for(lambda: queue_length("contacts") == 1, 5, what="the accepted event's task")  # the ignored one has none
     assert json.loads(stored[1].payload) == EVENT  # the raw body, as received
 
 
-def test_every_event_type_routes_to_its_queue(web: str, services: Services, platform: PlatformSandbox) -> None:
-    from workers.operations import queue_length
-
+def test_every_event_type_routes_to_its_queue(
+    web: str, services: Services, platform: PlatformSandbox, redis_url: str
+) -> None:
     types = {
         "contacts": ["contact.created", "contact.updated", "contact.deleted"],
         "campaigns": ["campaign.created", "campaign.updated", "campaign.deleted"],
@@ -104,7 +108,8 @@ def test_every_event_type_routes_to_its_queue(web: str, services: Services, plat
         for name in names:
             body = {"type": name, "data": {"id": f"{queue}-1"}}
             assert requests.post(f"{web}/webhooks/voice", **signed(platform.webhook_secret, body)).status_code == 202
-    assert {queue: queue_length(queue) for queue in types} == {"contacts": 3, "campaigns": 3, "calls": 3}
+    expected = {queue: sorted([f"{queue}-1"] * 3) for queue in types}
+    wait_for(lambda: {queue: queued_records(redis_url, queue) for queue in types} == expected, 5, what="the tasks")
     assert {r.entity for r in rows(services)} == set(types)
 
 
@@ -205,14 +210,15 @@ def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
     from shared.ledger.models import utcnow
     from workers.relay import relay_pending
 
-    for key, status in (
-        ("old-done", "processed"),
-        ("old-ignored", "ignored"),
-        ("new-done", "processed"),
-        ("old-failed", "failed"),
-    ):
-        services.inbox.accept(source="voice", dedupe_key=key, event_type="contact.updated", entity="contacts",
-                              record_id="ct_1", payload="{}", status=status)  # fmt: skip
+    statuses = {"old-done": "processed", "old-ignored": "ignored", "new-done": "processed", "old-failed": "failed"}
+    events = [
+        InboxEvent(
+            source="voice", dedupe_key=key, event_type="contact.updated", entity="contacts", record_id="ct_1",
+            payload="{}", status=status,
+        )
+        for key, status in statuses.items()
+    ]
+    services.inbox.accept(events)
     with services.ledger.session() as session:
         session.execute(
             update(InboxEvent)
