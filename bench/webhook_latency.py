@@ -32,11 +32,10 @@ class Answer:
 
 
 LIMITS = (
-    "from the receiver's and the worker's logs: the time goes to waiting in Redis between the enqueue and the "
-    "worker's 'received' (0.3 s in one run, more under load), while a sync_one takes 25-40 ms (platform GET, "
-    "ir.model.data search, load, two ledger transactions); with prefetch 1 and late acks a pool process takes "
-    "its next message only after acking the last, so two pool processes on two shared cores run close to 50 "
-    "tasks a second and a queue builds."
+    "a webhook waits up to 20 ms in the receiver's publisher for others to share its task, then in Redis until a "
+    "pool process is free; a sync_many of a few records takes 30-60 ms (a platform GET per record, one "
+    "ir.model.data search, one load, two ledger transactions), and with prefetch 1 and late acks a pool process "
+    "takes its next message only after acking the last."
 )
 
 
