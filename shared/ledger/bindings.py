@@ -74,6 +74,7 @@ class Binder:
         statement = statement.on_conflict_do_update(index_elements=["entity", "platform_id"], set_=updates)
         with self.ledger.session() as session:
             session.execute(statement, values)  # one statement, the rows batched by SQLAlchemy
+        self.ledger.keep_statistics(Binding.__tablename__)
 
     def mark_deleted(self, entity: str, platform_ids: list[str]) -> None:
         if not platform_ids:
