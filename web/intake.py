@@ -38,17 +38,21 @@ def intake(
 ) -> Answer:
     """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``).
 
-    The row is committed by the process's :class:`~web.inbox_writer.InboxWriter`, already marked
-    ``enqueued`` with the id its task will have, before this answers; the writer then publishes the
-    task, and marks the row ``received`` for the relay if the broker refuses it.
+    The row is committed, marked ``enqueued``, by the process's :class:`~web.inbox_writer.InboxWriter`
+    (with the other webhooks waiting at that moment) before this answers; its publisher then sends
+    the task, or marks the row ``received`` for the relay if the broker refuses it. A NUL character,
+    which PostgreSQL cannot store as text, is refused here so that it cannot fail a whole batch.
     """
+    payload = body.decode("utf-8", errors="replace")
+    if any("\x00" in value for value in (dedupe_key, event_type, record_id, payload)):
+        return reject(source, 400, "bad_body", "the event contains a NUL character")
     event = InboxEvent(
         source=source,
         dedupe_key=dedupe_key,
         event_type=event_type,
         entity=entity,
         record_id=record_id,
-        payload=body.decode("utf-8", errors="replace"),
+        payload=payload,
         status="enqueued" if act else "ignored",
     )
     try:

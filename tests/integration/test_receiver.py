@@ -202,6 +202,16 @@ def test_hostile_input_never_500_and_never_stored_when_rejected(
         assert answer.status_code == 401  # nothing unsigned gets past the signature check
 
 
+def test_a_nul_character_is_refused_alone(web: str, services: Services, platform: PlatformSandbox) -> None:
+    """PostgreSQL cannot store NUL in text: such an event is a 400 before it reaches the batch that
+    would carry other webhooks with it."""
+    url = f"{web}/webhooks/voice"
+    nul = requests.post(url, **signed(platform.webhook_secret, {"type": "contact.updated", "data": {"id": "a\u0000b"}}))
+    assert (nul.status_code, nul.json()) == (400, {"error": "the event contains a NUL character"})
+    assert requests.post(url, **signed(platform.webhook_secret, EVENT)).status_code == 202
+    assert [row.record_id for row in rows(services)] == [EVENT["data"]["id"]]
+
+
 def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
     from datetime import timedelta
 
