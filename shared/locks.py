@@ -20,6 +20,24 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 _EXTEND = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 )
+# All of KEYS or none, in one atomic step; on failure, how many are held by others.
+_ACQUIRE_ALL = """
+for i, key in ipairs(KEYS) do
+  if not redis.call('set', key, ARGV[1], 'NX', 'PX', ARGV[2]) then
+    for j = 1, i - 1 do redis.call('del', KEYS[j]) end
+    local busy = 0
+    for j = i, #KEYS do busy = busy + redis.call('exists', KEYS[j]) end
+    return busy
+  end
+end
+return 0
+"""
+_RELEASE_ALL = """
+for _, key in ipairs(KEYS) do
+  if redis.call('get', key) == ARGV[1] then redis.call('del', key) end
+end
+return 0
+"""
 PREFIX = "voicesync:lock:"
 
 
@@ -55,35 +73,26 @@ class RedisLock:
 
 @contextmanager
 def record_locks(client: redis.Redis, names: list[str], ttl: float, wait: float) -> Iterator[None]:
-    """Hold the per-record locks of ``names``, all or none, taken in one round trip per try.
+    """Hold the per-record locks of ``names``, all or none, taken by one script per try.
 
-    All-or-nothing (release what was got when any is taken, then try again) means two holders
-    can never wait on each other.
+    All-or-nothing (a try that finds any taken takes none) means two holders can never wait on
+    each other; one script for a page's locks costs one round trip and next to no client work.
     """
     keys = [PREFIX + name for name in sorted(set(names))]
+    if not keys:
+        yield
+        return
     token = secrets.token_hex(16)
     ttl_ms = int(ttl * 1000)
     deadline = time.monotonic() + wait
     while True:
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.set(key, token, nx=True, px=ttl_ms)
-        got = [key for key, ok in zip(keys, pipe.execute(), strict=True) if ok]
-        if len(got) == len(keys):
+        busy = int(client.eval(_ACQUIRE_ALL, len(keys), *keys, token, ttl_ms))
+        if not busy:
             break
-        _release_all(client, got, token)
         if time.monotonic() >= deadline:
-            raise LockBusy(f"{len(keys) - len(got)} of {len(keys)} records are locked by another worker")
+            raise LockBusy(f"{busy} of {len(keys)} records are locked by another worker")
         time.sleep(0.02 + secrets.randbelow(30) / 1000)
     try:
         yield
     finally:
-        _release_all(client, keys, token)
-
-
-def _release_all(client: redis.Redis, keys: list[str], token: str) -> None:
-    if keys:
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            pipe.eval(_RELEASE, 1, key, token)
-        pipe.execute()
+        client.eval(_RELEASE_ALL, len(keys), *keys, token)

@@ -47,3 +47,13 @@ def test_record_locks_are_all_or_nothing(client: fakeredis.FakeRedis) -> None:
     with record_locks(client, ["b", "c"], ttl=5, wait=0):
         assert client.exists("voicesync:lock:b")
     assert not client.keys("voicesync:lock:*")
+
+
+def test_record_locks_count_what_others_hold_and_release_only_their_own(client: fakeredis.FakeRedis) -> None:
+    with record_locks(client, ["m", "y"], ttl=5, wait=0):
+        with pytest.raises(LockBusy, match="2 of 4"), record_locks(client, ["a", "m", "y", "z"], ttl=5, wait=0):
+            pass
+        assert not client.exists("voicesync:lock:a") and not client.exists("voicesync:lock:z")
+    with record_locks(client, ["x"], ttl=5, wait=0):
+        client.set("voicesync:lock:x", "another-holder")  # ours expired and another worker took it
+    assert client.get("voicesync:lock:x") == b"another-holder"
