@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "5"
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
+_COLUMN_LENGTHS = {name: InboxEvent.__table__.c[name].type.length for name in ("dedupe_key", "event_type", "record_id")}
 
 
 def answer(code: int, **body: Any) -> Answer:
@@ -38,14 +39,19 @@ def intake(
 ) -> Answer:
     """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``).
 
-    The row is committed, marked ``enqueued``, by the process's :class:`~web.inbox_writer.InboxWriter`
-    (with the other webhooks waiting at that moment) before this answers; its publisher then sends
-    the task, or marks the row ``received`` for the relay if the broker refuses it. A NUL character,
-    which PostgreSQL cannot store as text, is refused here so that it cannot fail a whole batch.
+        The row is committed, marked ``enqueued``, by the process's :class:`~web.inbox_writer.InboxWriter`
+        (with the other webhooks waiting at that moment) before this answers; its publisher then sends
+        the task, or marks the row ``received`` for the relay if the broker refuses it. A NUL character,
+        which PostgreSQL cannot store as text, and a field longer than its column are refused here, so
+    that they cannot fail a whole batch.
     """
     payload = body.decode("utf-8", errors="replace")
     if any("\x00" in value for value in (dedupe_key, event_type, record_id, payload)):
         return reject(source, 400, "bad_body", "the event contains a NUL character")
+    fields = {"dedupe_key": dedupe_key, "event_type": event_type, "record_id": record_id}
+    too_long = [name for name, value in fields.items() if len(value) > _COLUMN_LENGTHS[name]]
+    if too_long:
+        return reject(source, 400, "bad_body", f"{', '.join(too_long)} longer than the inbox holds")
     event = InboxEvent(
         source=source,
         dedupe_key=dedupe_key,

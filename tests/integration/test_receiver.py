@@ -212,6 +212,16 @@ def test_a_nul_character_is_refused_alone(web: str, services: Services, platform
     assert [row.record_id for row in rows(services)] == [EVENT["data"]["id"]]
 
 
+def test_a_field_longer_than_its_column_is_refused_alone(web: str, services: Services) -> None:
+    """A 64-character Odoo model makes a 70-character event type: a 400, not a failed batch."""
+    url = f"{web}/webhooks/odoo/{TOKEN}"
+    long_model = {"_id": 7, "_model": "x_" + "m" * 62, "write_date": "2026-01-01 10:00:00"}
+    answer = requests.post(url, json=long_model, timeout=5)
+    assert (answer.status_code, answer.json()) == (400, {"error": "event_type longer than the inbox holds"})
+    assert requests.post(url, json={**long_model, "_model": "res.partner"}, timeout=5).status_code == 202
+    assert [row.event_type for row in rows(services)] == ["res.partner.write"]
+
+
 def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
     from datetime import timedelta
 
