@@ -106,7 +106,10 @@ def publish(rows: list[InboxEvent]) -> list[InboxEvent]:
 def dispatch(inbox: Inbox, rows: list[InboxEvent]) -> int:
     """The relay's path: send the rows' tasks, then mark the rows sent ``enqueued`` with their task's id."""
     refused = {row.id for row in publish(rows)}
-    sent = [row for row in rows if row.id not in refused]
-    for group in _groups(sent):
-        inbox.set_status([row.id for row in group], "enqueued", task_id=group[0].task_id)
-    return len(sent)
+    sent_by_task: dict[str, list[int]] = {}
+    for row in rows:
+        if row.id not in refused:
+            sent_by_task.setdefault(str(row.task_id), []).append(row.id)
+    for task_id, ids in sent_by_task.items():
+        inbox.set_status(ids, "enqueued", task_id=task_id)
+    return sum(len(ids) for ids in sent_by_task.values())

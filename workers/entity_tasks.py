@@ -1,4 +1,4 @@
-"""The three tasks every entity has, registered from its :class:`EntitySpec`.
+"""The four tasks every entity has, registered from its :class:`EntitySpec`.
 
 - ``<entity>.sync_one(platform_id, inbox_id=None)``: one record, read from the platform now.
 - ``<entity>.sync_many(platform_ids, inbox_ids=None, correlation_ids=None)``: several records the
@@ -113,10 +113,11 @@ def register(spec: EntitySpec) -> EntityTasks:
         inbox_ids: list[int | None] | None = None,
         correlation_ids: list[str] | None = None,
     ) -> dict[str, int]:
-        count = len(platform_ids)
-        if len(inbox_ids or [None] * count) != count or len(correlation_ids or [""] * count) != count:
+        inbox_ids = inbox_ids or [None] * len(platform_ids)
+        correlation_ids = correlation_ids or [""] * len(platform_ids)
+        if not len(platform_ids) == len(inbox_ids) == len(correlation_ids):
             raise DataError("inbox_ids and correlation_ids must have one entry per platform id")
-        return sync_records(self, spec, platform_ids, inbox_ids or [None] * count, correlation_ids or [""] * count)
+        return sync_records(self, spec, platform_ids, inbox_ids, correlation_ids)
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
     def sync_page(self: PageTask, run_id: int, page: int) -> None:
