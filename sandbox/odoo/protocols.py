@@ -1,7 +1,8 @@
 """The HTTP face: the routes real Odoo serves for its external APIs, with its envelopes and
 statuses, plus the ``/_sandbox/*`` control routes.
 
-- ``GET /web/version`` and JSON-RPC ``/web/webclient/version_info``: ``common.exp_version()``.
+- ``GET /web/version`` (and ``/json/version``): ``{"version_info", "version"}`` from
+  ``odoo.release``; JSON-RPC ``/web/webclient/version_info``: ``common.exp_version()``.
 - ``POST /jsonrpc``: services ``common``, ``db``, ``object``; errors are HTTP 200 with
   ``{"error": {"code", "message": "Odoo Server Error", "data": serialize_exception(exc)}}``
   (code 200 up to Odoo 18, 0 from 19 on, as ``odoo/http.py`` has it).
@@ -80,6 +81,7 @@ class OdooApp:
         self.rpc_error_code = 0 if server.major >= 19 else 200
         rules = [
             Rule("/web/version", endpoint="version"),
+            Rule("/json/version", endpoint="version"),
             Rule("/web/webclient/version_info", endpoint="version_info", methods=["POST"]),
             Rule("/jsonrpc", endpoint="jsonrpc", methods=["POST"]),
             Rule("/_sandbox/faults", endpoint="faults", methods=["GET", "PUT"]),
@@ -130,7 +132,10 @@ class OdooApp:
     # ------------------------------------------------------------ version
 
     def on_version(self, request: Request) -> Response:
-        return json_response(self.server.version)
+        """``request.make_json_response``: its content type names the charset."""
+        response = json_response(self.server.release)
+        response.content_type = "application/json; charset=utf-8"
+        return response
 
     def on_version_info(self, request: Request) -> Response:
         return self._jsonrpc(request, lambda: self.server.version)

@@ -36,6 +36,12 @@ def version_info(version: str) -> dict[str, Any]:
     }
 
 
+def web_version(version: str) -> dict[str, Any]:
+    """``GET /web/version``'s body, as the ``rpc`` addon answers it from ``odoo.release``: not
+    ``exp_version()``'s shape, which only JSON-RPC's ``common.version`` serves."""
+    return {"version_info": version_info(version)["server_version_info"], "version": version}
+
+
 class OdooServer:
     """One database, one integration user, its API key; counts every model call."""
 
@@ -53,6 +59,7 @@ class OdooServer:
         self.login_name = login
         self.api_key = api_key
         self.version = version_info(version)
+        self.release = web_version(version)
         self.webhooks = webhooks
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()

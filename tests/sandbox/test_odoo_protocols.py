@@ -145,9 +145,16 @@ def call_model(odoo: OdooSandbox) -> str:
 # ---------------------------------------------------------------- version
 
 
+def test_web_version_answers_odoo_release(odoo: OdooSandbox) -> None:
+    """The ``rpc`` addon's route: ``odoo.release``'s version, not ``exp_version()``."""
+    for path in ("/web/version", "/json/version"):
+        response = requests.get(f"{odoo.url}{path}", timeout=5)
+        assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+        assert response.json() == {"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0"}
+
+
 def test_version_routes(odoo: OdooSandbox) -> None:
-    version = requests.get(f"{odoo.url}/web/version", timeout=5).json()
-    assert version == {
+    version = {
         "server_version": "19.0",
         "server_version_info": [19, 0, 0, "final", 0, ""],
         "server_serie": "19.0",
@@ -164,7 +171,7 @@ def test_version_routes(odoo: OdooSandbox) -> None:
 
 def test_older_versions_have_no_json2_and_rpc_code_200() -> None:
     with OdooSandbox(version="17.0", api_key="k") as old:
-        assert requests.get(f"{old.url}/web/version", timeout=5).json()["server_serie"] == "17.0"
+        assert requests.get(f"{old.url}/web/version", timeout=5).json()["version"] == "17.0"
         assert (
             requests.post(
                 f"{old.url}/json/2/res.partner/search",
