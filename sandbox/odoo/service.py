@@ -125,16 +125,18 @@ class OdooServer:
 
 
 def call_kw(records: BaseModel, func: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """``odoo.api.call_kw``: model methods take ``args`` as is, others take ids first;
-    ``create`` answers an id for a dict and ids for a list, recordsets become ids."""
+    """``odoo.service.model.call_kw``: model methods take ``args`` as given, others take
+    ``args[0]`` as ids. For ``create`` the answer is decided by ``args[0]`` alone (an id for a
+    dict, ids otherwise), so a ``create`` with ``vals_list`` passed by name fails with
+    ``IndexError`` after creating, and the transaction rolls the records back, as in Odoo."""
     if getattr(func, "_api_model", False):
-        result = func(records, *args, **kwargs)
-        if func.__name__ == "create":
-            given = args[0] if args else kwargs.get("vals_list")
-            return result.ids[0] if isinstance(given, Mapping) else result.ids
+        recs = records
     else:
         ids, args = args[0], args[1:]
-        result = func(records.browse(ids), *args, **kwargs)
+        recs = records.browse(ids)
+    result = func(recs, *args, **kwargs)
+    if func.__name__ == "create":
+        return result.ids[0] if isinstance(args[0], Mapping) else result.ids
     return result.ids if isinstance(result, BaseModel) else result
 
 

@@ -236,6 +236,26 @@ def test_jsonrpc_crud(odoo: OdooSandbox) -> None:
     assert all(len(row["write_date"]) == 19 and row["write_date"][10] == " " for row in read)
 
 
+def test_jsonrpc_create_with_named_vals_list_fails_and_creates_nothing(odoo: OdooSandbox) -> None:
+    """``call_kw`` reads ``args[0]`` to shape ``create``'s answer: no positional argument is an
+    ``IndexError`` raised after the insert, so the transaction rolls the record back."""
+    error = execute(odoo, "res.partner", "create", vals_list=[{"name": "Named Vals"}])["error"]["data"]
+    assert (error["name"], error["message"]) == ("builtins.IndexError", "list index out of range")
+    assert odoo.records("res.partner", [("name", "=", "Named Vals")], ["id"]) == []
+    assert isinstance(execute(odoo, "res.partner", "create", [{"name": "Positional Vals"}])["result"], list)
+    assert len(odoo.records("res.partner", [("name", "=", "Positional Vals")], ["id"])) == 1
+
+
+def test_jsonrpc_record_method_without_ids_is_an_index_error(odoo: OdooSandbox) -> None:
+    error = execute(odoo, "res.partner", "read", fields=["name"])["error"]["data"]
+    assert (error["name"], error["message"]) == ("builtins.IndexError", "list index out of range")
+
+
+def test_json2_create_takes_vals_list_by_name(odoo: OdooSandbox) -> None:
+    ids = ok(json2(odoo, "res.partner", "create", vals_list=[{"name": "Json2 Named"}]))
+    assert odoo.records("res.partner", [("name", "=", "Json2 Named")], ["id"]) == [{"id": ids[0]}]
+
+
 @pytest.mark.parametrize(
     ("model", "method", "args", "name", "message"),
     [
