@@ -186,8 +186,11 @@ def error_for_odoo(name: str, message: str, *, status: int | None = None) -> Api
     """Classify an Odoo error envelope by its exception name (JSON-RPC hides the status).
 
     A concurrent-update failure is retryable: Odoo already retried it internally and gave up, and
-    a later attempt usually succeeds.
+    a later attempt usually succeeds. A connection failure to a database that does not exist (a
+    wrong ``ODOO_DB`` over JSON-RPC) is not: it is the same ``OperationalError`` by name.
     """
+    if name.endswith("OperationalError") and "does not exist" in message:
+        return NotFound("the database does not exist", status_code=status, system="odoo", name=name)
     if any(part in name for part in _RETRYABLE_ODOO_NAMES):
         return RetryableError(message, status_code=status, system="odoo", name=name)
     if name in _ODOO_NAMES:

@@ -1,13 +1,18 @@
 """Client of Odoo: JSON-2 (Odoo 19+) and JSON-RPC (Odoo 14-18) behind one ``call`` method.
 
-Callers always pass named arguments (``ids`` for record methods), the JSON-2 way; the JSON-RPC
-transport turns them into ``execute_kw(model, method, [ids], kwargs)``. Both transports share one
-HTTP session and raise the same :mod:`shared.errors` classes.
+Callers always pass named arguments (``ids`` for record methods), the JSON-2 way. The JSON-RPC
+transport turns them into ``execute_kw(model, method, args, kwargs)`` the way Odoo's
+``odoo/service/model.py`` reads them: ids first for record methods, then the method's leading
+parameters positionally (``create`` reads ``args[0]`` to choose its answer, so a named
+``vals_list`` fails inside Odoo), the rest by name. Both transports share one HTTP session and
+raise the same :mod:`shared.errors` classes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import threading
 from typing import Any, Protocol
 
 import requests
@@ -18,6 +23,29 @@ from shared.settings import Settings
 
 SYSTEM = "odoo"
 JSON2_SINCE_MAJOR = 19
+# The context Odoo integrations give bulk writes: no field tracking, no "created" message in the
+# chatter, no auto-follow by the integration user (each would be a mail.message or follower row
+# per record, written inside voicesync's own request).
+QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "mail_auto_subscribe_no_notify": True,
+}
+# The parameters that lead each method's signature in Odoo, in order: JSON-RPC sends them
+# positionally, as ``execute_kw`` callers must (``create`` looks at ``args[0]``).
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    "create": ("vals_list",),
+    "write": ("vals",),
+    "load": ("fields", "data"),
+    "search": ("domain",),
+    "search_count": ("domain",),
+    "search_read": ("domain", "fields"),
+    "read": ("fields",),
+    "has_access": ("operation",),
+    "check": ("model", "mode"),
+}
 
 
 def _classify_http(response: requests.Response) -> ApiError:
@@ -59,13 +87,31 @@ class Json2Transport:
         return json_body(response, system=SYSTEM)
 
 
+def execute_kw_args(method: str, ids: list[int] | None, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """Named arguments as ``execute_kw``'s ``(args, kwargs)``: ids, then the leading parameters
+    up to the first one not given, positionally; everything else by name."""
+    args: list[Any] = [] if ids is None else [ids]
+    rest = dict(kwargs)
+    for name in POSITIONAL.get(method, ()):
+        if name not in rest:
+            break
+        args.append(rest.pop(name))
+    return args, rest
+
+
+# One uid per process and credentials: authenticating checks the API key's hash, which costs
+# Odoo most of a second of CPU, so it is done once, not once per client.
+_UIDS: dict[tuple[str, str, str, str], int] = {}
+_UIDS_LOCK = threading.Lock()
+
+
 class JsonRpcTransport:
     """``POST /jsonrpc`` ``object.execute_kw``; errors arrive as HTTP 200 with ``error.data.name``."""
 
     def __init__(self, url: str, session: requests.Session, db: str, user: str, api_key: str, timeout: float) -> None:
         self._url, self._session, self._timeout = url, session, timeout
         self._db, self._user, self._key = db, user, api_key
-        self._uid: int | None = None
+        self._uid_key = (url, db, user, hashlib.sha256(api_key.encode()).hexdigest())
         self._ids = itertools.count(1)
 
     def rpc(self, service: str, method: str, args: list[Any]) -> Any:
@@ -92,16 +138,21 @@ class JsonRpcTransport:
         return body.get("result")
 
     def uid(self) -> int:
-        if self._uid is None:
-            uid = self.rpc("common", "authenticate", [self._db, self._user, self._key, {}])
-            if not uid:
-                raise AuthError("wrong login or API key", system=SYSTEM, name="odoo.exceptions.AccessDenied")
-            self._uid = int(uid)
-        return self._uid
+        """The user id for these credentials, authenticated once per process."""
+        with _UIDS_LOCK:
+            known = _UIDS.get(self._uid_key)
+        if known is not None:
+            return known
+        uid = self.rpc("common", "authenticate", [self._db, self._user, self._key, {}])
+        if not uid:
+            raise AuthError("wrong login or API key", system=SYSTEM, name="odoo.exceptions.AccessDenied")
+        with _UIDS_LOCK:
+            _UIDS[self._uid_key] = int(uid)
+        return int(uid)
 
     def execute(self, model: str, method: str, ids: list[int] | None, kwargs: dict[str, Any]) -> Any:
-        args = [] if ids is None else [ids]
-        return self.rpc("object", "execute_kw", [self._db, self.uid(), self._key, model, method, args, kwargs])
+        args, rest = execute_kw_args(method, ids, kwargs)
+        return self.rpc("object", "execute_kw", [self._db, self.uid(), self._key, model, method, args, rest])
 
 
 def version_major(answer: dict[str, Any]) -> int:
@@ -134,6 +185,8 @@ class OdooClient:
         self._session = new_session({"Accept": "application/json"})
         self._requested_protocol = protocol
         self._transport: Transport | None = None
+        self._uid: int | None = None
+        self._version: dict[str, Any] | None = None
         self.protocol: str | None = None if protocol == "auto" else protocol
 
     @classmethod
@@ -148,15 +201,20 @@ class OdooClient:
         )
 
     def version(self) -> dict[str, Any]:
-        response = send(
-            self._session,
-            "GET",
-            f"{self.url}/web/version",
-            system=SYSTEM,
-            timeout=self._timeout,
-            classify=_classify_http,
-        )
-        return json_body(response, system=SYSTEM)
+        """``GET /web/version``, asked once. The database header matters: an Odoo serving several
+        databases answers this route only with one chosen (else it redirects to its selector)."""
+        if self._version is None:
+            response = send(
+                self._session,
+                "GET",
+                f"{self.url}/web/version",
+                system=SYSTEM,
+                timeout=self._timeout,
+                classify=_classify_http,
+                headers={"X-Odoo-Database": self.db},
+            )
+            self._version = json_body(response, system=SYSTEM)
+        return self._version
 
     def transport(self) -> Transport:
         """The transport, chosen once: by setting, or by the server's version when ``auto``."""
@@ -171,9 +229,20 @@ class OdooClient:
                 )
         return self._transport
 
-    def call(self, model: str, method: str, *, ids: list[int] | None = None, **kwargs: Any) -> Any:
+    def call(self, model: str, method: str, /, *, ids: list[int] | None = None, **kwargs: Any) -> Any:
         """Call ``model.method`` with named arguments; raises :class:`shared.errors.ApiError`."""
         return self.transport().execute(model, method, ids, kwargs)
+
+    def write_quietly(self, model: str, method: str, /, *, ids: list[int] | None = None, **kwargs: Any) -> Any:
+        """A bulk write: ``call`` with :data:`QUIET_CONTEXT` merged into the call's context."""
+        context = {**QUIET_CONTEXT, **kwargs.pop("context", {})}
+        return self.call(model, method, ids=ids, context=context, **kwargs)
+
+    def uid(self) -> int:
+        """The id of the user the key belongs to, as Odoo reports it (``res.users.context_get``)."""
+        if self._uid is None:
+            self._uid = int(self.call("res.users", "context_get")["uid"])
+        return self._uid
 
     def close(self) -> None:
         self._session.close()
