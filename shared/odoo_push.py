@@ -100,7 +100,7 @@ class PartnerPusher:
 
     def _name_partner(self, odoo_id: int, platform_id: str) -> None:
         """Give the partner voicesync's external id, so later syncs update it instead of adding one."""
-        self.services.odoo.call(
+        self.services.odoo.write_quietly(
             "ir.model.data",
             "create",
             vals_list=[

@@ -132,7 +132,7 @@ class UpsertEngine:
         without an archive flag keeps its record, and only the binding is marked deleted."""
         bound = [b for b in self.binder.get_many(spec.name, platform_ids).values() if not b.deleted]
         if bound and spec.mapper.active_field:
-            self.odoo.call(
+            self.odoo.write_quietly(
                 spec.odoo_model, "write", ids=[b.odoo_id for b in bound], vals={spec.mapper.active_field: False}
             )
         self.binder.mark_deleted(spec.name, [b.platform_id for b in bound])
@@ -236,7 +236,7 @@ class UpsertEngine:
         rows = [
             [spec.xmlid(item.platform_id), *(_load_cell(item.values[n], types[n]) for n in types)] for item in items
         ]
-        answer = self.odoo.call(spec.odoo_model, "load", fields=columns, data=rows)
+        answer = self.odoo.write_quietly(spec.odoo_model, "load", fields=columns, data=rows)
         ids = answer.get("ids")
         if ids:
             return dict(zip(items, ids, strict=True))
