@@ -80,7 +80,7 @@ class Mapper:
     - ``computed``: Odoo field -> method name, for values built from several keys.
     - ``active_field``: the model's archive flag, always written True: a record the platform
       still serves is live, and sending it re-activates one archived earlier. None for a model
-      Odoo cannot archive (``utm.campaign`` has no ``active``).
+      Odoo cannot archive.
     """
 
     fields: ClassVar[dict[str, str]] = {}
