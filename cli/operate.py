@@ -8,7 +8,8 @@ import click
 
 from cli.progress import counts, watch
 from shared.entities import ENTITIES
-from shared.odoo_setup import bootstrap, inspect
+from shared.odoo_check import check as odoo_check
+from shared.odoo_setup import Bootstrap
 from shared.services import Services
 from shared.settings import get_settings
 
@@ -105,24 +106,52 @@ def odoo() -> None:
     """The Odoo side: check the connection, create what voicesync needs."""
 
 
+def _webhook_url(receiver_url: str | None) -> str | None:
+    """The URL Odoo's automation rule posts to, from the receiver's public URL and the token."""
+    settings = get_settings()
+    base = receiver_url or settings.public_url
+    if not base:
+        return None
+    if not settings.odoo_webhook_token:
+        raise click.ClickException("Odoo -> platform needs ODOO_WEBHOOK_TOKEN: set it, then run this again")
+    return f"{base.rstrip('/')}/webhooks/odoo/{settings.odoo_webhook_token}"
+
+
+RECEIVER_URL = click.option(
+    "--receiver-url",
+    default=None,
+    help="The receiver's public URL (default VOICESYNC_PUBLIC_URL); with it, Odoo -> platform is set up.",
+)
+
+
 @odoo.command()
-def check() -> None:
-    """Server version, protocol, user, and whether bootstrap has run."""
-    report = inspect(_services().odoo)
-    click.echo(f"Odoo {report.version} over {report.protocol}, user id {report.uid}")
-    if report.bootstrapped:
-        click.echo("bootstrap: done")
-    else:
-        missing = ("model" if report.model_id is None else "") or ", ".join(report.missing_fields) or "access rule"
-        click.echo(f"bootstrap: not done (missing {missing}); run `voicesync odoo bootstrap`")
+@RECEIVER_URL
+def check(receiver_url: str | None) -> None:
+    """Whether a sync would work: server, database, key, rights, what bootstrap still lacks."""
+    findings = odoo_check(_services().odoo, _webhook_url(receiver_url))
+    for finding in findings:
+        click.echo(str(finding))
+    if not all(finding.ok for finding in findings):
         raise SystemExit(1)
 
 
 @odoo.command("bootstrap")
-def odoo_bootstrap() -> None:
-    """Create the call model, its fields and access rule in Odoo (idempotent)."""
-    report = bootstrap(_services().odoo)
-    click.echo(f"created: {', '.join(report.created)}" if report.created else "nothing to do: already bootstrapped")
+@RECEIVER_URL
+@click.option("--uninstall", is_flag=True, help="Remove everything bootstrap made (the call records included).")
+def odoo_bootstrap(receiver_url: str | None, uninstall: bool) -> None:
+    """Create or update in Odoo what voicesync needs: the call model, its views and menu (idempotent)."""
+    services = _services()
+    setup = Bootstrap(services.odoo)
+    if uninstall:
+        report = setup.uninstall()
+        services.binder.forget(ENTITIES["calls"].name)
+        verb = "removed"
+    else:
+        report = setup.run(_webhook_url(receiver_url))
+        verb = "done"
+    for line in [*report.notes, *map(str, report.changes)]:
+        click.echo(line)
+    click.echo(f"{verb}: {len(report.changes)} changes" if report.changes else "nothing to do: already up to date")
 
 
 @click.command()

@@ -1,116 +1,287 @@
-"""``voicesync odoo bootstrap`` and ``odoo check``: what voicesync needs in Odoo, through Odoo's own API.
+"""``voicesync odoo bootstrap [--uninstall]``: make Odoo hold what :mod:`shared.odoo_owned` lists.
 
-Calls live in a custom model, ``x_voicesync_call``, created the way Odoo's UI creates one
-(``ir.model`` with ``state = manual``, then ``ir.model.fields``), plus an ``ir.model.access`` row so
-that internal users (the API user included) may use it: Odoo denies a model with no access rule
-to everyone but the superuser. No Odoo module is installed. Every step first looks, then creates
-only what is missing, so a second run changes nothing.
+Everything goes through Odoo's own API (no Odoo module): each owned record is found by its
+external id (or, for one an earlier bootstrap made without one, by its identifying fields),
+created when missing and written when its values differ, so a second run writes nothing and
+touches nothing voicesync does not own. ``plan`` is the same walk without writing, for
+``odoo check``.
+
+Odoo caches each user's allowed models, and ``ir.model.access.create`` clears that cache
+*before* inserting the row, while checking the caller's own right to create it refills the
+cache without the new model: the integration user would be refused its own call model until
+something cleared the cache again. So bootstrap ends with a no-op write on the access row,
+which clears it after the row exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.entities import ENTITIES
+from shared.errors import InvalidRequest, NotFound
+from shared.mappers.base import XMLID_MODULE
 from shared.odoo import OdooClient, version_major
+from shared.odoo_owned import (
+    CALL_MODEL,
+    PREFIX,
+    ActionOf,
+    FieldIds,
+    ModelId,
+    Owned,
+    XmlId,
+    automation_records,
+    owned_records,
+)
 
-CALLS = ENTITIES["calls"]
-AUTOMATIC_FIELDS = {"x_name"}  # Odoo adds it to every manual model
-ACCESS_NAME = f"voicesync {CALLS.odoo_model}"
+AUTOMATION_MODULE = "base_automation"
+LIST_VIEW_SINCE_MAJOR = 17
 
 
-def wanted_fields() -> dict[str, dict[str, Any]]:
-    """The call model's fields, derived from the call mapper (one source of truth)."""
-    mapper = CALLS.mapper
-    relations = {name: ENTITIES[entity].odoo_model for name, (_key, entity) in mapper.references.items()}
-    specs = {}
-    for name, ttype in mapper.fields.items():
-        if name in AUTOMATIC_FIELDS:
-            continue
-        spec: dict[str, Any] = {"name": name, "ttype": ttype, "field_description": name[2:].replace("_", " ").title()}
-        if ttype == "many2one":
-            spec |= {"relation": relations[name], "on_delete": "set null"}
-        specs[name] = spec
-    return specs
+@dataclass
+class Change:
+    """One thing bootstrap did (or, in a plan, would do)."""
+
+    verb: str  # "create", "update", "remove"
+    owned: Owned
+    fields: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        detail = f" ({', '.join(self.fields)})" if self.fields else ""
+        return f"{self.verb} {self.owned.title}{detail}"
 
 
 @dataclass
 class SetupReport:
-    version: str = ""
-    protocol: str = ""
-    uid: int | None = None
-    model_id: int | None = None
-    missing_fields: list[str] = field(default_factory=list)
-    access: bool = False
-    created: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def bootstrapped(self) -> bool:
-        return self.model_id is not None and not self.missing_fields and self.access
+    def done(self) -> bool:
+        return not self.changes
 
 
-def _model_id(odoo: OdooClient) -> int | None:
-    found = odoo.call("ir.model", "search", domain=[("model", "=", CALLS.odoo_model)])
-    return found[0] if found else None
+class Resolver:
+    """Turns the placeholders of :mod:`shared.odoo_owned` into the live database's ids."""
+
+    def __init__(self, odoo: OdooClient) -> None:
+        self.odoo = odoo
+        self._xmlids: dict[str, tuple[str, int]] = {}
+        self._models: dict[str, int] = {}
+
+    def prefetch(self, xmlids: Iterable[str]) -> None:
+        """Look up many external ids in one call per module."""
+        by_module: dict[str, list[str]] = {}
+        for full in xmlids:
+            if full not in self._xmlids:
+                module, _, name = full.partition(".")
+                by_module.setdefault(module, []).append(name)
+        for module, names in by_module.items():
+            rows = self.odoo.call(
+                "ir.model.data",
+                "search_read",
+                domain=[("module", "=", module), ("name", "in", names)],
+                fields=["name", "model", "res_id"],
+            )
+            for row in rows:
+                self._xmlids[f"{module}.{row['name']}"] = (row["model"], row["res_id"])
+
+    def xmlid(self, full: str) -> int | None:
+        if full not in self._xmlids:
+            self.prefetch([full])
+        found = self._xmlids.get(full)
+        return found[1] if found else None
+
+    def remember(self, full: str, model: str, res_id: int) -> None:
+        self._xmlids[full] = (model, res_id)
+
+    def forget(self, full: str) -> None:
+        self._xmlids.pop(full, None)
+
+    def model_id(self, model: str) -> int | None:
+        if model not in self._models:
+            found = self.odoo.call("ir.model", "search", domain=[("model", "=", model)])
+            if not found:
+                return None
+            self._models[model] = found[0]
+        return self._models[model]
+
+    def value(self, value: Any) -> Any:
+        """A placeholder's live value; ``None`` when what it points at does not exist yet."""
+        if isinstance(value, XmlId):
+            return self.xmlid(value.xmlid)
+        if isinstance(value, ModelId):
+            return self.model_id(value.model)
+        if isinstance(value, ActionOf):
+            action = self.xmlid(value.xmlid)
+            return f"ir.actions.act_window,{action}" if action else None
+        if isinstance(value, FieldIds):
+            rows = self.odoo.call(
+                "ir.model.fields",
+                "search_read",
+                domain=[("model", "=", value.model), ("name", "in", list(value.names))],
+                fields=["name"],
+            )
+            return sorted(row["id"] for row in rows)
+        return value
 
 
-def inspect(odoo: OdooClient) -> SetupReport:
-    """What ``odoo check`` reports: server, protocol, user, and what bootstrap would still create."""
-    answer = odoo.version()
-    report = SetupReport(version=str(answer.get("version") or answer.get("server_version") or version_major(answer)))
-    user = odoo.call("res.users", "search_read", domain=[("login", "=", odoo.user)], fields=["id"], limit=1)
-    report.protocol = odoo.protocol or ""
-    report.uid = user[0]["id"] if user else None
-    report.model_id = _model_id(odoo)
-    if report.model_id is None:
-        report.missing_fields = sorted(wanted_fields())
+def _same(want: Any, have: Any, name: str) -> bool:
+    """``want`` (a resolved owned value) against what ``read`` answers."""
+    if isinstance(have, list) and len(have) == 2 and isinstance(have[0], int) and isinstance(have[1], str):
+        have = have[0]  # a many2one as (id, name)
+    if isinstance(want, list) and isinstance(have, list):
+        return sorted(want) == sorted(have)
+    if name == "arch":
+        return _squeeze(str(want)) == _squeeze(str(have or ""))
+    if want is False and have in (None, False, "", 0):
+        return True
+    return bool(want == have)
+
+
+def _squeeze(arch: str) -> str:
+    """An arch with the white space between tags dropped, as Odoo may re-indent it."""
+    return re.sub(r">\s+<", "><", arch.strip())
+
+
+def _writable(values: dict[str, Any]) -> dict[str, Any]:
+    """Resolved values as ``create``/``write`` take them (many2many lists as a replace command)."""
+    return {k: [(6, 0, v)] if isinstance(v, list) else v for k, v in values.items()}
+
+
+class Bootstrap:
+    """Creates, updates or removes voicesync's records in one Odoo database."""
+
+    def __init__(self, odoo: OdooClient) -> None:
+        self.odoo = odoo
+        self.resolve = Resolver(odoo)
+
+    def records(self, webhook_url: str | None) -> list[Owned]:
+        kind = "list" if version_major(self.odoo.version()) >= LIST_VIEW_SINCE_MAJOR else "tree"
+        owned = owned_records(kind)
+        if webhook_url:
+            owned += automation_records(webhook_url, self.odoo.uid())
+        return owned
+
+    def run(self, webhook_url: str | None = None, *, write: bool = True) -> SetupReport:
+        """Bring every owned record up to date (``write=False``: only say what would change)."""
+        report = SetupReport()
+        if webhook_url and not self._automation_installed(report, install=write):
+            webhook_url = None
+        owned = self.records(webhook_url)
+        self.resolve.prefetch(item.xmlid for item in owned)
+        for item in owned:
+            change = self._ensure(item, write)
+            if change is not None:
+                report.changes.append(change)
+        if write and report.changes:
+            self._refresh_access()
         return report
-    have = odoo.call("ir.model.fields", "search_read", domain=[("model_id", "=", report.model_id)], fields=["name"])
-    report.missing_fields = sorted(set(wanted_fields()) - {row["name"] for row in have})
-    report.access = bool(odoo.call("ir.model.access", "search", domain=[("model_id", "=", report.model_id)]))
-    return report
 
+    def uninstall(self) -> SetupReport:
+        """Remove every owned record, newest first; the call model takes its calls with it."""
+        report = SetupReport()
+        owned = [*self.records(None), *automation_records("", 0)]
+        self.resolve.prefetch(item.xmlid for item in owned)
+        for item in reversed(owned):
+            record_id = self._find(item, adopt=False)
+            if record_id is None:
+                continue
+            with contextlib.suppress(NotFound):  # it went with the model it belonged to
+                self.odoo.call(item.model, "unlink", ids=[record_id])
+            report.changes.append(Change("remove", item))
+        self._drop_xmlids([("name", "=like", f"{PREFIX}%")])
+        self._drop_xmlids([("model", "=", CALL_MODEL)])
+        return report
 
-def bootstrap(odoo: OdooClient) -> SetupReport:
-    """Create the call model, its fields and its access rule where missing."""
-    report = inspect(odoo)
-    if report.model_id is None:
-        report.model_id = odoo.call(
-            "ir.model", "create", vals_list=[{"name": "VoiceSync call", "model": CALLS.odoo_model, "state": "manual"}]
-        )[0]
-        report.created.append(CALLS.odoo_model)
-    if report.missing_fields:
-        specs = wanted_fields()
-        odoo.call(
-            "ir.model.fields",
-            "create",
-            vals_list=[{**specs[name], "model_id": report.model_id} for name in report.missing_fields],
+    # ------------------------------------------------------------ one record
+
+    def _ensure(self, item: Owned, write: bool) -> Change | None:
+        values = {k: self.resolve.value(v) for k, v in item.values.items()}
+        record_id = self._find(item, adopt=write, values=values)
+        if record_id is None:
+            if write:
+                self._create(item, values)
+            return Change("create", item)
+        compared = [k for k in values if k not in item.fixed]
+        [current] = self.odoo.call(item.model, "read", ids=[record_id], fields=compared)
+        differ = tuple(k for k in compared if not _same(values[k], current.get(k), k))
+        if not differ:
+            return None
+        if write:
+            self.odoo.call(item.model, "write", ids=[record_id], vals=_writable({k: values[k] for k in differ}))
+        return Change("update", item, differ)
+
+    def _find(self, item: Owned, *, adopt: bool, values: dict[str, Any] | None = None) -> int | None:
+        """The record's id by external id, else by its identifying fields (then named, if ``adopt``)."""
+        record_id = self.resolve.xmlid(item.xmlid)
+        if record_id is not None:
+            if self.odoo.call(item.model, "search", domain=[("id", "=", record_id)], context={"active_test": False}):
+                return record_id
+            self.resolve.forget(item.xmlid)  # deleted by hand: make it again
+            self._drop_xmlids([("name", "=", item.xmlid.partition(".")[2])])
+        if not item.find:
+            return None
+        values = values if values is not None else {k: self.resolve.value(v) for k, v in item.values.items()}
+        if any(values[k] is None for k in item.find):
+            return None
+        found = self.odoo.call(
+            item.model, "search", domain=[(k, "=", values[k]) for k in item.find], context={"active_test": False}
         )
-        report.created += report.missing_fields
-        report.missing_fields = []
-    if not report.access:
-        group = odoo.call(
+        if not found:
+            return None
+        if adopt:
+            self._name(item, found[0])
+        return found[0]
+
+    def _create(self, item: Owned, values: dict[str, Any]) -> None:
+        missing = [k for k, v in values.items() if v is None]
+        if missing:
+            raise InvalidRequest(f"cannot create {item.title}: {', '.join(missing)} not found in Odoo", system="odoo")
+        created = self.odoo.call(item.model, "create", vals_list=[_writable(values)])
+        self._name(item, created[0] if isinstance(created, list) else created)
+
+    def _name(self, item: Owned, record_id: int) -> None:
+        module, _, name = item.xmlid.partition(".")
+        self.odoo.call(
             "ir.model.data",
-            "search_read",
-            domain=[("module", "=", "base"), ("name", "=", "group_user")],
-            fields=["res_id"],
-        )
-        odoo.call(
-            "ir.model.access",
             "create",
-            vals_list=[
-                {
-                    "name": ACCESS_NAME,
-                    "model_id": report.model_id,
-                    "group_id": group[0]["res_id"] if group else False,
-                    "perm_read": True,
-                    "perm_write": True,
-                    "perm_create": True,
-                    "perm_unlink": True,
-                }
-            ],
+            vals_list=[{"module": module, "name": name, "model": item.model, "res_id": record_id, "noupdate": True}],
         )
-        report.access = True
-        report.created.append(ACCESS_NAME)
-    return report
+        self.resolve.remember(item.xmlid, item.model, record_id)
+
+    def _drop_xmlids(self, domain: list[Any]) -> None:
+        ids = self.odoo.call("ir.model.data", "search", domain=[("module", "=", XMLID_MODULE), *domain])
+        if ids:
+            self.odoo.call("ir.model.data", "unlink", ids=ids)
+
+    def _refresh_access(self) -> None:
+        """The no-op write that clears Odoo's cache of allowed models (see the module docstring)."""
+        access = self.resolve.xmlid(f"{XMLID_MODULE}.{PREFIX}call_access")
+        if access is not None:
+            self.odoo.call("ir.model.access", "write", ids=[access], vals={"perm_read": True})
+
+    # ------------------------------------------------------------ automation
+
+    def _automation_installed(self, report: SetupReport, *, install: bool) -> bool:
+        """Whether ``base_automation`` is installed; installs it when asked and allowed."""
+        modules = self.odoo.call(
+            "ir.module.module", "search_read", domain=[("name", "=", AUTOMATION_MODULE)], fields=["state"]
+        )
+        if not modules:
+            report.notes.append(f"Odoo has no {AUTOMATION_MODULE} module: Odoo -> platform needs it")
+            return False
+        if modules[0]["state"] == "installed":
+            return True
+        if not install:
+            report.notes.append(f"{AUTOMATION_MODULE} is not installed (bootstrap installs it)")
+            return False
+        self.odoo.call("ir.module.module", "button_immediate_install", ids=[modules[0]["id"]])
+        report.notes.append(f"installed {AUTOMATION_MODULE}")
+        return True
+
+
+def bootstrap(odoo: OdooClient, webhook_url: str | None = None) -> SetupReport:
+    return Bootstrap(odoo).run(webhook_url)

@@ -55,6 +55,7 @@ class Settings:
     odoo_protocol: str = field(default="auto", metadata={"env": "ODOO_PROTOCOL"})
     odoo_timeout: float = field(default=30.0, metadata={"env": "ODOO_TIMEOUT", "coerce": float})
     odoo_webhook_token: str = field(default="", repr=False, metadata={"env": "ODOO_WEBHOOK_TOKEN"})
+    public_url: str = field(default="", metadata={"env": "VOICESYNC_PUBLIC_URL"})
     admin_token: str = field(default="", repr=False, metadata={"env": "ADMIN_TOKEN"})
     web_bind: str = field(default="0.0.0.0:8000", metadata={"env": "VOICESYNC_WEB_BIND"})
     web_workers: int = field(default=2, metadata={"env": "VOICESYNC_WEB_WORKERS", "coerce": int})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
@@ -85,6 +85,12 @@ class Binder:
                 .where(Binding.entity == entity, Binding.platform_id.in_(platform_ids))
                 .values(deleted=True, synced_at=utcnow())
             )
+
+    def forget(self, entity: str) -> int:
+        """Drop every binding of ``entity``: its Odoo records are gone (``bootstrap --uninstall``),
+        so the next sync must create them again rather than find them unchanged."""
+        with self.ledger.session() as session:
+            return int(session.execute(delete(Binding).where(Binding.entity == entity)).rowcount or 0)
 
     def count(self, entity: str) -> int:
         with self.ledger.session() as session:

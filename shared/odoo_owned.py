@@ -1,0 +1,335 @@
+"""What voicesync owns in Odoo, as data: the call model, its fields, access, views, action, menu,
+the partner's calls tab, and (given the receiver's URL) the automation rule for Odoo -> platform.
+
+Each record is an :class:`Owned` with a stable external id in module ``voicesync``
+(``setup_<name>``: platform records are ``contact_``, ``campaign_`` and ``call_``, so the two can
+never collide). ``shared.odoo_setup`` creates what is missing, brings the rest up to date and,
+for ``--uninstall``, removes them in reverse order. Values that depend on other records are
+placeholders resolved against the live database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.entities import ENTITIES
+
+CALLS = ENTITIES["calls"]
+CALL_MODEL = CALLS.odoo_model
+PARTNER_MODEL = ENTITIES["contacts"].odoo_model
+PREFIX = "setup_"
+PARTNER_CALLS_FIELD = "x_voicesync_call_ids"
+# Sent with every Odoo -> platform notification: the receiver dedupes on (model, id, write_date);
+# the worker reads the partner from Odoo itself, so nothing else needs to travel.
+WEBHOOK_FIELDS = ("write_date",)
+# The partner fields whose edits reach the platform (what the contact mapper owns).
+PUSHED_FIELDS = ("name", "email", "phone")
+
+
+@dataclass(frozen=True)
+class XmlId:
+    """The database id of a record named by a full external id (``base.group_user``)."""
+
+    xmlid: str
+
+
+@dataclass(frozen=True)
+class ModelId:
+    """The ``ir.model`` id of a model."""
+
+    model: str
+
+
+@dataclass(frozen=True)
+class FieldIds:
+    """The ``ir.model.fields`` ids of some fields of a model, as a many2many value."""
+
+    model: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionOf:
+    """A reference-field value pointing at a window action: ``ir.actions.act_window,<id>``."""
+
+    xmlid: str
+
+
+@dataclass(frozen=True)
+class Owned:
+    """One record voicesync keeps in Odoo.
+
+    ``find`` names the fields that identify a record made before it had an external id (an
+    earlier bootstrap, or Odoo's own ``x_name``); ``fixed`` fields are set on creation only,
+    because Odoo refuses to change them (a model's name, a field's type).
+    """
+
+    name: str
+    model: str
+    values: dict[str, Any]
+    find: tuple[str, ...] = ()
+    fixed: frozenset[str] = field(default_factory=frozenset)
+    label: str = ""
+
+    @property
+    def xmlid(self) -> str:
+        return f"voicesync.{PREFIX}{self.name}"
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
+FIELD_LABELS: dict[str, str] = {
+    "x_name": "Call",
+    "x_partner_id": "Contact",
+    "x_campaign_id": "Campaign",
+    "x_direction": "Direction",
+    "x_status": "Status",
+    "x_started_at": "Started",
+    "x_duration_seconds": "Duration (s)",
+    "x_recording_url": "Recording",
+    "x_summary": "Summary",
+    "x_active": "Active",
+}
+INDEXED = frozenset(name for name, ttype in CALLS.mapper.fields.items() if ttype == "many2one")
+FIXED_FIELD_KEYS = frozenset({"model_id", "name", "ttype", "relation", "relation_field", "state"})
+
+
+def _call_fields() -> list[Owned]:
+    """One ``ir.model.fields`` row per field the call mapper writes (one source of truth)."""
+    relations = {name: ENTITIES[entity].odoo_model for name, (_key, entity) in CALLS.mapper.references.items()}
+    owned = []
+    for name, ttype in CALLS.mapper.fields.items():
+        values: dict[str, Any] = {
+            "model_id": XmlId(f"voicesync.{PREFIX}call_model"),
+            "name": name,
+            "ttype": ttype,
+            "state": "manual",
+            "field_description": FIELD_LABELS[name],
+            "index": name in INDEXED,
+        }
+        if ttype == "many2one":
+            values |= {"relation": relations[name], "on_delete": "set null"}
+        owned.append(
+            Owned(
+                f"field_{name}",
+                "ir.model.fields",
+                values,
+                find=("model_id", "name"),
+                fixed=FIXED_FIELD_KEYS,
+                label=f"field {CALL_MODEL}.{name}",
+            )
+        )
+    return owned
+
+
+LIST_ARCH = """<list string="Voice calls" default_order="x_started_at desc">
+    <field name="x_started_at"/>
+    <field name="x_partner_id"/>
+    <field name="x_campaign_id" optional="show"/>
+    <field name="x_direction"/>
+    <field name="x_status"/>
+    <field name="x_duration_seconds" optional="show"/>
+    <field name="x_summary" optional="hide"/>
+    <field name="x_recording_url" widget="url" optional="show"/>
+</list>"""
+
+FORM_ARCH = """<form string="Voice call" create="false">
+    <sheet>
+        <div class="oe_title">
+            <h1><field name="x_name" readonly="1"/></h1>
+        </div>
+        <group>
+            <group>
+                <field name="x_partner_id"/>
+                <field name="x_campaign_id"/>
+                <field name="x_direction"/>
+                <field name="x_status"/>
+            </group>
+            <group>
+                <field name="x_started_at"/>
+                <field name="x_duration_seconds"/>
+                <field name="x_recording_url" widget="url"/>
+                <field name="x_active" invisible="1"/>
+            </group>
+        </group>
+        <notebook>
+            <page string="Summary" name="summary">
+                <field name="x_summary"/>
+            </page>
+        </notebook>
+    </sheet>
+</form>"""
+
+SEARCH_ARCH = """<search string="Voice calls">
+    <field name="x_partner_id"/>
+    <field name="x_campaign_id"/>
+    <field name="x_status"/>
+    <field name="x_summary"/>
+    <filter string="Inbound" name="inbound" domain="[('x_direction', '=', 'inbound')]"/>
+    <filter string="Outbound" name="outbound" domain="[('x_direction', '=', 'outbound')]"/>
+    <separator/>
+    <filter string="Archived" name="archived" domain="[('x_active', '=', False)]"/>
+    <group>
+        <filter string="Contact" name="by_partner" context="{'group_by': 'x_partner_id'}"/>
+        <filter string="Campaign" name="by_campaign" context="{'group_by': 'x_campaign_id'}"/>
+        <filter string="Status" name="by_status" context="{'group_by': 'x_status'}"/>
+    </group>
+</search>"""
+
+PARTNER_TAB_ARCH = f"""<data>
+    <xpath expr="//notebook" position="inside">
+        <page string="Voice calls" name="voicesync_calls">
+            <field name="{PARTNER_CALLS_FIELD}" readonly="1">
+                <list>
+                    <field name="x_started_at"/>
+                    <field name="x_campaign_id"/>
+                    <field name="x_direction"/>
+                    <field name="x_status"/>
+                    <field name="x_duration_seconds"/>
+                    <field name="x_summary"/>
+                    <field name="x_recording_url" widget="url"/>
+                </list>
+            </field>
+        </page>
+    </xpath>
+</data>"""
+
+
+def _view(name: str, model: str, kind: str, arch: str, **extra: Any) -> Owned:
+    values = {"name": f"voicesync.{name}", "model": model, "type": kind, "arch": arch, "priority": 16, **extra}
+    return Owned(name, "ir.ui.view", values, fixed=frozenset({"type", "model", "inherit_id"}), label=f"view {name}")
+
+
+def owned_records(list_view_type: str = "list") -> list[Owned]:
+    """Everything bootstrap makes, in creation order (uninstall goes backwards).
+
+    ``list_view_type`` is ``list`` from Odoo 17 on, ``tree`` before.
+    """
+    model = Owned(
+        "call_model",
+        "ir.model",
+        {"name": "Voice call", "model": CALL_MODEL, "state": "manual", "order": "id desc"},
+        find=("model",),
+        fixed=frozenset({"model", "state"}),
+        label=f"model {CALL_MODEL}",
+    )
+    access = Owned(
+        "call_access",
+        "ir.model.access",
+        {
+            "name": f"voicesync {CALL_MODEL}",
+            "model_id": XmlId(model.xmlid),
+            "group_id": XmlId("base.group_user"),
+            "perm_read": True,
+            "perm_write": True,
+            "perm_create": True,
+            "perm_unlink": True,
+        },
+        find=("name",),
+        label=f"access rule for {CALL_MODEL}",
+    )
+    partner_calls = Owned(
+        "field_partner_calls",
+        "ir.model.fields",
+        {
+            "model_id": ModelId(PARTNER_MODEL),
+            "name": PARTNER_CALLS_FIELD,
+            "ttype": "one2many",
+            "relation": CALL_MODEL,
+            "relation_field": "x_partner_id",
+            "state": "manual",
+            "field_description": "Voice calls",
+        },
+        find=("model_id", "name"),
+        fixed=FIXED_FIELD_KEYS,
+        label=f"field {PARTNER_MODEL}.{PARTNER_CALLS_FIELD}",
+    )
+    list_arch = LIST_ARCH if list_view_type == "list" else LIST_ARCH.replace("<list", "<tree").replace("list>", "tree>")
+    search = _view("view_call_search", CALL_MODEL, "search", SEARCH_ARCH)
+    action = Owned(
+        "action_calls",
+        "ir.actions.act_window",
+        {
+            "name": "Voice calls",
+            "res_model": CALL_MODEL,
+            "view_mode": f"{list_view_type},form",
+            "search_view_id": XmlId(search.xmlid),
+            "context": "{}",
+        },
+        label="window action Voice calls",
+    )
+    root_menu = Owned(
+        "menu_root",
+        "ir.ui.menu",
+        {"name": "Voice Calls", "parent_id": False, "sequence": 60, "action": ActionOf(action.xmlid)},
+        label="menu Voice Calls",
+    )
+    calls_menu = Owned(
+        "menu_calls",
+        "ir.ui.menu",
+        {"name": "Calls", "parent_id": XmlId(root_menu.xmlid), "sequence": 10, "action": ActionOf(action.xmlid)},
+        label="menu Voice Calls / Calls",
+    )
+    return [
+        model,
+        *_call_fields(),
+        access,
+        partner_calls,
+        _view("view_call_list", CALL_MODEL, list_view_type, list_arch),
+        _view("view_call_form", CALL_MODEL, "form", FORM_ARCH),
+        search,
+        _view(
+            "view_partner_calls",
+            PARTNER_MODEL,
+            "form",
+            PARTNER_TAB_ARCH.replace("<list>", f"<{list_view_type}>").replace("</list>", f"</{list_view_type}>"),
+            inherit_id=XmlId("base.view_partner_form"),
+            mode="extension",
+        ),
+        action,
+        root_menu,
+        calls_menu,
+    ]
+
+
+def automation_records(webhook_url: str, integration_uid: int) -> list[Owned]:
+    """The rule that tells the receiver about partner edits made by people in Odoo.
+
+    Filtered on ``write_uid``: a partner last written by the integration user (every create,
+    update and archive voicesync makes) never triggers it, so voicesync's own writes cost no
+    webhook and cannot echo back to the platform.
+    """
+    rule = Owned(
+        "automation_partner_push",
+        "base.automation",
+        {
+            "name": "voicesync: send edited contacts to the voice platform",
+            "model_id": ModelId(PARTNER_MODEL),
+            "trigger": "on_create_or_write",
+            "trigger_field_ids": FieldIds(PARTNER_MODEL, PUSHED_FIELDS),
+            "filter_domain": f"[('write_uid', '!=', {integration_uid})]",
+            "active": True,
+        },
+        find=("name",),
+        label="automation rule for contact edits",
+    )
+    action = Owned(
+        "action_partner_push",
+        "ir.actions.server",
+        {
+            "name": "voicesync: notify the receiver",
+            "model_id": ModelId(PARTNER_MODEL),
+            "state": "webhook",
+            "usage": "base_automation",
+            "base_automation_id": XmlId(rule.xmlid),
+            "webhook_url": webhook_url,
+            "webhook_field_ids": FieldIds(PARTNER_MODEL, WEBHOOK_FIELDS),
+        },
+        find=("name",),
+        fixed=frozenset({"usage"}),
+        label="webhook action for contact edits",
+    )
+    return [rule, action]
