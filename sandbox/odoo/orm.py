@@ -335,7 +335,7 @@ class BaseModel:
         rows = self._query(
             "SELECT a.group_id IS NULL OR a.group_id IN (SELECT gid FROM res_groups_users_rel WHERE uid = ?), g.name"
             " FROM ir_model_access a JOIN ir_model m ON m.id = a.model_id LEFT JOIN res_groups g ON g.id = a.group_id"
-            f" WHERE m.model = ? AND a.perm_{operation} ORDER BY g.name",
+            f" WHERE m.model = ? AND a.active AND a.perm_{operation} ORDER BY g.name",
             [self.env.uid, self._model.name],
         )
         if any(granted for granted, _group in rows):

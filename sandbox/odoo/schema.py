@@ -167,6 +167,7 @@ BUILTIN_MODELS: dict[str, Model] = {
             "utm.campaign",
             "UTM Campaign",
             [
+                Field("active", "boolean", "Active", default=True),
                 Field("name", "char", "Campaign Identifier", required=True),
                 Field("title", "char", "Campaign Name", required=True),
                 Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
@@ -236,6 +237,7 @@ BUILTIN_MODELS: dict[str, Model] = {
             "Model Access",
             [
                 Field("name", "char", "Name", required=True),
+                Field("active", "boolean", "Active", default=True),
                 Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
                 Field("group_id", "many2one", "Group", relation="res.groups", on_delete="restrict"),
                 Field("perm_read", "boolean", "Read Access"),

@@ -886,6 +886,23 @@ def test_other_groups_do_not_grant_and_a_groupless_row_grants_everyone(odoo: Odo
     assert odoo.records("x_managed", [], ["x_name"]) == [{"id": created, "x_name": "yes"}]
 
 
+def test_inactive_access_row_grants_nothing(odoo: OdooSandbox) -> None:
+    model_id = custom_model(odoo, "x_switched", "Switched thing")
+    access = grant(odoo, model_id, internal_user_group(odoo), "read")
+    assert ok(json2(odoo, "x_switched", "search", domain=[])) == []
+    assert ok(json2(odoo, "ir.model.access", "write", ids=[access], vals={"active": False})) is True
+    refused = json2(odoo, "x_switched", "search", domain=[])
+    assert (refused.status_code, refused.json()["message"]) == (
+        403,
+        refusal("access", "Switched thing", "x_switched", NO_GROUP),
+    )
+    assert ok(json2(odoo, "ir.model.access", "search", domain=[("model_id", "=", model_id)])) == []
+    hidden = {"active_test": False}
+    assert ok(json2(odoo, "ir.model.access", "search", domain=[("model_id", "=", model_id)], context=hidden)) == [
+        access
+    ]
+
+
 def test_deleting_a_custom_model_deletes_its_access_rows(odoo: OdooSandbox) -> None:
     model_id = custom_model(odoo, "x_doomed", "Doomed thing")
     access = grant(odoo, model_id, internal_user_group(odoo), "read")
@@ -904,21 +921,35 @@ def test_deleting_a_group_drops_its_members() -> None:
         assert json2(odoo, "x_members", "search", domain=[]).status_code == 403
 
 
-@pytest.mark.parametrize("field", ["active", "nope"])
-def test_utm_campaign_has_no_active_field(odoo: OdooSandbox, field: str) -> None:
-    assert field not in ok(json2(odoo, "utm.campaign", "fields_get"))
-    campaign = ok(json2(odoo, "utm.campaign", "create", vals_list={"name": f"Without {field}"}))
-    written = json2(odoo, "utm.campaign", "write", ids=campaign, vals={field: False})
+def test_utm_campaign_unknown_field_is_refused(odoo: OdooSandbox) -> None:
+    assert "nope" not in ok(json2(odoo, "utm.campaign", "fields_get"))
+    campaign = ok(json2(odoo, "utm.campaign", "create", vals_list={"name": "Without nope"}))
+    written = json2(odoo, "utm.campaign", "write", ids=campaign, vals={"nope": False})
     assert (written.status_code, written.json()["name"], written.json()["message"]) == (
         500,
         "builtins.ValueError",
-        f"Invalid field '{field}' on model 'utm.campaign'",
+        "Invalid field 'nope' on model 'utm.campaign'",
     )
-    data = execute(odoo, "utm.campaign", "search", [(field, "=", False)])["error"]["data"]
+    data = execute(odoo, "utm.campaign", "search", [("nope", "=", False)])["error"]["data"]
     assert (data["name"], data["message"]) == (
         "builtins.ValueError",
-        f"Invalid field utm.campaign.{field} in leaf ('{field}', '=', False)",
+        "Invalid field utm.campaign.nope in leaf ('nope', '=', False)",
     )
+
+
+def test_utm_campaign_is_archivable(odoo: OdooSandbox) -> None:
+    """Odoo 19's ``utm.campaign`` has ``active`` (default True): archived campaigns are hidden."""
+    info = ok(json2(odoo, "utm.campaign", "fields_get", allfields=["active"], attributes=["type", "string"]))
+    assert info == {"active": {"type": "boolean", "string": "Active"}}
+    kept, archived = ok(
+        json2(odoo, "utm.campaign", "create", vals_list=[{"name": "Kept campaign"}, {"name": "Archived campaign"}])
+    )
+    assert ok(json2(odoo, "utm.campaign", "read", ids=[kept], fields=["active"])) == [{"id": kept, "active": True}]
+    assert ok(json2(odoo, "utm.campaign", "write", ids=[archived], vals={"active": False})) is True
+    domain = [("name", "in", ["Kept campaign", "Archived campaign"])]
+    assert ok(json2(odoo, "utm.campaign", "search", domain=domain)) == [kept]
+    every = ok(json2(odoo, "utm.campaign", "search", domain=domain, context={"active_test": False}))
+    assert sorted(every) == [kept, archived]
 
 
 def test_utm_campaign_name_and_title_fill_each_other(odoo: OdooSandbox) -> None:
