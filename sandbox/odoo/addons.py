@@ -12,35 +12,43 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from .errors import UserError, ValidationError
+from .errors import AccessError, UserError, ValidationError
 from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
 from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, Field, Registry, custom_model
 from .store import column_ddl, create_table, index_column, reflect_field
 
 
-def reload_registry(model: BaseModel) -> None:
+def reload_registry(model: BaseModel, clear_caches: bool = True) -> None:
+    """Re-read the schema; Odoo's ``_setup_models__`` also empties every registry cache."""
     model.env.store.registry = Registry.load(model.env.cr)
+    if clear_caches:
+        model.env.clear_caches()
+
+
+@register
+class IrModelAccess(BaseModel):
+    _name = "ir.model.access"
+
+    def _begin(self, operation: str) -> None:
+        """``call_cache_clearing_methods`` comes *before* the ORM's own access check, which
+        refills the caller's cache for ``operation`` from the rows as they are before the change:
+        right after creating a row, its creator's ``create`` set lacks the row's model."""
+        if operation != "read":
+            self.env.clear_caches()
+        super()._begin(operation)
 
 
 @register
 class ResUsers(BaseModel):
+    """Creating, modifying or deleting users is refused by ``orm.BUILTIN_DENIED``."""
+
     _name = "res.users"
-    ADMIN_ONLY = "This operation is allowed for the following groups:\n\t- Administration/Access Rights"
 
     @public
     @api_model
     @readonly
     def context_get(self) -> dict[str, Any]:
         return {"lang": "en_US", "tz": "UTC", "uid": self.env.uid}
-
-    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
-        raise access_error(self._model, "create", self.ADMIN_ONLY)
-
-    def _write(self, vals: dict[str, Any]) -> None:
-        raise access_error(self._model, "write", self.ADMIN_ONLY)
-
-    def _unlink(self) -> None:
-        raise access_error(self._model, "unlink", self.ADMIN_ONLY)
 
 
 @register
@@ -88,10 +96,25 @@ class IrModelData(BaseModel):
         self._check_protected("unlink")
         super()._unlink()
 
-    def _check_protected(self, operation: str) -> None:
+    def _begin(self, operation: str) -> None:
+        """Odoo's ``write``/``unlink`` clear the registry's default cache first (for
+        ``_xmlid_lookup``), the allowed-models cache with it."""
+        if operation in ("write", "unlink"):
+            self.env.clear_caches()
+        super()._begin(operation)
+
+    def _rule_error(self, operation: str) -> AccessError | None:
+        """Odoo's own external ids (module ``base``) may be read, not modified or deleted."""
+        if operation not in ("write", "unlink"):
+            return None
         where, params = id_filter(self._ids)
         if self._query(f"SELECT 1 FROM ir_model_data WHERE module = 'base' AND {where}", params):
-            raise access_error(self._model, operation, self.PROTECTED)
+            return access_error(self._model.description, self._model.name, operation, self.PROTECTED)
+        return None
+
+    def _check_protected(self, operation: str) -> None:
+        if error := self._rule_error(operation):
+            raise error
 
 
 @register
@@ -134,7 +157,7 @@ class IrModel(BaseModel):
             if name in vals:
                 raise UserError(f'Field "{label}" cannot be modified on models.')
         super()._write(vals)
-        reload_registry(self)
+        reload_registry(self, clear_caches="order" in vals)  # Odoo sets models up again for a new order
 
     def _unlink(self) -> None:
         """Drop the custom models' tables and the fields on other models pointing to them."""
@@ -160,6 +183,13 @@ class IrModel(BaseModel):
 @register
 class IrModelFields(BaseModel):
     _name = "ir.model.fields"
+
+    def _begin(self, operation: str) -> None:
+        """Odoo's ``create`` clears the stable cache before its check (``_get_ids``); every
+        change then sets the models up again, which clears it after."""
+        if operation == "create":
+            self.env.clear_caches()
+        super()._begin(operation)
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
         """Add each custom field's column to its model's table."""

@@ -329,10 +329,10 @@ class OwnXmlids:
                 f" {self.model.name} found record of different model {known[1]} ({known[0]})"
             )
         if known and known[2]:
-            records._check_access("write")
+            records._begin("write")
             records.browse(known[2])._write(vals)
             return known[2]
-        records._check_access("create")
+        records._begin("create")
         if known:
             self.env["ir.model.data"].browse(known[0])._unlink()
         record_id = records._create([vals]).ids[0]

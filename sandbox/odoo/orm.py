@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Self, TypeVar
 
 from . import importer
+from .access import allowed_models, check_mode, groups_with_access
 from .domain import Sql, compile_domain, compile_order, with_active_test
 from .errors import AccessError, MissingError, RequiredFieldMissing, ValidationError
 from .schema import ADMIN_UID, MAGIC_FIELDS, Field, Model, Registry
@@ -24,6 +25,12 @@ Func = TypeVar("Func", bound=Callable[..., Any])
 MODEL_CLASSES: dict[str, type[BaseModel]] = {}
 CLASSIC_READ = "_classic_read"
 VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
+# What the integration bot may not do on built-in models: only administrators manage users.
+BUILTIN_DENIED = {
+    ("res.users", "create"): "Administration/Access Rights",
+    ("res.users", "write"): "Administration/Access Rights",
+    ("res.users", "unlink"): "Administration/Access Rights",
+}
 
 
 def public(func: Func) -> Func:
@@ -55,10 +62,10 @@ def model_class(model: str) -> type[BaseModel]:
     return MODEL_CLASSES.get(model, BaseModel)
 
 
-def access_error(model: Model, operation: str, detail: str) -> AccessError:
+def access_error(description: str, model: str, operation: str, detail: str) -> AccessError:
     """Worded as Odoo's ``ir.model.access._make_access_error``: operation, ``detail``, resolution."""
     return AccessError(
-        f"You are not allowed to {VERBS[operation]} '{model.description}' ({model.name}) records.\n\n"
+        f"You are not allowed to {VERBS[operation]} '{description}' ({model}) records.\n\n"
         f"{detail}\n\nContact your administrator to request access if necessary."
     )
 
@@ -111,6 +118,39 @@ class Env:
         """The same transaction without access checks: for what Odoo runs as superuser (automation
         rules' webhooks) and for the sandbox's own test hooks, which are not the API user."""
         return Env(self.cr, self.store, self.context, self.touched, su=True)
+
+    def access_check(self, model: str, mode: str) -> bool:
+        """``ir.model.access.check(model, mode, raise_exception=False)``: custom models need a
+        granting row; built-in ones count as granted, except what the integration bot may not do."""
+        if self.su:
+            return True
+        allowed = self.allowed_models(mode)
+        if model in self.registry and self.registry[model].state != "manual":
+            return (model, mode) not in BUILTIN_DENIED
+        return model in allowed
+
+    def access_error(self, model: str, mode: str) -> AccessError:
+        """``ir.model.access._make_access_error``."""
+        if (model, mode) in BUILTIN_DENIED:
+            groups = [BUILTIN_DENIED[model, mode]]
+        else:
+            groups = groups_with_access(self.cr, model, mode)
+        detail = (
+            "This operation is allowed for the following groups:\n" + "\n".join(f"\t- {g}" for g in groups)
+            if groups
+            else "No group currently allows this operation."
+        )
+        description = self.registry[model].description if model in self.registry else model
+        return access_error(description, model, mode, detail)
+
+    def allowed_models(self, mode: str) -> frozenset[str]:
+        """``ir.model.access._get_allowed_models(mode)`` through the store's cache."""
+        check_mode(mode)
+        return self.store.allowed.get(self.uid, mode, lambda: allowed_models(self.cr, self.uid, mode))
+
+    def clear_caches(self) -> None:
+        """``registry.clear_cache()``: what empties the allowed-models cache."""
+        self.store.allowed.clear()
 
     def touch(self, model: str, ids: Iterable[int], event: str) -> None:
         for record_id in ids:
@@ -221,21 +261,21 @@ class BaseModel:
     @public
     @api_model
     def create(self, vals_list: list[dict[str, Any]] | dict[str, Any]) -> Self:
-        self._check_access("create")
+        self._begin("create")
         if isinstance(vals_list, Mapping):
             vals_list = [vals_list]
         return self._create([dict(vals) for vals in vals_list])
 
     @public
     def write(self, vals: dict[str, Any]) -> bool:
-        self._check_access("write")
+        self._begin("write")
         self._ensure_exist()
         self._write(dict(vals))
         return True
 
     @public
     def unlink(self) -> bool:
-        self._check_access("unlink")
+        self._begin("unlink")
         self._ensure_exist()
         self._unlink()
         return True
@@ -325,29 +365,28 @@ class BaseModel:
 
     # ---------------------------------------------------------------- helpers
 
+    def _begin(self, operation: str) -> None:
+        """What ``create``/``write``/``unlink`` do before changing anything: Odoo's overrides
+        run first (some clear caches there), then the ORM checks the access right."""
+        self._check_access(operation)
+
     def _check_access(self, operation: str) -> None:
-        """Odoo's ``ir.model.access.check``: a custom model may be used only through an access row
-        granting ``operation`` to every user (no group) or to a group of the user's, and Odoo
-        creates no row for a new custom model. Built-in models count as granted, as the rows
-        their modules ship grant internal users."""
-        if self.env.su or self._model.state != "manual":
-            return
-        rows = self._query(
-            "SELECT a.group_id IS NULL OR a.group_id IN (SELECT gid FROM res_groups_users_rel WHERE uid = ?), g.name"
-            " FROM ir_model_access a JOIN ir_model m ON m.id = a.model_id LEFT JOIN res_groups g ON g.id = a.group_id"
-            f" WHERE m.model = ? AND a.active AND a.perm_{operation} ORDER BY g.name",
-            [self.env.uid, self._model.name],
-        )
-        if any(granted for granted, _group in rows):
-            return
-        groups = "\n".join(f"\t- {group}" for _granted, group in rows)
-        raise access_error(
-            self._model,
-            operation,
-            f"This operation is allowed for the following groups:\n{groups}"
-            if groups
-            else "No group currently allows this operation.",
-        )
+        """``check_access`` on the model: raise what :meth:`_forbidden` finds."""
+        if error := self._forbidden(operation):
+            raise error
+
+    def _forbidden(self, operation: str) -> AccessError | None:
+        """Odoo's ``_check_access``: ``ir.model.access.check`` through the cached allowed models
+        (every check of a mode fills the cache, whatever the model), then record rules."""
+        if self.env.su:
+            return None
+        if not self.env.access_check(self._model.name, operation):
+            return self.env.access_error(self._model.name, operation)
+        return self._rule_error(operation) if self._ids else None
+
+    def _rule_error(self, operation: str) -> AccessError | None:
+        """Record rules on ``self``'s records (none by default)."""
+        return None
 
     def _where(self, domain: list[Any]) -> Sql:
         active_test = self.env.context.get("active_test", True)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
+from .access import AllowedModels
 from .schema import ADMIN_UID, BUILTIN_MODELS, MAGIC_FIELDS, SQL_TYPES, Field, Model, Registry
 
 
@@ -47,6 +48,7 @@ class Store:
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all: list[sqlite3.Connection] = []
         self._write_lock = threading.RLock()
+        self.allowed = AllowedModels()
         with self.transaction(write=True) as cr:
             fresh = not cr.execute("SELECT 1 FROM sqlite_master WHERE name = 'res_partner'").fetchone()
             if fresh:
@@ -65,7 +67,9 @@ class Store:
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction: committed on success, rolled back (registry included) on error."""
+        """One transaction: committed on success, rolled back (registry included) on error; a
+        rolled-back transaction that cleared the access cache clears it again."""
+        generation = self.allowed.generation
         try:
             cr = self._idle.get_nowait()
         except queue.Empty:
@@ -79,6 +83,8 @@ class Store:
                     cr.execute("ROLLBACK")
                     if write:
                         self.registry = Registry.load(cr)
+                    if self.allowed.generation != generation:
+                        self.allowed.clear()
                     raise
                 cr.execute("COMMIT")
         finally:

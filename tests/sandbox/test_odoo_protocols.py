@@ -855,11 +855,66 @@ def test_access_row_for_internal_users_opens_the_model(odoo: OdooSandbox) -> Non
             "perm_unlink": True,
         }
     ]
+    # Odoo's cached allowed models: creating the row refilled our 'create' set without it
+    stale = json2(odoo, "x_granted", "create", vals_list={"x_name": "stale"})
+    internal = "This operation is allowed for the following groups:\n\t- Internal User"
+    assert (stale.status_code, stale.json()["message"]) == (
+        403,
+        refusal("create", "Granted thing", "x_granted", internal),
+    )
+    assert ok(json2(odoo, "ir.model.access", "write", ids=[access], vals={"perm_read": True})) is True
     [record] = ok(json2(odoo, "x_granted", "create", vals_list={"x_name": "after"}))
     assert execute(odoo, "x_granted", "write", [record], {"x_name": "renamed"})["result"] is True
     assert execute(odoo, "x_granted", "search_read", [], ["x_name"])["result"] == [{"id": record, "x_name": "renamed"}]
     assert ok(json2(odoo, "x_granted", "load", fields=["x_name"], data=[["loaded"]]))["messages"] == []
     assert ok(json2(odoo, "x_granted", "unlink", ids=[record])) is True
+
+
+def test_access_row_creator_is_refused_until_the_cache_is_cleared() -> None:
+    """Odoo's ``_get_allowed_models`` cache: ``ir.model.access.create`` clears it, then checks the
+    caller's create right, which refills it before the row exists."""
+    with OdooSandbox() as odoo:
+        model_id = custom_model(odoo, "x_cached", "Cached thing")
+        fields = {"model_id": model_id, "name": "x_note", "ttype": "char", "field_description": "Note"}
+        ok(json2(odoo, "ir.model.fields", "create", vals_list=fields))
+        access = grant(odoo, model_id, internal_user_group(odoo), "read", "write", "create", "unlink")
+        refused = execute(odoo, "x_cached", "create", {"x_name": "first"})["error"]["data"]
+        internal = "This operation is allowed for the following groups:\n\t- Internal User"
+        assert (refused["name"], refused["message"]) == (
+            ACCESS_ERROR,
+            refusal("create", "Cached thing", "x_cached", internal),
+        )
+        assert ok(json2(odoo, "x_cached", "search", domain=[])) == []  # 'read' was not cached stale
+        assert ok(json2(odoo, "ir.model.access", "write", ids=[access], vals={"perm_read": True})) is True
+        assert isinstance(execute(odoo, "x_cached", "create", {"x_name": "second"})["result"], int)
+
+
+def test_schema_change_clears_the_access_cache() -> None:
+    with OdooSandbox() as odoo:
+        model_id = custom_model(odoo, "x_reset", "Reset thing")
+        grant(odoo, model_id, internal_user_group(odoo), "create")
+        assert json2(odoo, "x_reset", "create", vals_list={"x_name": "no"}).status_code == 403
+        fields = {"model_id": model_id, "name": "x_note", "ttype": "char", "field_description": "Note"}
+        ok(json2(odoo, "ir.model.fields", "create", vals_list=fields))  # sets the models up again
+        assert len(ok(json2(odoo, "x_reset", "create", vals_list={"x_name": "yes"}))) == 1
+
+
+def test_rolled_back_transaction_that_cleared_the_cache_clears_it_again(tmp_path: Any) -> None:
+    """As Odoo's ``registry.reset_changes``: nothing read from uncommitted rows survives."""
+    from sandbox.odoo.orm import Env
+    from sandbox.odoo.store import Store
+
+    store = Store(str(tmp_path / "odoo.sqlite3"), "admin")
+    try:
+        with pytest.raises(RuntimeError), store.transaction(write=True) as cr:
+            env = Env(cr, store)
+            [model_id] = env.sudo()["ir.model"].create({"name": "Ghost", "model": "x_ghost"}).ids
+            env.sudo()["ir.model.access"].create({"name": "ghost", "model_id": model_id, "perm_create": True})
+            assert "x_ghost" in env.allowed_models("create")  # filled from the uncommitted row
+            raise RuntimeError("rollback")
+        assert store.allowed.cached(2, "create") is None
+    finally:
+        store.close()
 
 
 def test_read_only_access_row_refuses_create(odoo: OdooSandbox) -> None:
@@ -881,7 +936,8 @@ def test_other_groups_do_not_grant_and_a_groupless_row_grants_everyone(odoo: Odo
     data = execute(odoo, "x_managed", "create", {"x_name": "no"})["error"]["data"]
     groups = "This operation is allowed for the following groups:\n\t- VoiceSync managers"
     assert (data["name"], data["message"]) == (ACCESS_ERROR, refusal("create", "Managed thing", "x_managed", groups))
-    grant(odoo, model_id, False, "create")
+    everyone = grant(odoo, model_id, False, "create")
+    ok(json2(odoo, "ir.model.access", "write", ids=[everyone], vals={"perm_read": False}))  # clears the cache
     created = execute(odoo, "x_managed", "create", {"x_name": "yes"})["result"]
     assert odoo.records("x_managed", [], ["x_name"]) == [{"id": created, "x_name": "yes"}]
 
