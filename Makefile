@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench bench-quick lint install clean
+.PHONY: demo test test-odoo bench bench-quick lint install clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The Odoo contract suite against the Odoo that VOICESYNC_CONTRACT_ODOO_* names (see README).
+test-odoo: $(STAMP)
+	@test -n "$$VOICESYNC_CONTRACT_ODOO_URL" || { echo "set VOICESYNC_CONTRACT_ODOO_URL (and _USER, _API_KEY, _DB or _TEMPLATE with _MASTER_PASSWORD)"; exit 2; }
+	$(BIN)/python -m pytest -q -m odoo_contract tests/odoo_contract
 
 # Benchmarks print a table and write bench/RESULTS.md; `wrk` (Debian) is installed when missing.
 bench: $(STAMP)

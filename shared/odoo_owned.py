@@ -231,6 +231,15 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
         find=("name",),
         label=f"access rule for {CALL_MODEL}",
     )
+    # Odoo gives a custom boolean no default, and ``x_active`` is the archive flag: without one, a
+    # call made by hand in Odoo would be born archived (hidden).
+    active_default = Owned(
+        "call_active_default",
+        "ir.default",
+        {"field_id": XmlId(f"voicesync.{PREFIX}field_{CALLS.mapper.active_field}"), "json_value": "true"},
+        find=("field_id",),
+        label=f"default of {CALL_MODEL}.{CALLS.mapper.active_field}",
+    )
     partner_calls = Owned(
         "field_partner_calls",
         "ir.model.fields",
@@ -276,6 +285,7 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
     return [
         model,
         *_call_fields(),
+        active_default,
         access,
         partner_calls,
         _view("view_call_list", CALL_MODEL, list_view_type, list_arch),

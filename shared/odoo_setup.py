@@ -184,6 +184,14 @@ class Bootstrap:
         """Remove every owned record, newest first; the call model takes its calls with it."""
         report = SetupReport()
         owned = [*self.records(None), *automation_records("", 0)]
+        models = {item.model for item in owned}
+        present = {
+            row["model"]
+            for row in self.odoo.call(
+                "ir.model", "search_read", domain=[("model", "in", sorted(models))], fields=["model"]
+            )
+        }
+        owned = [item for item in owned if item.model in present]  # base.automation may not be installed
         self.resolve.prefetch(item.xmlid for item in owned)
         for item in reversed(owned):
             record_id = self._find(item, adopt=False)

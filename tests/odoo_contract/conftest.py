@@ -1,0 +1,139 @@
+"""The Odoo a contract test talks to: the stand-in by default, a real Odoo when told.
+
+``VOICESYNC_CONTRACT_ODOO_URL`` (with ``_USER``, ``_API_KEY``, and ``_DB`` or ``_TEMPLATE``) points
+the suite at a real Odoo. With ``_TEMPLATE`` every test gets a fresh database, copied from it
+through Odoo's own database service (``_MASTER_PASSWORD`` is the server's ``admin_passwd``) and
+dropped afterwards; with ``_DB`` only, every test runs on that database, which it changes: use a
+staging copy. Each test runs over JSON-2 and JSON-RPC; on an Odoo before 19, JSON-2 is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+
+from sandbox.odoo import OdooSandbox
+from shared.odoo import JSON2_SINCE_MAJOR, OdooClient, version_major
+from tests.integration.conftest import services, start_worker  # noqa: F401  (fixtures)
+
+PREFIX = "VOICESYNC_CONTRACT_ODOO_"
+EDITOR_LOGIN = "voicesync-contract-editor"
+EDITOR_GROUPS = ("base.group_user", "base.group_partner_manager")
+
+
+def contract_setting(name: str) -> str:
+    return os.environ.get(PREFIX + name, "").strip()
+
+
+def real_odoo() -> bool:
+    return bool(contract_setting("URL"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "odoo_contract" in item.nodeid:
+            item.add_marker(pytest.mark.odoo_contract)
+
+
+@dataclass
+class OdooTarget:
+    """One database of the Odoo under test, and what a test needs to drive it from outside."""
+
+    url: str
+    db: str
+    login: str
+    api_key: str
+    sandbox: OdooSandbox | None = None
+    _editor_password: str = field(default="", repr=False)
+
+    def client(self, protocol: str, **options: Any) -> OdooClient:
+        return OdooClient(self.url, self.db, self.login, self.api_key, protocol=protocol, timeout=120, **options)
+
+    def edit_as_someone_else(self, model: str, ids: list[int], values: dict[str, Any]) -> None:
+        """An edit made by an Odoo user other than the integration user, as people make them."""
+        if self.sandbox is not None:
+            self.sandbox.write(model, ids, values)
+            return
+        if not self._editor_password:
+            self._editor_password = self._make_editor()
+        editor = OdooClient(self.url, self.db, EDITOR_LOGIN, self._editor_password, protocol="jsonrpc", timeout=60)
+        editor.call(model, "write", ids=ids, vals=values)
+        editor.close()
+
+    def _make_editor(self) -> str:
+        """A second internal user who may edit contacts; made once per database."""
+        admin = self.client("jsonrpc")
+        password = uuid.uuid4().hex
+        groups = [admin.call("ir.model.data", "check_object_reference", module=m, xml_id=n)[1] for m, n in
+                  (g.split(".") for g in EDITOR_GROUPS)]
+        found = admin.call("res.users", "search", domain=[("login", "=", EDITOR_LOGIN)])
+        groups_field = "group_ids" if version_major(admin.version()) >= JSON2_SINCE_MAJOR else "groups_id"
+        values = {"password": password, groups_field: [(6, 0, groups)]}
+        if found:
+            admin.call("res.users", "write", ids=found, vals=values)
+        else:
+            admin.call("res.users", "create", vals_list=[{"name": "Contract editor", "login": EDITOR_LOGIN, **values}])
+        admin.close()
+        return password
+
+
+def _rpc(url: str, service: str, method: str, args: list[Any]) -> Any:
+    payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
+    body = requests.post(f"{url}/jsonrpc", json=payload, timeout=300).json()
+    if body.get("error"):
+        raise RuntimeError(f"Odoo's {service}.{method} failed: {body['error'].get('data', {}).get('message')}")
+    return body.get("result")
+
+
+@pytest.fixture(params=["json2", "jsonrpc"])
+def protocol(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def odoo(protocol: str) -> Iterator[OdooTarget]:
+    """A fresh database (the stand-in, a copy of the template, or the named staging database)."""
+    if not real_odoo():
+        with OdooSandbox() as sandbox:
+            yield OdooTarget(sandbox.url, sandbox.db, sandbox.login, sandbox.api_key, sandbox)
+        return
+    url = contract_setting("URL").rstrip("/")
+    login, key = contract_setting("USER") or "admin", contract_setting("API_KEY")
+    template, master = contract_setting("TEMPLATE"), contract_setting("MASTER_PASSWORD")
+    if not template:
+        target = OdooTarget(url, contract_setting("DB"), login, key)
+        _skip_json2_before_19(target, protocol)
+        yield target
+        return
+    db = f"voicesync_contract_{uuid.uuid4().hex[:8]}"
+    _rpc(url, "db", "duplicate_database", [master, template, db])
+    target = OdooTarget(url, db, login, key)
+    try:
+        _skip_json2_before_19(target, protocol)
+        yield target
+    finally:
+        _rpc(url, "db", "drop", [master, db])
+
+
+def _skip_json2_before_19(target: OdooTarget, protocol: str) -> None:
+    if protocol == "json2" and version_major(target.client("jsonrpc").version()) < JSON2_SINCE_MAJOR:
+        pytest.skip("JSON-2 arrived in Odoo 19")
+
+
+@pytest.fixture
+def client(odoo: OdooTarget, protocol: str) -> Iterator[OdooClient]:
+    odoo_client = odoo.client(protocol)
+    yield odoo_client
+    odoo_client.close()
+
+
+@pytest.fixture
+def env(env: dict[str, str], odoo: OdooTarget, protocol: str) -> dict[str, str]:
+    """The integration fixtures' settings, with the protocol under test forced."""
+    return {**env, "ODOO_PROTOCOL": protocol, "ODOO_TIMEOUT": "120"}
