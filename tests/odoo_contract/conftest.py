@@ -70,8 +70,10 @@ class OdooTarget:
         """A second internal user who may edit contacts; made once per database."""
         admin = self.client("jsonrpc")
         password = uuid.uuid4().hex
-        groups = [admin.call("ir.model.data", "check_object_reference", module=m, xml_id=n)[1] for m, n in
-                  (g.split(".") for g in EDITOR_GROUPS)]
+        groups = [
+            admin.call("ir.model.data", "check_object_reference", module=m, xml_id=n)[1]
+            for m, n in (g.split(".") for g in EDITOR_GROUPS)
+        ]
         found = admin.call("res.users", "search", domain=[("login", "=", EDITOR_LOGIN)])
         groups_field = "group_ids" if version_major(admin.version()) >= JSON2_SINCE_MAJOR else "groups_id"
         values = {"password": password, groups_field: [(6, 0, groups)]}

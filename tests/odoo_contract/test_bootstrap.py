@@ -49,17 +49,24 @@ def test_a_second_bootstrap_repairs_what_voicesync_owns_and_nothing_else(bootstr
         "ir.model.fields", "search", domain=[("model", "=", CALL_MODEL), ("name", "=", "x_summary")]
     )
     bootstrapped.call("ir.model.fields", "write", ids=[label], vals={"field_description": "Edited by hand"})
-    partner_label = bootstrapped.call("ir.model.fields", "search_read", domain=[
-        ("model", "=", "res.partner"), ("name", "=", "phone")], fields=["field_description"])[0]
+    partner_label = bootstrapped.call(
+        "ir.model.fields",
+        "search_read",
+        domain=[("model", "=", "res.partner"), ("name", "=", "phone")],
+        fields=["field_description"],
+    )[0]
     report = Bootstrap(bootstrapped).run()
     assert [(c.verb, c.owned.name, c.fields) for c in report.changes] == [
         ("update", "field_x_summary", ("field_description",))
     ]
     [after] = bootstrapped.call("ir.model.fields", "read", ids=[label], fields=["field_description"])
     assert after["field_description"] == FIELD_LABELS["x_summary"]
-    assert bootstrapped.call("ir.model.fields", "read", ids=[partner_label["id"]], fields=["field_description"])[0][
-        "field_description"
-    ] == partner_label["field_description"]
+    assert (
+        bootstrapped.call("ir.model.fields", "read", ids=[partner_label["id"]], fields=["field_description"])[0][
+            "field_description"
+        ]
+        == partner_label["field_description"]
+    )
 
 
 def test_calls_have_labels_an_indexed_partner_link_views_an_action_and_a_menu(bootstrapped: OdooClient) -> None:
