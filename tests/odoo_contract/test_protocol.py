@@ -54,6 +54,7 @@ def test_execute_kw_takes_create_records_positionally(odoo: OdooTarget) -> None:
 def test_odoo_errors_are_classified_alike_on_both_protocols(
     client: OdooClient, model: str, method: str, arguments: dict, expected: type[ApiError]
 ) -> None:
+    arguments = dict(arguments)
     ids = arguments.pop("ids", None)
     with pytest.raises(ApiError) as caught:
         client.call(model, method, ids=ids, **arguments)
