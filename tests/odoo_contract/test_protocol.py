@@ -44,7 +44,7 @@ def test_execute_kw_takes_create_records_positionally(odoo: OdooTarget) -> None:
 @pytest.mark.parametrize(
     ("model", "method", "arguments", "expected"),
     [
-        ("res.partner", "read", {"ids": [987654321], "fields": ["name"]}, NotFound),
+        ("res.partner", "write", {"ids": [987654321], "vals": {"name": "Gone"}}, NotFound),
         ("res.partner", "search_read", {"domain": [], "fields": ["no_such_field"]}, InvalidRequest),
         ("ir.model", "create", {"vals_list": [{"name": "Bad", "model": "not_custom"}]}, InvalidRequest),
         ("res.partner", "_read_group", {"domain": []}, AuthError),
@@ -60,6 +60,14 @@ def test_odoo_errors_are_classified_alike_on_both_protocols(
         client.call(model, method, ids=ids, **arguments)
     assert type(caught.value) is expected, f"{caught.value.name}: {caught.value}"
     assert not caught.value.retryable
+
+
+def test_reading_a_record_that_is_gone_answers_nothing(client: OdooClient) -> None:
+    """Odoo's ``read`` leaves out records that do not exist (only writes raise MissingError)."""
+    [existing] = client.call("res.partner", "search", domain=[], limit=1)
+    assert [row["id"] for row in client.call("res.partner", "read", ids=[existing, 987654321], fields=["name"])] == [
+        existing
+    ]
 
 
 def test_a_wrong_key_and_a_wrong_database_are_fatal(odoo: OdooTarget, protocol: str) -> None:
