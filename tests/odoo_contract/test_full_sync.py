@@ -1,0 +1,59 @@
+"""The core job on the Odoo under test: all three entities through real workers, with nothing
+dead-lettered; a second full sync writes nothing; deletions archive partners and campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.platform import PlatformSandbox
+from shared.entities import ENTITIES
+from shared.ledger.models import SyncRun
+from shared.odoo_setup import Bootstrap
+from shared.parity import check
+from shared.services import Services
+from workers.operations import start_resync
+
+StartWorker = Callable[..., ManagedProcess]
+FINISHED = {"succeeded", "failed", "skipped"}
+
+
+def full_sync(services: Services) -> list[SyncRun]:
+    run_ids = [start_resync(services, entity, full=True) for entity in ENTITIES]
+    for run_id in run_ids:
+        wait_for(lambda r=run_id: services.runs.get(r).status in FINISHED, 300, what=f"run {run_id}")
+    return [services.runs.get(run_id) for run_id in run_ids]
+
+
+def test_full_sync_then_nothing_to_write_then_deletions_archive(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+) -> None:
+    Bootstrap(services.odoo).run()
+    for queue in ENTITIES:
+        start_worker(queue)
+    first = full_sync(services)
+    assert [run.status for run in first] == ["succeeded"] * 3, [run.error for run in first]
+    assert services.dead_letters.list(limit=10) == []
+    for spec in ENTITIES.values():
+        report = check(spec, services.platform, services.odoo)
+        assert report.ok, report.summary()
+    second = full_sync(services)
+    assert [(run.created, run.updated, run.drift_repaired, run.archived) for run in second] == [(0, 0, 0, 0)] * 3
+
+    gone_contact = next(
+        c
+        for c in platform.records("contacts")
+        if not any(call["contact_id"] == c["id"] for call in platform.records("calls"))
+    )
+    gone_campaign = platform.records("campaigns")[0]
+    platform.delete("contacts", gone_contact["id"], emit=False)
+    platform.delete("campaigns", gone_campaign["id"], emit=False)
+    third = {run.entity: run for run in full_sync(services)}
+    assert (third["contacts"].archived, third["campaigns"].archived) == (1, 1)
+    assert services.dead_letters.list(limit=10) == []
+    for entity, record in (("contacts", gone_contact), ("campaigns", gone_campaign)):
+        spec = ENTITIES[entity]
+        binding = services.binder.get_many(entity, [record["id"]])[record["id"]]
+        [row] = services.odoo.call(spec.odoo_model, "read", ids=[binding.odoo_id], fields=["active"])
+        assert row["active"] is False, entity
+        assert check(spec, services.platform, services.odoo).ok
