@@ -15,7 +15,16 @@ import sqlite3
 import threading
 from collections.abc import Callable
 
+from .errors import AccessError
+
 MODES = ("read", "write", "create", "unlink")
+VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
+# What the integration bot may not do on built-in models: only administrators manage users.
+BUILTIN_DENIED = {
+    ("res.users", "create"): "Administration/Access Rights",
+    ("res.users", "write"): "Administration/Access Rights",
+    ("res.users", "unlink"): "Administration/Access Rights",
+}
 
 
 class AllowedModels:
@@ -76,3 +85,18 @@ def groups_with_access(cr: sqlite3.Connection, model: str, mode: str) -> list[st
         [model],
     )
     return [row[0] for row in rows]
+
+
+def access_error(description: str, model: str, operation: str, detail: str) -> AccessError:
+    """Worded as Odoo's ``ir.model.access._make_access_error``: operation, ``detail``, resolution."""
+    return AccessError(
+        f"You are not allowed to {VERBS[operation]} '{description}' ({model}) records.\n\n"
+        f"{detail}\n\nContact your administrator to request access if necessary."
+    )
+
+
+def groups_detail(groups: list[str]) -> str:
+    """The middle paragraph of a refusal: who may, or nobody."""
+    if not groups:
+        return "No group currently allows this operation."
+    return "This operation is allowed for the following groups:\n" + "\n".join(f"\t- {g}" for g in groups)

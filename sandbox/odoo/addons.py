@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from .ddl import add_column, create_table, drop_index, index_column, reflect_field
 from .errors import AccessError, UserError, ValidationError
 from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
-from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, Field, Registry, custom_model
-from .store import column_ddl, create_table, index_column, reflect_field
+from .registry import Registry
+from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, X2MANY, Field, custom_model
 
 
 def reload_registry(model: BaseModel, clear_caches: bool = True) -> None:
@@ -192,16 +193,16 @@ class IrModelFields(BaseModel):
         super()._begin(operation)
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
-        """Add each custom field's column to its model's table."""
+        """Add each custom field's column (and, with ``index``, its index) to its model's table."""
         ids = []
         for vals in vals_list:
             self._prepare(vals)
             field_id = super()._create([vals]).ids[0]
             model = self.env.registry[vals["model"]]
-            field = Field(vals["name"], vals["ttype"], str(vals["field_description"]))
-            self.env.cr.execute(f'ALTER TABLE "{model.table}" ADD COLUMN {column_ddl(field)}')
-            if field.ttype == "many2one":
-                index_column(self.env.cr, model, field)
+            field = Field(
+                vals["name"], vals["ttype"], str(vals.get("field_description") or ""), index=bool(vals.get("index"))
+            )
+            add_column(self.env.cr, model, field)
             reload_registry(self)
             ids.append(field_id)
         return self.browse(ids)
@@ -222,28 +223,47 @@ class IrModelFields(BaseModel):
             raise ValidationError(
                 f"The sandbox cannot create fields of type {ttype!r}; supported: {', '.join(sorted(CUSTOM_TTYPES))}."
             )
+        if ttype in ("many2one", "one2many") and vals.get("relation") not in self.env:
+            raise ValidationError(f"Unknown model name '{vals.get('relation')}' in Related Model")
         if ttype == "many2one":
-            if vals.get("relation") not in self.env:
-                raise ValidationError(f"Unknown model name '{vals.get('relation')}' in Related Model")
             vals.setdefault("on_delete", "set null")
+        if ttype == "one2many":
+            inverse = self.env.registry[vals["relation"]].fields.get(str(vals.get("relation_field")))
+            if inverse is None or inverse.ttype != "many2one":
+                raise UserError(f"Many2one {vals.get('relation_field')} on model {vals['relation']} does not exist!")
         model = vals.get("model")
         if model in self.env and name in self.env.registry[model].fields:
             raise ValidationError("The operation cannot be completed: Field names must be unique per model.")
 
     def _write(self, vals: dict[str, Any]) -> None:
-        where, params = id_filter(self._ids)
-        if self._query(f"SELECT 1 FROM ir_model_fields WHERE state != 'manual' AND {where}", params):
+        """Odoo refuses to change a field's model or type, silently ignores ``model_id``,
+        ``model`` and ``state`` otherwise, and sets the models up again (which adds or drops the
+        index when ``index`` changes)."""
+        rows = self.read(["model", "name", "ttype", "model_id", "state"], load=None)
+        if vals and any(row["state"] != "manual" for row in rows):
             raise UserError(
                 "Properties of base fields cannot be altered in this manner! Please"
                 " modify them through Python code, preferably through a custom addon!"
             )
-        if "model_id" in vals or "model" in vals:
-            raise UserError("Changing the model of a field is forbidden!")
-        if "ttype" in vals:
-            raise UserError("Changing the type of a field is not yet supported. Please drop it and create it again!")
-        if "name" in vals:
-            raise UserError("The sandbox does not rename fields; drop the field and create it.")
+        for row in rows:
+            if vals.get("model_id", row["model_id"]) != row["model_id"]:
+                raise UserError("Changing the model of a field is forbidden!")
+            if vals.get("ttype", row["ttype"]) != row["ttype"]:
+                raise UserError(
+                    "Changing the type of a field is not yet supported. Please drop it and create it again!"
+                )
+            if vals.get("name", row["name"]) != row["name"]:
+                raise UserError("The sandbox does not rename fields; drop the field and create it.")
+        vals = {k: v for k, v in vals.items() if k not in ("model_id", "model", "state")}
         super()._write(vals)
+        if "index" in vals:
+            for row in rows:
+                model = self.env.registry[row["model"]]
+                field = model.fields[row["name"]]
+                if field.column and vals["index"]:
+                    index_column(self.env.cr, model, field)
+                elif field.column:
+                    drop_index(self.env.cr, model, field)
         reload_registry(self)
 
     def _unlink(self) -> None:
@@ -251,8 +271,15 @@ class IrModelFields(BaseModel):
         if any(row["state"] != "manual" for row in rows):
             raise UserError("This column contains module data and cannot be removed!")
         for row in rows:
-            table = self.env.registry[row["model"]].table
-            self.env.cr.execute(f'DROP INDEX IF EXISTS "{table}__{row["name"]}_index"')
-            self.env.cr.execute(f'ALTER TABLE "{table}" DROP COLUMN "{row["name"]}"')
+            model = self.env.registry[row["model"]]
+            if row["ttype"] in X2MANY:
+                continue
+            drop_index(self.env.cr, model, model.fields[row["name"]])
+            self.env.cr.execute(f'ALTER TABLE "{model.table}" DROP COLUMN "{row["name"]}"')
         super()._unlink()
         reload_registry(self)
+
+
+# the other addons' behaviour: their hooks register on import (mail first, as Odoo's
+# base_automation patches wrap mail.thread's create/write)
+from . import mail, automation  # noqa: E402, F401, I001

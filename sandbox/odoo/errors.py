@@ -46,6 +46,12 @@ class MissingError(UserError):
     http_status = 404
 
 
+class ServerActionWithWarningsError(UserError):
+    """A server action with warnings refuses to run (``ir.actions.server._run``)."""
+
+    odoo_module = "odoo.addons.base.models.ir_actions"
+
+
 class RequiredFieldMissing(ValidationError):
     """A NOT NULL violation, worded as Odoo words the IntegrityError it converts.
 

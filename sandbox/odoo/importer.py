@@ -3,7 +3,8 @@
 Rows of strings are converted field by field (booleans from ``1/true/yes``, ``''`` as False,
 ``<many2one>/id`` resolved through ``ir.model.data``), each row creates a record or, when its
 external id already exists, updates that record in place; a dangling external id is re-created.
-Any error message rolls the whole call back and answers ``{"ids": False, "messages": [...]}``.
+Any error message rolls the whole call back and answers ``{"ids": False, "messages": [...]}``
+(to a savepoint, as Odoo: webhooks the rolled-back rows triggered are still sent after commit).
 External ids are looked up in batches, so a 200-row load costs a handful of queries per column.
 """
 
@@ -45,7 +46,6 @@ def load(records: BaseModel, fields: list[str], data: list[list[Any]]) -> dict[s
         env, model, module, [row[columns.index(("id", None))] for row in data] if ("id", None) in columns else []
     )
     messages: list[dict[str, Any]] = []
-    touched_before = dict(env.touched)
     env.cr.execute("SAVEPOINT model_load")
     ids: list[int] = []
     for index, row in enumerate(data):
@@ -89,9 +89,7 @@ def load(records: BaseModel, fields: list[str], data: list[list[Any]]) -> dict[s
         if xid:
             references.remember(xid, model.name, record_id)
     if any(message["type"] == "error" for message in messages):
-        env.cr.execute("ROLLBACK TO SAVEPOINT model_load")
-        env.touched.clear()
-        env.touched.update(touched_before)
+        env.cr.execute("ROLLBACK TO SAVEPOINT model_load")  # what rows queued after commit stays queued
         env.cr.execute("RELEASE SAVEPOINT model_load")
         return {"ids": False, "messages": messages, "nextrow": 0}
     own.flush()

@@ -10,151 +10,38 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self
 
-from . import importer
-from .access import allowed_models, check_mode, groups_with_access
+from . import importer, relations
+from .access import access_error
+from .api import api_model, public, readonly, register
+from .ddl import now
 from .domain import Sql, compile_domain, compile_order, with_active_test
+from .env import Env
 from .errors import AccessError, MissingError, RequiredFieldMissing, ValidationError
-from .schema import ADMIN_UID, MAGIC_FIELDS, Field, Model, Registry
-from .store import Store, now
+from .schema import MAGIC_FIELDS, X2MANY, Field, Model
 
-Func = TypeVar("Func", bound=Callable[..., Any])
-MODEL_CLASSES: dict[str, type[BaseModel]] = {}
+__all__ = ["BaseModel", "Env", "access_error", "api_model", "id_filter", "public", "readonly", "register"]
 CLASSIC_READ = "_classic_read"
-VERBS = {"read": "access", "write": "modify", "create": "create", "unlink": "delete"}
-# What the integration bot may not do on built-in models: only administrators manage users.
-BUILTIN_DENIED = {
-    ("res.users", "create"): "Administration/Access Rights",
-    ("res.users", "write"): "Administration/Access Rights",
-    ("res.users", "unlink"): "Administration/Access Rights",
-}
 
 
-def public(func: Func) -> Func:
-    """Expose a method to RPC (everything else is unreachable, like Odoo's private methods)."""
-    func._public = True  # type: ignore[attr-defined]
-    return func
+class RecordHook(Protocol):
+    """What an addon adds around every create, write and unlink (``load``'s included), as
+    Odoo's ``mail.thread`` overrides and ``base_automation``'s patches do."""
+
+    def created(self, records: BaseModel) -> None: ...
+
+    def before_write(self, records: BaseModel, vals: dict[str, Any]) -> Any: ...
+
+    def written(self, records: BaseModel, vals: dict[str, Any], state: Any) -> None: ...
+
+    def unlinking(self, records: BaseModel) -> None: ...
 
 
-def api_model(func: Func) -> Func:
-    """Odoo's ``@api.model``: called on the model, never with ``ids``."""
-    func._api_model = True  # type: ignore[attr-defined]
-    return func
-
-
-def readonly(func: Func) -> Func:
-    """Odoo's ``@api.readonly``: safe on a read-only transaction."""
-    func._readonly = True  # type: ignore[attr-defined]
-    return func
-
-
-def register(cls: type[BaseModel]) -> type[BaseModel]:
-    """Class decorator binding a model name to its recordset class."""
-    MODEL_CLASSES[str(cls._name)] = cls
-    return cls
-
-
-def model_class(model: str) -> type[BaseModel]:
-    """The recordset class of ``model`` (a subclass for models with their own behaviour)."""
-    return MODEL_CLASSES.get(model, BaseModel)
-
-
-def access_error(description: str, model: str, operation: str, detail: str) -> AccessError:
-    """Worded as Odoo's ``ir.model.access._make_access_error``: operation, ``detail``, resolution."""
-    return AccessError(
-        f"You are not allowed to {VERBS[operation]} '{description}' ({model}) records.\n\n"
-        f"{detail}\n\nContact your administrator to request access if necessary."
-    )
-
-
-def get_public_method(model: str, name: str) -> Callable[..., Any]:
-    """Odoo's ``odoo.service.model.get_public_method``, with its error texts."""
-    if name.startswith("_"):
-        raise AccessError(f"Private methods (such as '{model}.{name}') cannot be called remotely.")
-    func = getattr(model_class(model), name, None)
-    if not callable(func) or not getattr(func, "_public", False):
-        raise AttributeError(f"The method '{model}.{name}' does not exist")
-    return func
-
-
-class Env:
-    """A transaction's cursor, user and context; collects the records touched for webhooks.
-
-    ``su`` is Odoo's superuser mode: access rights are not checked (see :meth:`sudo`).
-    """
-
-    def __init__(
-        self,
-        cr: sqlite3.Connection,
-        store: Store,
-        context: Mapping[str, Any] | None = None,
-        touched: dict[tuple[str, int, str], None] | None = None,
-        su: bool = False,
-    ) -> None:
-        self.cr = cr
-        self.store = store
-        self.uid = ADMIN_UID
-        self.context = dict(context or {})
-        self.touched = {} if touched is None else touched
-        self.su = su
-
-    @property
-    def registry(self) -> Registry:
-        return self.store.registry
-
-    def __contains__(self, model: object) -> bool:
-        return model in self.registry
-
-    def __getitem__(self, model: str) -> BaseModel:
-        return model_class(model)(self, self.registry[model], ())
-
-    def with_context(self, context: Mapping[str, Any]) -> Env:
-        return Env(self.cr, self.store, {**self.context, **context}, self.touched, self.su)
-
-    def sudo(self) -> Env:
-        """The same transaction without access checks: for what Odoo runs as superuser (automation
-        rules' webhooks) and for the sandbox's own test hooks, which are not the API user."""
-        return Env(self.cr, self.store, self.context, self.touched, su=True)
-
-    def access_check(self, model: str, mode: str) -> bool:
-        """``ir.model.access.check(model, mode, raise_exception=False)``: custom models need a
-        granting row; built-in ones count as granted, except what the integration bot may not do."""
-        if self.su:
-            return True
-        allowed = self.allowed_models(mode)
-        if model in self.registry and self.registry[model].state != "manual":
-            return (model, mode) not in BUILTIN_DENIED
-        return model in allowed
-
-    def access_error(self, model: str, mode: str) -> AccessError:
-        """``ir.model.access._make_access_error``."""
-        if (model, mode) in BUILTIN_DENIED:
-            groups = [BUILTIN_DENIED[model, mode]]
-        else:
-            groups = groups_with_access(self.cr, model, mode)
-        detail = (
-            "This operation is allowed for the following groups:\n" + "\n".join(f"\t- {g}" for g in groups)
-            if groups
-            else "No group currently allows this operation."
-        )
-        description = self.registry[model].description if model in self.registry else model
-        return access_error(description, model, mode, detail)
-
-    def allowed_models(self, mode: str) -> frozenset[str]:
-        """``ir.model.access._get_allowed_models(mode)`` through the store's cache."""
-        check_mode(mode)
-        return self.store.allowed.get(self.uid, mode, lambda: allowed_models(self.cr, self.uid, mode))
-
-    def clear_caches(self) -> None:
-        """``registry.clear_cache()``: what empties the allowed-models cache."""
-        self.store.allowed.clear()
-
-    def touch(self, model: str, ids: Iterable[int], event: str) -> None:
-        for record_id in ids:
-            self.touched[(model, record_id, event)] = None
+# called in order after create and write, in reverse order before unlink
+HOOKS: list[RecordHook] = []
 
 
 def id_filter(ids: Iterable[int]) -> Sql:
@@ -302,37 +189,54 @@ class BaseModel:
     # ---------------------------------------------------------------- hooks
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
-        rows = [self._to_columns(vals, create=True) for vals in vals_list]
-        self._check_references(rows)
+        model = self._model
+        prepared = [self._to_columns(vals, create=True) for vals in vals_list]
+        self._check_references([row for row, _x2many in prepared])
         stamp, uid, ids = now(), self.env.uid, []
-        for row in rows:
-            row.update(create_date=stamp, write_date=stamp, create_uid=uid, write_uid=uid)
+        for row, x2many in prepared:
+            if model.log_access:
+                row.update(create_date=stamp, write_date=stamp, create_uid=uid, write_uid=uid)
+            if model.id_sequence:
+                row["id"] = self._next_id(model.id_sequence)
             names = ", ".join(f'"{name}"' for name in row)
+            values = f"({names}) VALUES ({', '.join('?' * len(row))})" if row else "DEFAULT VALUES"
             try:
-                cursor = self.env.cr.execute(
-                    f'INSERT INTO "{self._model.table}" ({names}) VALUES ({", ".join("?" * len(row))})',
-                    list(row.values()),
-                )
+                cursor = self.env.cr.execute(f'INSERT INTO "{model.table}" {values}', list(row.values()))
             except sqlite3.IntegrityError as exc:  # a unique index, as Odoo words it
                 raise ValidationError(f"The operation cannot be completed: {exc}") from exc
-            ids.append(int(cursor.lastrowid or 0))
-        self.env.touch(self._model.name, ids, "create")
-        return self.browse(ids)
+            record_id = int(row.get("id") or cursor.lastrowid or 0)
+            ids.append(record_id)
+            for field, value in x2many.items():
+                relations.write(self, field, record_id, value)
+        records = self.browse(ids)
+        for hook in HOOKS:
+            hook.created(records)
+        return records
 
     def _write(self, vals: dict[str, Any]) -> None:
-        row = self._to_columns(vals, create=False)
+        states = [hook.before_write(self, vals) for hook in HOOKS]
+        row, x2many = self._to_columns(vals, create=False)
         self._check_references([row])
-        row.update(write_date=now(), write_uid=self.env.uid)
-        where, params = id_filter(self._ids)
-        assignments = ", ".join(f'"{name}" = ?' for name in row)
-        self.env.cr.execute(
-            f'UPDATE "{self._model.table}" SET {assignments} WHERE {where}',
-            [*row.values(), *params],
-        )
-        self.env.touch(self._model.name, self._ids, "write")
+        if self._model.log_access:
+            row.update(write_date=now(), write_uid=self.env.uid)
+        if row:
+            where, params = id_filter(self._ids)
+            assignments = ", ".join(f'"{name}" = ?' for name in row)
+            self.env.cr.execute(
+                f'UPDATE "{self._model.table}" SET {assignments} WHERE {where}',
+                [*row.values(), *params],
+            )
+        for field, value in x2many.items():
+            for record_id in self._ids:
+                relations.write(self, field, record_id, value)
+        for hook, state in zip(HOOKS, states, strict=True):
+            hook.written(self, vals, state)
 
     def _unlink(self) -> None:
-        """Apply each referencing many2one's ``ondelete``, then drop rows and their xml ids."""
+        """Apply each referencing many2one's ``ondelete``, then drop rows, their relation rows
+        and their xml ids."""
+        for hook in reversed(HOOKS):
+            hook.unlinking(self)
         for model, field in self.env.registry.referencing(self._model.name):
             refs = [
                 r[0]
@@ -356,12 +260,22 @@ class BaseModel:
             else:
                 ref_where, ref_params = id_filter(refs)
                 self.env.cr.execute(f'UPDATE "{model.table}" SET "{field.name}" = NULL WHERE {ref_where}', ref_params)
+        relations.forget(self, list(self._ids))
         where, params = id_filter(self._ids)
         self.env.cr.execute(f'DELETE FROM "{self._model.table}" WHERE {where}', params)
         self.env.cr.execute(
             "DELETE FROM ir_model_data WHERE model = ? AND res_id IN (SELECT value FROM json_each(?))",
             [self._model.name, *params],
         )
+
+    def _next_id(self, sequence: str) -> int:
+        """The next id of a sequence several tables share."""
+        row = self.env.cr.execute(
+            "INSERT INTO sandbox_sequence (name, value) VALUES (?, 1)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+            [sequence],
+        ).fetchone()
+        return int(row[0])
 
     # ---------------------------------------------------------------- helpers
 
@@ -427,21 +341,38 @@ class BaseModel:
     ) -> list[dict[str, Any]]:
         model = self._model
         columns = ["id", *(f.name for f in fields if f.column)]
+        columns += [f'"{f.stored_as}" AS "{f.name}"' for f in fields if f.stored_as]
         if any(f.name == "display_name" for f in fields) and model.rec_name:
             columns.append(model.rec_name)
         paging, more = _paging(limit, offset)
         order_by = compile_order(model, order or None)
-        selected = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
+        selected = ", ".join(c if c.startswith('"') else f'"{c}"' for c in dict.fromkeys(columns))
         cursor = self.env.cr.execute(
             f'SELECT {selected} FROM "{model.table}" WHERE {where} ORDER BY {order_by}{paging}',
             params + more,
         )
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for field in fields:
+            if field.ttype in X2MANY:
+                lines = relations.read(self, field, [row["id"] for row in rows])
+                for row in rows:
+                    row[field.name] = lines[row["id"]]
         labels = self._relation_labels(fields, rows) if load == CLASSIC_READ else {}
-        return [
-            {"id": row["id"], **{f.name: self._value(f, row, labels) for f in fields if f.name != "id"}} for row in rows
-        ]
+        names_of = self._display_names([row["id"] for row in rows]) if self._custom_display_name(fields) else {}
+        result = []
+        for row in rows:
+            values = {"id": row["id"], **{f.name: self._value(f, row, labels) for f in fields if f.name != "id"}}
+            if names_of:
+                values["display_name"] = names_of[row["id"]]
+            result.append(values)
+        return result
+
+    def _custom_display_name(self, fields: list[Field]) -> bool:
+        """Whether ``display_name`` is read and computed otherwise than from ``_rec_name``."""
+        return type(self)._display_names is not BaseModel._display_names and any(
+            f.name == "display_name" for f in fields
+        )
 
     def _relation_labels(self, fields: list[Field], rows: list[dict[str, Any]]) -> dict[str, dict[int, Any]]:
         """``{field: {id: display_name}}`` for the many2one values in ``rows``, one query each."""
@@ -472,32 +403,50 @@ class BaseModel:
                 return f"{self._model.name},{row['id']}"
             return row[rec_name] if row[rec_name] is not None else False
         value = row[field.name]
+        if field.ttype in X2MANY:
+            return value
         if field.ttype == "boolean":
             return bool(value)
-        if field.ttype in ("integer", "float"):
-            return value or (0 if field.ttype == "integer" else 0.0)
+        if field.ttype in ("integer", "float", "many2one_reference"):
+            return value or (0.0 if field.ttype == "float" else 0)
         if value is None:
             return False
         if field.ttype == "many2one" and field.name in labels:
             return [value, labels[field.name].get(value, False)]
         return value
 
-    def _to_columns(self, vals: Mapping[str, Any], create: bool) -> dict[str, Any]:
-        """Validate and convert written values; on create, fill defaults."""
+    def _to_columns(self, vals: Mapping[str, Any], create: bool) -> tuple[dict[str, Any], dict[Field, Any]]:
+        """Validate and convert written values (x2many ones apart); on create, fill defaults."""
         model = self._model
         row: dict[str, Any] = {}
+        x2many: dict[Field, Any] = {}
         if create:
             row = {f.name: f.default for f in model.columns if f.default is not None}
         for name, value in vals.items():
             field = model.fields.get(name)
             if field is None:
                 raise ValueError(f"Invalid field {name!r} on model {model.name!r}")
-            if name not in MAGIC_FIELDS and field.column:
+            if field.ttype in X2MANY:
+                x2many[field] = value
+            elif field.stored_as:
+                row[field.stored_as] = to_column(model, model.fields[field.stored_as], value)
+            elif name not in MAGIC_FIELDS and field.column:
                 row[name] = to_column(model, field, value)
+        for name, value in list(row.items()):
+            field = model.fields.get(name)
+            if field is not None and field.ttype == "reference" and value is not None:
+                row[name] = self._existing_reference(value)
         for field in model.columns:
             if field.required and (create or field.name in row) and row.get(field.name) is None:
                 raise RequiredFieldMissing(model.description, model.name, field.string, field.name)
-        return row
+        return row, x2many
+
+    def _existing_reference(self, value: str) -> str | None:
+        """A reference to a record that does not exist is stored empty, as Odoo's cache does."""
+        target, _, record_id = value.partition(",")
+        if target in self.env and self.env[target]._existing([int(record_id)]):
+            return value
+        return None
 
     def _check_references(self, rows: list[dict[str, Any]]) -> None:
         """Refuse many2one values naming no record, as the foreign key would."""
@@ -529,7 +478,7 @@ def to_column(model: Model, field: Field, value: Any) -> Any:
     kind = field.ttype
     if kind == "boolean":
         return int(bool(value))
-    if kind in ("integer", "many2one"):
+    if kind in ("integer", "many2one", "many2one_reference"):
         return int(value)
     if kind == "float":
         return float(value)
@@ -537,6 +486,11 @@ def to_column(model: Model, field: Field, value: Any) -> Any:
         return _to_date(value, with_time=kind == "datetime")
     if kind == "selection" and value not in {key for key, _label in field.selection}:
         raise ValueError(f"Wrong value for {model.name}.{field.name}: {value!r}")
+    if kind == "reference":
+        target, comma, record_id = str(value).partition(",")
+        if not comma or not record_id.strip().isdigit() or target not in {key for key, _label in field.selection}:
+            raise ValueError(f"Wrong value for {model.name}.{field.name}: {value!r}")
+        return f"{target},{int(record_id)}"
     return str(value)
 
 

@@ -30,8 +30,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..faults import FaultInjector
+from .api import get_public_method
 from .errors import SerializationFailure, UserError, serialize_exception
-from .orm import get_public_method
 from .service import OdooServer, call_json2, call_kw, describe_methods
 from .webhooks import WebhookSender
 

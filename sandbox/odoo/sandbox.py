@@ -16,7 +16,9 @@ from typing import Any
 
 from ..faults import FaultInjector, FaultSettings
 from ..server import BackgroundServer
+from .catalog import DEFAULT_MODULES
 from .protocols import OdooApp
+from .schema import ADMIN_UID
 from .service import OdooServer
 from .store import Store
 from .webhooks import WebhookSender
@@ -35,13 +37,16 @@ class OdooSandbox:
         version: str = "19.0",
         path: str | None = None,
         seed: int = 0,
+        modules: Iterable[str] = DEFAULT_MODULES,
     ) -> None:
+        """``modules``: what a fresh database has installed (with their dependencies); by default
+        ``base``, ``web``, ``contacts`` (so ``mail``) and ``utm``, not ``base_automation``."""
         self.db = db
         self.login = login
         self.api_key = api_key or secrets.token_hex(20)
         self._tempdir = None if path else tempfile.mkdtemp(prefix="odoo-sandbox-")
         self.path = path or os.path.join(str(self._tempdir), "odoo.sqlite3")
-        self._store = Store(self.path, login)
+        self._store = Store(self.path, login, modules)
         self._webhooks = WebhookSender()
         self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
         self._injector = FaultInjector(FaultSettings(), seed)
@@ -112,8 +117,10 @@ class OdooSandbox:
         with self._server.environment(write=False, context={"active_test": active_test}) as env:
             return env.sudo()[model].search_read(domain or [], fields, order="id")
 
-    def write(self, model: str, ids: int | list[int], values: dict[str, Any]) -> None:
+    def write(self, model: str, ids: int | list[int], values: dict[str, Any], uid: int | None = None) -> None:
         """A hand edit, as an administrator in Odoo's UI makes it (no access rights): bumps
-        ``write_date`` and fires the configured webhooks like an RPC write."""
-        with self._server.environment(write=True) as env:
+        ``write_date``, is tracked and runs automation rules like an RPC write. ``uid`` is the
+        editing user (``write_uid``): by default the API key's user; ``1`` (OdooBot) stands for
+        someone else, e.g. to get past a rule filtered on ``write_uid``."""
+        with self._server.environment(write=True, uid=uid or ADMIN_UID) as env:
             env.sudo()[model].browse(ids).write(values)

@@ -1,30 +1,55 @@
-"""What models and fields exist: the built-in ones, plus the custom ``x_`` ones read back from
-``ir_model`` / ``ir_model_fields``, exactly where Odoo keeps them.
+"""What a model and a field are: the shapes ``fields_get`` describes and the tables hold.
 
-A :class:`Registry` is an immutable snapshot; the store swaps in a new one after every schema
-change (and after a rollback), so readers never see a half-made model.
+Built-in models are defined in ``catalog.py`` (per Odoo module), custom ``x_`` ones are read back
+from ``ir_model``/``ir_model_fields`` by ``registry.py``; both are built from these classes.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-TTYPES = ("char", "text", "integer", "float", "boolean", "date", "datetime", "many2one", "selection")
-CUSTOM_TTYPES = frozenset(TTYPES) - {"selection"}
+X2MANY = frozenset({"one2many", "many2many"})
+# ``ir.model.fields.ttype``'s selection: every field type Odoo 19 knows, sorted as Odoo sorts them
+FIELD_TYPES = (
+    "binary",
+    "boolean",
+    "char",
+    "date",
+    "datetime",
+    "float",
+    "html",
+    "integer",
+    "json",
+    "many2many",
+    "many2one",
+    "many2one_reference",
+    "monetary",
+    "one2many",
+    "properties",
+    "properties_definition",
+    "reference",
+    "selection",
+    "text",
+)
+CUSTOM_TTYPES = frozenset(
+    {"char", "text", "html", "integer", "float", "boolean", "date", "datetime", "many2one", "one2many"}
+)
 SQL_TYPES = {
     "char": "TEXT",
     "text": "TEXT",
+    "html": "TEXT",
     "selection": "TEXT",
+    "reference": "TEXT",
     "date": "TEXT",
     "datetime": "TEXT",
     "integer": "INTEGER",
     "boolean": "INTEGER",
     "many2one": "INTEGER",
+    "many2one_reference": "INTEGER",
     "float": "REAL",
 }
 ON_DELETE = (("cascade", "Cascade"), ("set null", "Set NULL"), ("restrict", "Restrict"))
@@ -36,7 +61,14 @@ FIELD_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 @dataclass(frozen=True)
 class Field:
-    """One field as ``fields_get`` describes it; ``store=False`` fields have no column."""
+    """One field as ``fields_get`` describes it.
+
+    ``store=False`` fields have no column; x2many fields are stored (as in Odoo) but live in the
+    comodel's column (one2many, through ``relation_field``) or a relation table (many2many,
+    ``relation_table(column1, column2)``). ``stored_as`` names the column a computed field with an
+    inverse reads and writes (``ir.ui.view.arch`` over ``arch_db``). ``domain`` is a one2many's
+    fixed filter on its comodel, as a tuple of leaves.
+    """
 
     name: str
     ttype: str
@@ -49,10 +81,18 @@ class Field:
     selection: tuple[tuple[str, str], ...] = ()
     default: Any = None
     manual: bool = False
+    relation_field: str | None = None
+    relation_table: str | None = None
+    column1: str | None = None
+    column2: str | None = None
+    domain: tuple[tuple[str, str, Any], ...] = ()
+    index: bool = False
+    help: str = ""
+    stored_as: str | None = None
 
     @property
     def column(self) -> bool:
-        return self.store and self.name != "id"
+        return self.store and self.ttype not in X2MANY and self.name != "id" and self.stored_as is None
 
     def describe(self) -> dict[str, Any]:
         """This field's entry in ``fields_get``."""
@@ -64,12 +104,14 @@ class Field:
             "readonly": self.readonly,
             "store": self.store,
             "searchable": self.store or self.name == "display_name",
-            "sortable": self.store,
+            "sortable": self.store and self.ttype not in X2MANY,
             "manual": self.manual,
-            "help": "",
+            "help": self.help,
         }
         if self.relation:
             info["relation"] = self.relation
+        if self.relation_field:
+            info["relation_field"] = self.relation_field
         if self.selection:
             info["selection"] = [list(item) for item in self.selection]
         return info
@@ -77,7 +119,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Model:
-    """A model: its technical name, description (``ir.model.name``) and fields."""
+    """A model: its technical name, description (``ir.model.name``) and fields.
+
+    ``log_access=False`` models have no magic date/user columns (``mail.followers``);
+    ``id_sequence`` names an id sequence shared with other tables (Odoo's action tables all
+    inherit ``ir_actions`` and its ids); ``tracked`` lists the fields whose changes a
+    ``mail.thread`` model logs.
+    """
 
     name: str
     description: str
@@ -85,10 +133,15 @@ class Model:
     order: str = "id"
     state: str = "base"
     rec_name_override: str | None = None
+    table_override: str | None = None
+    log_access: bool = True
+    id_sequence: str | None = None
+    mail_thread: bool = False
+    tracked: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
-        return self.name.replace(".", "_")
+        return self.table_override or self.name.replace(".", "_")
 
     @property
     def rec_name(self) -> str | None:
@@ -106,213 +159,46 @@ class Model:
     def columns(self) -> list[Field]:
         return [f for f in self.fields.values() if f.column]
 
+    @cached_property
+    def many2many(self) -> list[Field]:
+        return [f for f in self.fields.values() if f.ttype == "many2many"]
 
-def _magic_fields() -> list[Field]:
-    return [
+
+def magic_fields(log_access: bool = True) -> list[Field]:
+    fields = [
         Field("id", "integer", "ID", readonly=True),
         Field("display_name", "char", "Display Name", readonly=True, store=False),
-        Field("create_date", "datetime", "Created on", readonly=True),
-        Field("create_uid", "many2one", "Created by", readonly=True, relation="res.users"),
-        Field("write_date", "datetime", "Last Updated on", readonly=True),
-        Field("write_uid", "many2one", "Last Updated by", readonly=True, relation="res.users"),
     ]
+    if log_access:
+        fields += [
+            Field("create_date", "datetime", "Created on", readonly=True),
+            Field("create_uid", "many2one", "Created by", readonly=True, relation="res.users"),
+            Field("write_date", "datetime", "Last Updated on", readonly=True),
+            Field("write_uid", "many2one", "Last Updated by", readonly=True, relation="res.users"),
+        ]
+    return fields
 
 
-def _model(name: str, description: str, fields: Iterable[Field], **kwargs: Any) -> Model:
-    all_fields = [*_magic_fields(), *fields]
+def define(name: str, description: str, fields: Iterable[Field], **kwargs: Any) -> Model:
+    """A model with Odoo's magic fields first."""
+    all_fields = [*magic_fields(kwargs.get("log_access", True)), *fields]
     return Model(name, description, {f.name: f for f in all_fields}, **kwargs)
 
 
-def _selection(*values: str) -> tuple[tuple[str, str], ...]:
+def choices(*values: str) -> tuple[tuple[str, str], ...]:
+    """A selection whose labels are its values."""
     return tuple((value, value) for value in values)
-
-
-BUILTIN_MODELS: dict[str, Model] = {
-    model.name: model
-    for model in (
-        _model(
-            "res.partner",
-            "Contact",
-            [
-                Field("name", "char", "Name", required=True),
-                Field("email", "char", "Email"),
-                Field("phone", "char", "Phone"),
-                Field("mobile", "char", "Mobile"),
-                Field("ref", "char", "Reference"),
-                Field("comment", "text", "Notes"),
-                Field("is_company", "boolean", "Is a Company"),
-                Field("active", "boolean", "Active", default=True),
-            ],
-            order="name, id desc",
-        ),
-        _model(
-            "res.users",
-            "User",
-            [
-                Field("login", "char", "Login", required=True),
-                Field("name", "char", "Name"),
-                Field(
-                    "partner_id",
-                    "many2one",
-                    "Related Partner",
-                    required=True,
-                    relation="res.partner",
-                    on_delete="restrict",
-                ),
-                Field("active", "boolean", "Active", default=True),
-            ],
-            order="name, login",
-        ),
-        _model(
-            "utm.campaign",
-            "UTM Campaign",
-            [
-                Field("active", "boolean", "Active", default=True),
-                Field("name", "char", "Campaign Identifier", required=True),
-                Field("title", "char", "Campaign Name", required=True),
-                Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
-                Field("color", "integer", "Color Index"),
-            ],
-            rec_name_override="title",
-        ),
-        _model(
-            "ir.model.data",
-            "Model Data",
-            [
-                Field("name", "char", "External Identifier", required=True),
-                Field("complete_name", "char", "Complete ID", readonly=True),
-                Field("module", "char", "Module", required=True),
-                Field("model", "char", "Model Name", required=True),
-                Field("res_id", "integer", "Record ID"),
-                Field("noupdate", "boolean", "Non Updatable"),
-            ],
-            order="module, model, name",
-        ),
-        _model(
-            "ir.model",
-            "Models",
-            [
-                Field("name", "char", "Model Description", required=True),
-                Field("model", "char", "Model", required=True),
-                Field("order", "char", "Order", required=True, default="id"),
-                Field("info", "text", "Information"),
-                Field(
-                    "state",
-                    "selection",
-                    "Type",
-                    default="manual",
-                    selection=(("manual", "Custom Object"), ("base", "Base Object")),
-                ),
-                Field("transient", "boolean", "Transient Model"),
-            ],
-            order="model",
-        ),
-        _model(
-            "ir.model.fields",
-            "Fields",
-            [
-                Field("name", "char", "Field Name", required=True),
-                Field("model", "char", "Model Name", required=True),
-                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
-                Field("field_description", "char", "Field Label", required=True),
-                Field("ttype", "selection", "Field Type", required=True, selection=_selection(*TTYPES)),
-                Field("relation", "char", "Related Model"),
-                Field("required", "boolean", "Required"),
-                Field("readonly", "boolean", "Readonly"),
-                Field("store", "boolean", "Stored", default=True),
-                Field("on_delete", "selection", "On Delete", default="set null", selection=ON_DELETE),
-                Field(
-                    "state",
-                    "selection",
-                    "Type",
-                    default="manual",
-                    selection=(("manual", "Custom Field"), ("base", "Base Field")),
-                ),
-            ],
-            order="name",
-        ),
-        _model("res.groups", "Access Groups", [Field("name", "char", "Name", required=True)], order="name"),
-        _model(
-            "ir.model.access",
-            "Model Access",
-            [
-                Field("name", "char", "Name", required=True),
-                Field("active", "boolean", "Active", default=True),
-                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
-                Field("group_id", "many2one", "Group", relation="res.groups", on_delete="restrict"),
-                Field("perm_read", "boolean", "Read Access"),
-                Field("perm_write", "boolean", "Write Access"),
-                Field("perm_create", "boolean", "Create Access"),
-                Field("perm_unlink", "boolean", "Delete Access"),
-            ],
-            order="model_id, group_id, name, id",
-        ),
-    )
-}
 
 
 def custom_model(name: str, description: str, order: str = "id") -> Model:
     """A manual model's skeleton: Odoo gives every model the magic fields."""
-    return _model(name, description, [], order=order, state="manual")
+    return define(name, description, [], order=order, state="manual")
 
 
-@dataclass(frozen=True)
-class Registry:
-    """All models by name; rebuilt from the database, never mutated."""
-
-    models: Mapping[str, Model] = field(default_factory=lambda: dict(BUILTIN_MODELS))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.models
-
-    def __getitem__(self, name: str) -> Model:
-        return self.models[name]
-
-    def referencing(self, model: str) -> list[tuple[Model, Field]]:
-        """The stored many2one fields pointing at ``model``."""
-        return [
-            (m, f)
-            for m in self.models.values()
-            for f in m.fields.values()
-            if f.ttype == "many2one" and f.relation == model and f.column
-        ]
-
-    @classmethod
-    def load(cls, cr: sqlite3.Connection) -> Registry:
-        """Built-in models plus the manual models and fields recorded in the database."""
-        models: dict[str, Model] = dict(BUILTIN_MODELS)
-        for name, description, order in cr.execute(
-            "SELECT model, name, \"order\" FROM ir_model WHERE state = 'manual' ORDER BY id"
-        ):
-            models[name] = custom_model(name, description, order or "id")
-        extra: dict[str, list[Field]] = {}
-        for row in cr.execute(
-            "SELECT model, name, ttype, field_description, required, readonly, relation, on_delete"
-            " FROM ir_model_fields WHERE state = 'manual' ORDER BY id"
-        ):
-            model, name, ttype, label, required, readonly, relation, on_delete = row
-            extra.setdefault(model, []).append(
-                Field(
-                    name,
-                    ttype,
-                    label,
-                    required=bool(required),
-                    readonly=bool(readonly),
-                    relation=relation or None,
-                    on_delete=on_delete or "set null",
-                    manual=True,
-                    default=True if name == "x_active" else None,
-                )
-            )
-        for model, fields in extra.items():
-            if model in models:
-                base = models[model]
-                models[model] = Model(
-                    base.name,
-                    base.description,
-                    {**base.fields, **{f.name: f for f in fields}},
-                    base.order,
-                    base.state,
-                    base.rec_name_override,
-                )
-        return cls(models)
+def many2many_table(model: Model, field: Field) -> tuple[str, str, str]:
+    """``(table, own column, other column)``, with Odoo's defaults for an unnamed relation."""
+    comodel_table = str(field.relation).replace(".", "_")
+    table = field.relation_table or "{}_{}_rel".format(*sorted([model.table, comodel_table]))
+    column1 = field.column1 or f"{model.table}_id"
+    column2 = field.column2 or f"{comodel_table}_id"
+    return table, column1, column2

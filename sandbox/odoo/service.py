@@ -17,8 +17,10 @@ from typing import Any
 from werkzeug.exceptions import UnprocessableEntity
 
 from . import addons  # noqa: F401  (registers the model classes)
+from .api import get_public_method, model_class
+from .env import Env, Transaction
 from .errors import AccessDenied
-from .orm import BaseModel, Env, get_public_method, model_class
+from .orm import BaseModel
 from .schema import ADMIN_UID
 from .store import Store
 from .webhooks import WebhookSender
@@ -103,13 +105,15 @@ class OdooServer:
         return model in self.store.registry
 
     @contextmanager
-    def environment(self, write: bool, context: Mapping[str, Any] | None = None) -> Iterator[Env]:
-        """One transaction; configured webhooks are built before and sent after commit."""
+    def environment(self, write: bool, context: Mapping[str, Any] | None = None, uid: int = ADMIN_UID) -> Iterator[Env]:
+        """One transaction, as Odoo's ``retrying`` runs it: precommit work (mail tracking), the
+        commit, then postcommit work (webhook POSTs) in the caller's thread, before the answer."""
+        transaction = Transaction(self.webhooks)
         with self.store.transaction(write) as cr:
-            env = Env(cr, self.store, context)
+            env = Env(cr, self.store, context, uid=uid, transaction=transaction)
             yield env
-            payloads = self.webhooks.payloads(env) if env.touched and self.webhooks.hooks else []
-        self.webhooks.send(payloads)
+            transaction.run_precommit()
+        transaction.run_postcommit()
 
     def run(
         self,

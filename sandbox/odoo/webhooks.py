@@ -1,10 +1,14 @@
 """Outgoing webhooks, as Odoo's server action "Send Webhook Notification" sends them.
 
-Per touched record and matching hook, the payload is ``{"_action", "_id", "_model"}`` plus the
-chosen fields read with ``load=None`` (many2one as a bare id, and ``id`` itself), serialized with
-``sort_keys=True, default=str``. It is built inside the transaction and POSTed after commit,
-unsigned, with a 1-second timeout and no retry, from background threads, so the RPC answer
-never waits. Every attempt is logged for ``GET /_sandbox/webhook-deliveries``.
+The body is built when the automation rule runs, inside the transaction (``automation.py``),
+and POSTed after the commit by the request's own thread before it answers, as Odoo's
+``cr.postcommit`` does: unsigned, ``Content-Type: application/json``, a 1-second timeout, no
+retry. Every attempt is logged for ``GET /_sandbox/webhook-deliveries``.
+
+``PUT /_sandbox/webhooks`` (:meth:`WebhookSender.configure`) is a shortcut for rules not made
+through the API: each hook behaves as an active ``base.automation`` on its model (``on``:
+``create`` is ``on_create``, ``write`` is ``on_write``, no domain, no trigger fields) with one
+webhook action sending ``fields``; ``_action`` reads ``<name>(#<index>)``.
 """
 
 from __future__ import annotations
@@ -12,16 +16,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
-from .store import now
-
-if TYPE_CHECKING:
-    from .orm import Env
+from .ddl import now
 
 EVENTS = frozenset({"create", "write"})
 TIMEOUT_SECONDS = 1
@@ -29,7 +29,7 @@ TIMEOUT_SECONDS = 1
 
 @dataclass(frozen=True)
 class Webhook:
-    """One automation rule: model, URL, fields sent, and the events that trigger it."""
+    """One shortcut rule: model, URL, fields sent, and the events that trigger it."""
 
     id: int
     name: str
@@ -37,10 +37,6 @@ class Webhook:
     url: str
     fields: tuple[str, ...]
     on: frozenset[str]
-
-    @property
-    def action(self) -> str:
-        return f"{self.name}(#{self.id})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,58 +72,32 @@ def parse_webhooks(items: Iterable[Mapping[str, Any]]) -> list[Webhook]:
 
 
 class WebhookSender:
-    """Holds the configured hooks, builds payloads and delivers them after commit."""
+    """Holds the shortcut hooks, delivers bodies and logs every attempt."""
 
     def __init__(self) -> None:
         self.hooks: list[Webhook] = []
         self._deliveries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="odoo-webhook")
 
     def configure(self, items: Iterable[Mapping[str, Any]]) -> None:
         self.hooks = parse_webhooks(items)
 
-    def payloads(self, env: Env) -> list[tuple[Webhook, int, str]]:
-        """Serialize, inside the transaction, what each touched record's hooks will send."""
-        hooks, out = self.hooks, []
-        by_hook: dict[Webhook, list[int]] = {}
-        for model, record_id, event in env.touched:
-            for hook in hooks:
-                if hook.model == model and event in hook.on:
-                    by_hook.setdefault(hook, []).append(record_id)
-        for hook, ids in by_hook.items():
-            if hook.model not in env:
-                continue
-            records = env.sudo()[hook.model]  # automation rules run as superuser in Odoo
-            alive = records._existing(ids)
-            unique = [i for i in dict.fromkeys(ids) if i in alive]
-            rows = records.browse(unique).read(list(hook.fields), load=None) if hook.fields else [{} for _ in unique]
-            for record_id, values in zip(unique, rows, strict=True):
-                body = {"_model": hook.model, "_id": record_id, "_action": hook.action, **values}
-                out.append((hook, record_id, json.dumps(body, sort_keys=True, default=str)))
-        return out
-
-    def send(self, payloads: list[tuple[Webhook, int, str]]) -> None:
-        for hook, record_id, body in payloads:
-            self._pool.submit(self._deliver, hook, record_id, body)
-
-    def _deliver(self, hook: Webhook, record_id: int, body: str) -> None:
+    def deliver(self, url: str, body: str) -> None:
+        """One POST, as Odoo's ``_add_post_commit`` sends it; failures are only logged."""
+        values = json.loads(body)
         attempt: dict[str, Any] = {
             "at": now(),
-            "url": hook.url,
-            "model": hook.model,
-            "id": record_id,
-            "action": hook.action,
-            "body": json.loads(body),
+            "url": url,
+            "model": values.get("_model"),
+            "id": values.get("_id"),
+            "action": values.get("_action"),
+            "body": values,
             "status": None,
             "error": None,
         }
         try:
             response = requests.post(
-                hook.url,
-                data=body,
-                headers={"Content-Type": "application/json"},
-                timeout=TIMEOUT_SECONDS,
+                url, data=body, headers={"Content-Type": "application/json"}, timeout=TIMEOUT_SECONDS
             )
             attempt["status"] = response.status_code
             response.raise_for_status()
@@ -141,4 +111,4 @@ class WebhookSender:
             return list(self._deliveries)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Nothing runs in the background any more; kept for the sandbox's lifecycle."""

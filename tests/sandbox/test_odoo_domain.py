@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from sandbox.odoo.catalog import BUILTIN_MODELS
 from sandbox.odoo.domain import (
     compile_domain,
     compile_order,
     normalize,
     with_active_test,
 )
-from sandbox.odoo.schema import BUILTIN_MODELS
 
 PARTNER = BUILTIN_MODELS["res.partner"]
 ROWS = [

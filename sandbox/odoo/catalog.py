@@ -1,0 +1,541 @@
+"""The built-in models, grouped by the Odoo module that brings them, with Odoo 19's names,
+labels, types, defaults and orders (checked against ``odoo/addons/base/models/*``,
+``addons/mail``, ``addons/utm``, ``addons/base_automation``).
+
+A module may also add fields to another module's models (``EXTENSIONS``): ``mail`` makes
+``res.partner`` a ``mail.thread``, ``base_automation`` links server actions to rules. Only the
+fields the sandbox needs are defined; Odoo has many more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from .schema import FIELD_TYPES, ON_DELETE, Field, Model, choices, define
+
+
+@dataclass(frozen=True)
+class Module:
+    """One ``ir.module.module`` row the sandbox knows."""
+
+    name: str
+    shortdesc: str
+    depends: tuple[str, ...] = ()
+    application: bool = False
+    sequence: int = 100
+
+
+MODULES: dict[str, Module] = {
+    module.name: module
+    for module in (
+        Module("base", "Base"),
+        Module("web", "Web", ("base",)),
+        Module("mail", "Discuss", ("base", "web"), application=True, sequence=145),
+        Module("contacts", "Contacts", ("base", "mail"), application=True, sequence=150),
+        Module("utm", "UTM Trackers", ("base", "web")),
+        Module("base_automation", "Automation Rules", ("base", "mail")),
+    )
+}
+DEFAULT_MODULES = ("base", "web", "contacts", "utm")
+
+VIEW_TYPES = (
+    ("list", "List"),
+    ("form", "Form"),
+    ("graph", "Graph"),
+    ("pivot", "Pivot"),
+    ("calendar", "Calendar"),
+    ("kanban", "Kanban"),
+    ("search", "Search"),
+    ("qweb", "QWeb"),
+)
+MODULE_STATES = (
+    ("uninstallable", "Uninstallable"),
+    ("uninstalled", "Not Installed"),
+    ("installed", "Installed"),
+    ("to upgrade", "To be upgraded"),
+    ("to remove", "To be removed"),
+    ("to install", "To be installed"),
+)
+SERVER_ACTION_STATES = (
+    ("object_write", "Update Record"),
+    ("object_create", "Create Record"),
+    ("object_copy", "Duplicate Record"),
+    ("code", "Execute Code"),
+    ("webhook", "Send Webhook Notification"),
+    ("multi", "Multi Actions"),
+)
+MAIL_ACTION_STATES = (
+    ("next_activity", "Create Activity"),
+    ("mail_post", "Send Email"),
+    ("followers", "Add Followers"),
+    ("remove_followers", "Remove Followers"),
+)
+SERVER_ACTION_USAGES = (("ir_actions_server", "Server Action"), ("ir_cron", "Scheduled Action"))
+AUTOMATION_TRIGGERS = (
+    ("on_stage_set", "Stage is set to"),
+    ("on_user_set", "User is set"),
+    ("on_tag_set", "Tag is added"),
+    ("on_state_set", "State is set to"),
+    ("on_priority_set", "Priority is set to"),
+    ("on_archive", "On archived"),
+    ("on_unarchive", "On unarchived"),
+    ("on_create", "On create"),
+    ("on_create_or_write", "On create and edit"),
+    ("on_write", "On update"),
+    ("on_unlink", "On deletion"),
+    ("on_change", "On UI change"),
+    ("on_time", "Based on date field"),
+    ("on_time_created", "After creation"),
+    ("on_time_updated", "After last update"),
+    ("on_message_received", "On incoming message"),
+    ("on_message_sent", "On outgoing message"),
+    ("on_webhook", "On webhook"),
+)
+MESSAGE_TYPES = (
+    ("email", "Incoming Email"),
+    ("comment", "Comment"),
+    ("email_outgoing", "Outgoing Email"),
+    ("notification", "System notification"),
+    ("auto_comment", "Automated Targeted Notification"),
+    ("out_of_office", "Out-of-office Message"),
+    ("user_notification", "User Specific Notification"),
+)
+MENU_ACTIONS = choices(
+    "ir.actions.report", "ir.actions.act_window", "ir.actions.act_url", "ir.actions.server", "ir.actions.client"
+)
+
+
+def _action_fields(kind: str) -> list[Field]:
+    """What every action inherits from ``ir.actions.actions``."""
+    return [
+        Field("name", "char", "Action Name", required=True),
+        Field("type", "char", "Action Type", required=True, default=kind),
+        Field("path", "char", "Path to show in the URL"),
+        Field("help", "html", "Action Description"),
+        Field("binding_model_id", "many2one", "Binding Model", relation="ir.model", on_delete="cascade"),
+    ]
+
+
+def _base() -> list[Model]:
+    return [
+        define(
+            "res.partner",
+            "Contact",
+            [
+                Field("name", "char", "Name", required=True),
+                Field("email", "char", "Email"),
+                Field("phone", "char", "Phone"),
+                Field("ref", "char", "Reference"),
+                Field("comment", "html", "Notes"),
+                Field("is_company", "boolean", "Is a Company"),
+                Field("active", "boolean", "Active", default=True),
+            ],
+            order="name, id desc",
+        ),
+        define(
+            "res.users",
+            "User",
+            [
+                Field("login", "char", "Login", required=True),
+                Field("name", "char", "Name"),
+                Field(
+                    "partner_id",
+                    "many2one",
+                    "Related Partner",
+                    required=True,
+                    relation="res.partner",
+                    on_delete="restrict",
+                ),
+                Field("active", "boolean", "Active", default=True),
+            ],
+            order="name, login",
+        ),
+        define(
+            "ir.model.data",
+            "Model Data",
+            [
+                Field("name", "char", "External Identifier", required=True),
+                Field("complete_name", "char", "Complete ID", readonly=True),
+                Field("module", "char", "Module", required=True),
+                Field("model", "char", "Model Name", required=True),
+                Field("res_id", "many2one_reference", "Record ID"),
+                Field("noupdate", "boolean", "Non Updatable"),
+            ],
+            order="module, model, name",
+        ),
+        define(
+            "ir.model",
+            "Models",
+            [
+                Field("name", "char", "Model Description", required=True),
+                Field("model", "char", "Model", required=True),
+                Field("order", "char", "Order", required=True, default="id"),
+                Field("info", "text", "Information"),
+                Field(
+                    "state",
+                    "selection",
+                    "Type",
+                    default="manual",
+                    selection=(("manual", "Custom Object"), ("base", "Base Object")),
+                ),
+                Field("transient", "boolean", "Transient Model"),
+            ],
+            order="model",
+        ),
+        define(
+            "ir.model.fields",
+            "Fields",
+            [
+                Field("name", "char", "Field Name", required=True),
+                Field("model", "char", "Model Name", required=True),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field("field_description", "char", "Field Label", required=True, default=""),
+                Field("help", "text", "Field Help"),
+                Field("ttype", "selection", "Field Type", required=True, selection=choices(*FIELD_TYPES)),
+                Field("relation", "char", "Related Model"),
+                Field("relation_field", "char", "Relation Field"),
+                Field("required", "boolean", "Required"),
+                Field("readonly", "boolean", "Readonly"),
+                Field("index", "boolean", "Indexed"),
+                Field("store", "boolean", "Stored", default=True),
+                Field("on_delete", "selection", "On Delete", default="set null", selection=ON_DELETE),
+                Field(
+                    "state",
+                    "selection",
+                    "Type",
+                    default="manual",
+                    selection=(("manual", "Custom Field"), ("base", "Base Field")),
+                ),
+            ],
+            order="name, id",
+            rec_name_override="field_description",
+        ),
+        define("res.groups", "Access Groups", [Field("name", "char", "Name", required=True)], order="name"),
+        define(
+            "ir.model.access",
+            "Model Access",
+            [
+                Field("name", "char", "Name", required=True),
+                Field("active", "boolean", "Active", default=True),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field("group_id", "many2one", "Group", relation="res.groups", on_delete="restrict"),
+                Field("perm_read", "boolean", "Read Access"),
+                Field("perm_write", "boolean", "Write Access"),
+                Field("perm_create", "boolean", "Create Access"),
+                Field("perm_unlink", "boolean", "Delete Access"),
+            ],
+            order="model_id, group_id, name, id",
+        ),
+        define(
+            "ir.module.module",
+            "Module",
+            [
+                Field("name", "char", "Technical Name", required=True, readonly=True),
+                Field("shortdesc", "char", "Module Name", readonly=True),
+                Field(
+                    "state",
+                    "selection",
+                    "Status",
+                    readonly=True,
+                    default="uninstallable",
+                    selection=MODULE_STATES,
+                ),
+                Field("application", "boolean", "Application", readonly=True),
+                Field("sequence", "integer", "Sequence", default=100),
+            ],
+            order="application desc, sequence, name",
+            rec_name_override="shortdesc",
+        ),
+        define(
+            "ir.ui.view",
+            "View",
+            [
+                Field("name", "char", "View Name", required=True),
+                Field("model", "char", "Model"),
+                Field("priority", "integer", "Sequence", required=True, default=16),
+                Field("type", "selection", "View Type", selection=VIEW_TYPES),
+                Field("arch", "text", "View Architecture", store=False, stored_as="arch_db"),
+                Field("arch_db", "text", "Arch Blob"),
+                Field("inherit_id", "many2one", "Inherited View", relation="ir.ui.view", on_delete="restrict"),
+                Field(
+                    "inherit_children_ids",
+                    "one2many",
+                    "Views which inherit from this one",
+                    relation="ir.ui.view",
+                    relation_field="inherit_id",
+                ),
+                Field(
+                    "mode",
+                    "selection",
+                    "View inheritance mode",
+                    required=True,
+                    default="primary",
+                    selection=(("primary", "Base view"), ("extension", "Extension View")),
+                ),
+                Field("active", "boolean", "Active", default=True),
+            ],
+            order="priority, name, id",
+        ),
+        define(
+            "ir.actions.act_window",
+            "Action Window",
+            [
+                *_action_fields("ir.actions.act_window"),
+                Field("view_id", "many2one", "View Ref.", relation="ir.ui.view", on_delete="set null"),
+                Field("domain", "char", "Domain Value"),
+                Field("context", "char", "Context Value", required=True, default="{}"),
+                Field("res_model", "char", "Destination Model", required=True),
+                Field(
+                    "target",
+                    "selection",
+                    "Target Window",
+                    default="current",
+                    selection=(
+                        ("current", "Current Window"),
+                        ("new", "New Window"),
+                        ("fullscreen", "Full Screen"),
+                        ("main", "Main action of Current Window"),
+                    ),
+                ),
+                Field("view_mode", "char", "View Mode", required=True, default="list,form"),
+                Field("limit", "integer", "Limit", default=80),
+                Field("search_view_id", "many2one", "Search View Ref.", relation="ir.ui.view"),
+            ],
+            order="name, id",
+            table_override="ir_act_window",
+            id_sequence="ir_actions",
+        ),
+        define(
+            "ir.actions.server",
+            "Server Actions",
+            [
+                *_action_fields("ir.actions.server"),
+                Field(
+                    "usage",
+                    "selection",
+                    "Usage",
+                    required=True,
+                    default="ir_actions_server",
+                    selection=SERVER_ACTION_USAGES,
+                ),
+                Field("state", "selection", "Type", required=True, selection=SERVER_ACTION_STATES),
+                Field("sequence", "integer", "Sequence", default=5),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field("webhook_url", "char", "Webhook URL"),
+                Field(
+                    "webhook_field_ids",
+                    "many2many",
+                    "Webhook Fields",
+                    relation="ir.model.fields",
+                    relation_table="ir_act_server_webhook_field_rel",
+                    column1="server_id",
+                    column2="field_id",
+                ),
+            ],
+            order="sequence, name, id",
+            table_override="ir_act_server",
+            id_sequence="ir_actions",
+        ),
+        define(
+            "ir.ui.menu",
+            "Menu",
+            [
+                Field("name", "char", "Menu", required=True),
+                Field("active", "boolean", "Active", default=True),
+                Field("sequence", "integer", "Sequence", default=10),
+                Field("parent_id", "many2one", "Parent Menu", relation="ir.ui.menu", on_delete="restrict"),
+                Field("web_icon", "char", "Web Icon File"),
+                Field("action", "reference", "Action", selection=MENU_ACTIONS),
+            ],
+            order="sequence, id",
+        ),
+    ]
+
+
+def _mail() -> list[Model]:
+    return [
+        define(
+            "mail.message",
+            "Message",
+            [
+                Field("body", "html", "Contents", default=""),
+                Field("model", "char", "Related Document Model"),
+                Field("res_id", "many2one_reference", "Related Document ID"),
+                Field("message_type", "selection", "Type", required=True, default="comment", selection=MESSAGE_TYPES),
+                Field("author_id", "many2one", "Author", relation="res.partner", on_delete="set null"),
+            ],
+            order="id desc",
+        ),
+        define(
+            "mail.followers",
+            "Document Followers",
+            [
+                Field("res_model", "char", "Related Document Model Name", required=True),
+                Field("res_id", "many2one_reference", "Related Document ID"),
+                Field(
+                    "partner_id",
+                    "many2one",
+                    "Related Partner",
+                    required=True,
+                    relation="res.partner",
+                    on_delete="cascade",
+                ),
+            ],
+            log_access=False,
+        ),
+    ]
+
+
+def _utm() -> list[Model]:
+    return [
+        define(
+            "utm.campaign",
+            "UTM Campaign",
+            [
+                Field("active", "boolean", "Active", default=True),
+                Field("name", "char", "Campaign Identifier", required=True),
+                Field("title", "char", "Campaign Name", required=True),
+                Field("is_auto_campaign", "boolean", "Automatically Generated Campaign"),
+                Field("color", "integer", "Color Index"),
+            ],
+            rec_name_override="title",
+        )
+    ]
+
+
+def _base_automation() -> list[Model]:
+    return [
+        define(
+            "base.automation",
+            "Automation Rule",
+            [
+                Field("name", "char", "Automation Rule Name", required=True),
+                Field("model_id", "many2one", "Model", required=True, relation="ir.model", on_delete="cascade"),
+                Field(
+                    "action_server_ids",
+                    "one2many",
+                    "Actions",
+                    relation="ir.actions.server",
+                    relation_field="base_automation_id",
+                ),
+                Field("active", "boolean", "Active", default=True),
+                Field("trigger", "selection", "Trigger", required=True, selection=AUTOMATION_TRIGGERS),
+                Field("filter_pre_domain", "char", "Before Update Domain"),
+                Field("filter_domain", "char", "Apply on"),
+                Field("trigger_field_ids", "many2many", "Trigger Fields", relation="ir.model.fields"),
+            ],
+        )
+    ]
+
+
+def _thread_fields(model: str) -> list[Field]:
+    """What ``mail.thread`` adds to a model: its messages and followers."""
+    return [
+        Field(
+            "message_ids",
+            "one2many",
+            "Messages",
+            relation="mail.message",
+            relation_field="res_id",
+            domain=(("model", "=", model), ("message_type", "!=", "user_notification")),
+        ),
+        Field(
+            "message_follower_ids",
+            "one2many",
+            "Followers",
+            relation="mail.followers",
+            relation_field="res_id",
+            domain=(("res_model", "=", model),),
+        ),
+    ]
+
+
+MODELS_BY_MODULE: dict[str, list[Model]] = {
+    "base": _base(),
+    "mail": _mail(),
+    "utm": _utm(),
+    "base_automation": _base_automation(),
+}
+# fields (replacing same-named ones) and mail.thread tracking a module adds to other models
+EXTENSIONS: dict[str, dict[str, list[Field]]] = {
+    "mail": {
+        "res.partner": _thread_fields("res.partner"),
+        "ir.actions.server": [
+            Field(
+                "state",
+                "selection",
+                "Type",
+                required=True,
+                selection=(*SERVER_ACTION_STATES[:3], *MAIL_ACTION_STATES, *SERVER_ACTION_STATES[3:]),
+            )
+        ],
+    },
+    "base_automation": {
+        "base.automation": _thread_fields("base.automation"),
+        "ir.actions.server": [
+            Field(
+                "usage",
+                "selection",
+                "Usage",
+                required=True,
+                default="ir_actions_server",
+                selection=(*SERVER_ACTION_USAGES, ("base_automation", "Automation Rule")),
+            ),
+            Field(
+                "base_automation_id",
+                "many2one",
+                "Automation Rule",
+                relation="base.automation",
+                on_delete="cascade",
+            ),
+        ],
+    },
+}
+MAIL_THREADS: dict[str, dict[str, tuple[str, ...]]] = {
+    "mail": {"res.partner": ("name", "email", "phone")},
+    "base_automation": {"base.automation": ("name", "model_id", "trigger")},
+}
+
+
+def with_dependencies(names: Iterable[str]) -> list[str]:
+    """``names`` and everything they depend on, dependencies first (as Odoo loads them)."""
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        if name not in MODULES:
+            raise ValueError(f"unknown module {name!r}; the sandbox knows {sorted(MODULES)}")
+        for dependency in MODULES[name].depends:
+            visit(dependency)
+        ordered.append(name)
+
+    for name in ("base", *names):
+        visit(name)
+    return ordered
+
+
+def models_for(installed: Iterable[str]) -> dict[str, Model]:
+    """The built-in models of the installed modules, with the installed extensions applied."""
+    installed = [name for name in MODULES if name in set(installed)]
+    models: dict[str, Model] = {}
+    for module in installed:
+        for model in MODELS_BY_MODULE.get(module, ()):
+            models[model.name] = model
+    for module in installed:
+        for name, fields in EXTENSIONS.get(module, {}).items():
+            if name in models:
+                models[name] = replace(models[name], fields={**models[name].fields, **{f.name: f for f in fields}})
+        for name, tracked in MAIL_THREADS.get(module, {}).items():
+            if name in models:
+                models[name] = replace(models[name], mail_thread=True, tracked=tracked)
+    return models
+
+
+def module_of(model: str) -> str:
+    """The module defining ``model`` (its ``ir.model`` external id's module)."""
+    return next((module for module, models in MODELS_BY_MODULE.items() if any(m.name == model for m in models)), "base")
+
+
+BUILTIN_MODELS: dict[str, Model] = models_for(MODULES)
