@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from cli import db, demo, operate, sandbox
+from shared.errors import VoicesyncError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """An expected failure (an outside system refusing, a bad setting) is one line and exit 1,
+    never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoicesyncError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Keep Odoo in step with the voice platform: contacts, campaigns and calls."""
 

@@ -125,7 +125,7 @@ def _call_fields() -> list[Owned]:
     return owned
 
 
-LIST_ARCH = """<list string="Voice calls" default_order="x_started_at desc">
+LIST_ARCH = """<list string="Voice calls">
     <field name="x_started_at"/>
     <field name="x_partner_id"/>
     <field name="x_campaign_id" optional="show"/>
@@ -213,7 +213,7 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
         "ir.model",
         {"name": "Voice call", "model": CALL_MODEL, "state": "manual", "order": "id desc"},
         find=("model",),
-        fixed=frozenset({"model", "state"}),
+        fixed=frozenset({"model", "state", "order"}),  # the order is kept by call_model_order
         label=f"model {CALL_MODEL}",
     )
     access = Owned(
@@ -230,6 +230,16 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
         },
         find=("name",),
         label=f"access rule for {CALL_MODEL}",
+    )
+    # Newest calls first. Odoo refuses an order on fields that do not exist yet, so the model is
+    # made with a plain order and given this one once its fields are in.
+    model_order = Owned(
+        "call_model_order",
+        "ir.model",
+        {"model": CALL_MODEL, "order": "x_started_at desc, id desc"},
+        find=("model",),
+        fixed=frozenset({"model"}),
+        label=f"order of {CALL_MODEL}",
     )
     # Odoo gives a custom boolean no default, and ``x_active`` is the archive flag: without one, a
     # call made by hand in Odoo would be born archived (hidden).
@@ -285,6 +295,7 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
     return [
         model,
         *_call_fields(),
+        model_order,
         active_default,
         access,
         partner_calls,
