@@ -17,6 +17,7 @@ from .errors import AccessError, UserError, ValidationError
 from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
 from .registry import Registry
 from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, X2MANY, Field, custom_model
+from .views import check_field_removal
 
 
 def reload_registry(model: BaseModel, clear_caches: bool = True) -> None:
@@ -167,6 +168,8 @@ class IrModel(BaseModel):
             if row["state"] != "manual":
                 raise UserError(f"Model {row['name']!r} contains module data and cannot be removed.")
         names = [row["model"] for row in rows]
+        own = [(name, f.name) for name in names for f in self.env.registry[name].fields.values() if f.manual]
+        check_field_removal(self, own)
         inbound = self.env["ir.model.fields"].search([("relation", "in", names), ("model", "not in", names)])
         inbound._unlink()
         where, params = id_filter(self._ids)
@@ -270,6 +273,8 @@ class IrModelFields(BaseModel):
         rows = self.read(["model", "name", "state", "ttype"])
         if any(row["state"] != "manual" for row in rows):
             raise UserError("This column contains module data and cannot be removed!")
+        self._check_dependents(rows)
+        check_field_removal(self, [(row["model"], row["name"]) for row in rows])
         for row in rows:
             model = self.env.registry[row["model"]]
             if row["ttype"] in X2MANY:
@@ -279,7 +284,24 @@ class IrModelFields(BaseModel):
         super()._unlink()
         reload_registry(self)
 
+    def _check_dependents(self, rows: list[dict[str, Any]]) -> None:
+        """A many2one cannot go while a custom one2many of another model stays on it."""
+        doomed = {(row["model"], row["name"]) for row in rows}
+        for row in rows:
+            for model in self.env.registry.models.values():
+                for field in model.fields.values():
+                    inverse = field.manual and (field.ttype, field.relation, field.relation_field) == (
+                        "one2many",
+                        row["model"],
+                        row["name"],
+                    )
+                    if inverse and (model.name, field.name) not in doomed:
+                        raise UserError(
+                            f"The field '{row['model']}.{row['name']}' cannot be removed because the field"
+                            f" '{model.name}.{field.name}' depends on it."
+                        )
+
 
 # the other addons' behaviour: their hooks register on import (mail first, as Odoo's
 # base_automation patches wrap mail.thread's create/write)
-from . import mail, automation  # noqa: E402, F401, I001
+from . import mail, automation, views  # noqa: E402, F401, I001
