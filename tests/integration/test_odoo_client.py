@@ -74,3 +74,40 @@ def test_an_unreachable_odoo_is_retryable() -> None:
         OdooClient(url, "voicesync", "admin", "k", protocol="json2", timeout=1).call(
             "res.partner", "search_count", domain=[]
         )
+
+
+def test_json_rpc_authenticates_once_per_process_and_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Odoo spends most of a second of CPU hashing the key on ``authenticate``: each worker
+    process does it once, however many clients it builds (a spy counts the real calls)."""
+    from shared.odoo import JsonRpcTransport
+
+    services: list[str] = []
+    real_rpc = JsonRpcTransport.rpc
+
+    def spy(self: JsonRpcTransport, service: str, method: str, args: list) -> object:
+        services.append(f"{service}.{method}")
+        return real_rpc(self, service, method, args)
+
+    monkeypatch.setattr(JsonRpcTransport, "rpc", spy)
+    with OdooSandbox() as odoo:
+        for _ in range(3):
+            client_for(odoo, "jsonrpc").call("res.partner", "search", domain=[], limit=1)
+        with pytest.raises(AuthError):
+            client_for(odoo, "jsonrpc", api_key="0" * 40).call("res.partner", "search", domain=[], limit=1)
+    assert services.count("common.authenticate") == 2  # one for the key, one for the wrong key
+    assert services.count("object.execute_kw") == 3
+
+
+def test_execute_kw_gets_ids_then_the_leading_parameters_positionally() -> None:
+    from shared.odoo import execute_kw_args
+
+    assert execute_kw_args("create", None, {"vals_list": [{"name": "A"}], "context": {"x": 1}}) == (
+        [[{"name": "A"}]],
+        {"context": {"x": 1}},
+    )
+    assert execute_kw_args("write", [4], {"vals": {"name": "B"}}) == ([[4], {"name": "B"}], {})
+    assert execute_kw_args("search_read", None, {"fields": ["name"], "limit": 1}) == (
+        [],
+        {"fields": ["name"], "limit": 1},
+    )
+    assert execute_kw_args("load", None, {"fields": ["id"], "data": [["x"]]}) == ([["id"], [["x"]]], {})
