@@ -31,6 +31,18 @@ def reload_registry(model: BaseModel, clear_caches: bool = True) -> None:
 class IrModelAccess(BaseModel):
     _name = "ir.model.access"
 
+    @public
+    @api_model
+    def check(self, model: str, mode: str = "read", raise_exception: bool = True) -> bool:
+        """Odoo's ``ir.model.access.check``: reads (and fills) the cached allowed models."""
+        if self.env.su:
+            return True
+        assert isinstance(model, str), f"Not a model name: {model}"
+        allowed = self.env.access_check(model, mode)
+        if not allowed and raise_exception:
+            raise self.env.access_error(model, mode)
+        return allowed
+
     def _begin(self, operation: str) -> None:
         """``call_cache_clearing_methods`` comes *before* the ORM's own access check, which
         refills the caller's cache for ``operation`` from the rows as they are before the change:

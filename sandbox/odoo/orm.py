@@ -182,6 +182,12 @@ class BaseModel:
         return result
 
     @public
+    def has_access(self, operation: str) -> bool:
+        """Whether the user may ``operation`` on these records (on the model when empty), as
+        ``check_access`` would decide: through the cached allowed models, then record rules."""
+        return self.env.su or self._forbidden(operation) is None
+
+    @public
     @api_model
     def load(self, fields: list[str], data: list[list[Any]]) -> dict[str, Any]:
         return importer.load(self, fields, data)
