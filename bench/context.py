@@ -1,4 +1,5 @@
-"""What every benchmark of one run shares: its scale, scratch folder, broker, ledger kind and notes."""
+"""What every benchmark of one run shares: its scale, scratch folder, broker, ledger kind, the real
+Odoo if one was given, and notes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench.real_odoo import OdooServer
 from bench.scale import Scale
 
 T = TypeVar("T")
@@ -18,6 +20,7 @@ class BenchContext:
     var_dir: Path
     broker_url: str
     ledger_kind: str
+    odoo: OdooServer | None = None
     notes: list[str] = field(default_factory=list)
     _memo: dict[Any, Any] = field(default_factory=dict)
 

@@ -3,6 +3,7 @@ peak memory, and parity afterwards (a figure only counts for a correct result)."
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class SyncOutcome:
     parity_ok: bool = False
     status: str = ""
     cpu_busy: float = 0.0  # share of all the machine's cores busy during the run
+    worker_cpu: float = 0.0  # CPU seconds of the worker processes (pool children included) during the run
+    odoo_cpu: float | None = None  # CPU seconds of a real Odoo's server process during the run
 
     @property
     def rate(self) -> float:
@@ -56,6 +59,17 @@ def parity_ok(stack: Stack, entities: tuple[str, ...]) -> bool:
     return all(check(ENTITIES[name], services.platform, services.odoo).ok for name in entities)
 
 
+def tree_cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU time of processes and all their children so far."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for member in [process, *process.children(recursive=True)]:
+                times = member.cpu_times()
+                total += times.user + times.system
+    return total
+
+
 def _busy_share(before: Any, after: Any) -> float:
     total = sum(after) - sum(before)
     idle = (after.idle + after.iowait) - (before.idle + before.iowait)
@@ -68,14 +82,18 @@ def celery_sync(
     *,
     workers: int = 1,
     concurrency: int = 1,
+    check_parity: bool = True,
 ) -> SyncOutcome:
-    """Fresh workers (so their peak memory is this run's), one full run per entity, wait, measure."""
+    """Fresh workers (so their peak memory is this run's), one full run per entity, wait, measure.
+    ``check_parity=False`` leaves the check to the caller (whose log window must end with the run)."""
     from workers.operations import start_resync
 
     processes = [p for name in entities for p in stack.workers(ENTITIES[name].queue, workers, concurrency)]
+    pids = [psutil.Process(process.pid) for process in processes]
     services = stack.services
     before = stack.odoo_calls()
     cpu_before = psutil.cpu_times()
+    workers_before, odoo_before = tree_cpu_seconds(pids), stack.odoo_cpu_seconds()
     started = time.time()
     run_ids = [start_resync(services, name, full=True) for name in entities]
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -85,6 +103,7 @@ def celery_sync(
             break
         time.sleep(0.1)
     finished = [run for run in runs if run is not None]
+    odoo_after = stack.odoo_cpu_seconds()
     outcome = SyncOutcome(
         records=sum(r.created + r.updated + r.unchanged + r.drift_repaired for r in finished),
         seconds=max((r.finished_at.timestamp() for r in finished if r.finished_at), default=time.time()) - started,
@@ -92,10 +111,13 @@ def celery_sync(
         peak_kb=peak_memory_kb(processes),
         status=",".join(sorted({r.status for r in finished})) or "missing",
         cpu_busy=_busy_share(cpu_before, psutil.cpu_times()),
+        worker_cpu=tree_cpu_seconds(pids) - workers_before,
+        odoo_cpu=None if odoo_before is None or odoo_after is None else odoo_after - odoo_before,
     )
     for process in processes:
         process.stop()
-    outcome.parity_ok = parity_ok(stack, entities)
+    if check_parity:
+        outcome.parity_ok = parity_ok(stack, entities)
     return outcome
 
 
