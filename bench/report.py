@@ -70,14 +70,11 @@ def machine_facts() -> list[str]:
     ]
 
 
-def write_results(
-    rows: list[Row], *, scale: str, command: str, wall_seconds: float, setup: list[str], notes: list[str]
-) -> Path:
-    """RESULTS.md: the table, how it was made, on what, and what limited any missed target."""
-    heading = "# voicesync benchmarks" + (" (QUICK run: a tenth of the sizes)" if scale == "quick" else "")
-    parts = [
-        heading,
-        "",
+def _body(
+    command: str, wall_seconds: float, setup: list[str], rows: list[Row], notes: list[str], level: str = "##"
+) -> list[str]:
+    """How the figures were made, on what, the table, and what limited any missed target."""
+    return [
         f"- command: `{command}`",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- wall time: {wall_seconds / 60:.1f} min",
@@ -86,10 +83,50 @@ def write_results(
         "",
         table(rows),
         "",
-        "## Notes",
+        f"{level} Notes",
         "",
         *(f"- {note}" for note in notes),
-        "",
     ]
-    RESULTS.write_text("\n".join(parts))
+
+
+def _start(name: str) -> str:
+    return f"<!-- section {name} -->"
+
+
+def _end(name: str) -> str:
+    return f"<!-- end of section {name} -->"
+
+
+def _kept_sections() -> str:
+    """The sections of the current RESULTS.md (rows measured in their own runs, e.g. row 8)."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    start = text.find("<!-- section ")
+    return "" if start < 0 else text[start:]
+
+
+def write_results(
+    rows: list[Row], *, scale: str, command: str, wall_seconds: float, setup: list[str], notes: list[str]
+) -> Path:
+    """RESULTS.md's main table; the sections of rows run on their own are kept as they are."""
+    heading = "# voicesync benchmarks" + (" (QUICK run: a tenth of the sizes)" if scale == "quick" else "")
+    body = _body(command, wall_seconds, setup, rows, notes)
+    kept = _kept_sections()
+    RESULTS.write_text("\n".join([heading, "", *body, ""]) + ("\n" + kept if kept else ""))
+    return RESULTS
+
+
+def write_section(
+    name: str, title: str, rows: list[Row], *, command: str, wall_seconds: float, setup: list[str], notes: list[str]
+) -> Path:
+    """One row's own section of RESULTS.md, replaced (or added at the end); the rest is kept."""
+    section = "\n".join(
+        [_start(name), f"## {title}", "", *_body(command, wall_seconds, setup, rows, notes, "###"), "", _end(name), ""]
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    begin, end = text.find(_start(name)), text.find(_end(name))
+    if begin >= 0 and end > begin:
+        text = text[:begin] + section + text[end + len(_end(name)) :].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text)
     return RESULTS

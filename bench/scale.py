@@ -18,6 +18,7 @@ class Scale:
     steady_rate: int = 50
     latency_ms: float = 20.0
     page_size: int = 200
+    real_odoo_contacts: int = 10_000  # row 8: a real Odoo writes a few hundred records a second
 
     @property
     def tenth(self) -> int:
@@ -43,4 +44,5 @@ QUICK = Scale(
     mixed_calls=20_000,
     wrk_seconds=3,
     steady_seconds=6,
+    real_odoo_contacts=2_000,
 )
