@@ -338,6 +338,16 @@ def _base() -> list[Model]:
             id_sequence="ir_actions",
         ),
         define(
+            "ir.default",
+            "Default Values",
+            [
+                Field("field_id", "many2one", "Field", required=True, relation="ir.model.fields", on_delete="cascade"),
+                Field("user_id", "many2one", "User", relation="res.users", on_delete="cascade"),
+                Field("condition", "char", "Condition"),
+                Field("json_value", "char", "Default Value (JSON format)", required=True),
+            ],
+        ),
+        define(
             "ir.ui.menu",
             "Menu",
             [

@@ -196,7 +196,8 @@ class BaseModel:
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:
         model = self._model
-        prepared = [self._to_columns(vals, create=True) for vals in vals_list]
+        defaults = self._default_values()
+        prepared = [self._to_columns({**defaults, **vals}, create=True) for vals in vals_list]
         self._check_references([row for row, _x2many in prepared])
         stamp, uid, ids = now(), self.env.uid, []
         for row, x2many in prepared:
@@ -273,6 +274,26 @@ class BaseModel:
             "DELETE FROM ir_model_data WHERE model = ? AND res_id IN (SELECT value FROM json_each(?))",
             [self._model.name, *params],
         )
+
+    def _default_values(self) -> dict[str, Any]:
+        """``default_get``'s sources above the fields' own defaults: the context's
+        ``default_<field>`` keys, then ``ir.default`` (the user's before everyone's)."""
+        fields = self._model.fields
+        found: dict[str, Any] = {}
+        if "ir.default" in self.env:
+            rows = self.env.cr.execute(
+                "SELECT f.name, d.json_value FROM ir_default d JOIN ir_model_fields f ON d.field_id = f.id"
+                " WHERE f.model = ? AND (d.user_id IS NULL OR d.user_id = ?) AND d.condition IS NULL"
+                " ORDER BY d.user_id IS NULL, d.user_id, d.id",
+                [self._model.name, self.env.uid],
+            )
+            for name, value in rows:
+                if name in fields:
+                    found.setdefault(name, json.loads(value))
+        for key, value in self.env.context.items():
+            if key.startswith("default_") and key[8:] in fields:
+                found[key[8:]] = value
+        return found
 
     def _next_id(self, sequence: str) -> int:
         """The next id of a sequence several tables share."""

@@ -69,7 +69,6 @@ class Registry:
                     relation=relation or None,
                     on_delete=on_delete or "set null",
                     manual=True,
-                    default=True if name == "x_active" else None,
                     relation_field=relation_field or None,
                     index=bool(index),
                     help=help_ or "",

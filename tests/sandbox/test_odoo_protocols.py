@@ -734,9 +734,28 @@ def test_active_filtering(odoo: OdooSandbox, call_model: str) -> None:
     assert ok(json2(odoo, "res.partner", "read", ids=[archived], fields=["active"])) == [
         {"id": archived, "active": False}
     ]
-    calls = ok(json2(odoo, call_model, "create", vals_list=[{"x_name": "kept"}, {"x_name": "old", "x_active": False}]))
-    assert ok(json2(odoo, call_model, "search", domain=[("id", "in", calls)])) == [calls[0]]
+    calls = ok(json2(odoo, call_model, "create", vals_list=[{"x_name": "kept", "x_active": True}, {"x_name": "old"}]))
+    assert ok(json2(odoo, call_model, "search", domain=[("id", "in", calls)])) == [
+        calls[0]
+    ]  # no default: born archived
     assert execute(odoo, call_model, "search", [("id", "in", calls)], context={"active_test": False})["result"] == calls
+
+
+def test_ir_default_gives_a_custom_field_its_default(odoo: OdooSandbox, call_model: str) -> None:
+    assert ok(json2(odoo, "ir.default", "set", model_name=call_model, field_name="x_active", value=True)) is True
+    [default] = ok(
+        json2(odoo, "ir.default", "search_read", domain=[], fields=["field_id", "json_value", "display_name"])
+    )
+    assert (default["json_value"], default["display_name"]) == ("true", "Active")
+    [born] = ok(json2(odoo, call_model, "create", vals_list=[{"x_name": "born active"}]))
+    [archived] = ok(
+        json2(odoo, call_model, "create", vals_list=[{"x_name": "by context"}], context={"default_x_active": False})
+    )
+    rows = ok(json2(odoo, call_model, "read", ids=[born, archived], fields=["x_active"]))
+    assert [row["x_active"] for row in rows] == [True, False]
+    bad = json2(odoo, "ir.default", "write", ids=[default["id"]], vals={"json_value": "yes"})
+    assert bad.json()["message"] == "Invalid JSON format in Default Value field."
+    assert ok(json2(odoo, "ir.default", "unlink", ids=[default["id"]])) is True
 
 
 def test_custom_model_rules(odoo: OdooSandbox, call_model: str) -> None:

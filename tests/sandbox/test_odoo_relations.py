@@ -72,6 +72,7 @@ def lines(odoo: OdooSandbox) -> int:
             }
         ],
     )
+    ok(odoo, "ir.default", "set", model_name="x_line", field_name="x_active", value=True)  # Odoo gives none
     ok(odoo, "ir.model.access", "write", ids=[access_id], vals={"perm_read": True})
     return model_id
 
