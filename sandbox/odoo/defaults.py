@@ -25,6 +25,7 @@ class IrDefault(BaseModel):
     def _begin(self, operation: str) -> None:
         if operation != "read":
             self.env.clear_caches()
+            self.env.transaction.data.pop("ir.default", None)
         super()._begin(operation)
 
     def _create(self, vals_list: list[dict[str, Any]]) -> Self:

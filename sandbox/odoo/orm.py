@@ -279,21 +279,33 @@ class BaseModel:
         """``default_get``'s sources above the fields' own defaults: the context's
         ``default_<field>`` keys, then ``ir.default`` (the user's before everyone's)."""
         fields = self._model.fields
-        found: dict[str, Any] = {}
-        if "ir.default" in self.env:
+        found = dict(self._ir_defaults())
+        for key, value in self.env.context.items():
+            if key.startswith("default_") and key[8:] in fields:
+                found[key[8:]] = value
+        return found
+
+    def _ir_defaults(self) -> dict[str, Any]:
+        """``ir.default._get_model_defaults``, kept for the transaction (Odoo caches it in the
+        registry); ``ir.default`` changes drop what is kept (``defaults.IrDefault``)."""
+        if "ir.default" not in self.env:
+            return {}
+        cache = self.env.transaction.data.setdefault("ir.default", {})
+        key = (self._model.name, self.env.uid)
+        if key not in cache:
             rows = self.env.cr.execute(
                 "SELECT f.name, d.json_value FROM ir_default d JOIN ir_model_fields f ON d.field_id = f.id"
                 " WHERE f.model = ? AND (d.user_id IS NULL OR d.user_id = ?) AND d.condition IS NULL"
                 " ORDER BY d.user_id IS NULL, d.user_id, d.id",
                 [self._model.name, self.env.uid],
             )
+            found: dict[str, Any] = {}
             for name, value in rows:
-                if name in fields:
+                if name in self._model.fields:
                     found.setdefault(name, json.loads(value))
-        for key, value in self.env.context.items():
-            if key.startswith("default_") and key[8:] in fields:
-                found[key[8:]] = value
-        return found
+            cache[key] = found
+        defaults: dict[str, Any] = cache[key]
+        return defaults
 
     def _next_id(self, sequence: str) -> int:
         """The next id of a sequence several tables share."""
