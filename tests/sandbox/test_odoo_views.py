@@ -23,7 +23,7 @@ PARTNER_TAB = """<data>
         </page>
     </xpath>
     <div name="button_box" position="inside">
-        <button name="open_calls" type="object" string="Calls"/>
+        <field name="ref" string="Reference"/>
     </div>
 </data>"""
 
