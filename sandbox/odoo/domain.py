@@ -146,6 +146,8 @@ def _searchable(model: Model, name: Any, leaf: tuple[Any, ...]) -> Field:
     field = model.fields.get(name) if isinstance(name, str) else None
     if field is None or not field.store:
         raise ValueError(f"Invalid field {model.name}.{name} in leaf {leaf!r}")
+    if not field.column and field.name != "id":
+        raise ValueError(f"The sandbox cannot search on the {field.ttype} field {model.name}.{name} ({leaf!r})")
     return field
 
 
@@ -211,7 +213,7 @@ def compile_order(model: Model, order: str | None) -> str:
         if name == "display_name" and model.rec_name:
             name = model.rec_name
         field = model.fields.get(name)
-        if field is None or not field.store:
+        if field is None or not field.store or (not field.column and field.name != "id"):
             raise ValueError(f"Invalid field {name!r} on model {model.name!r}")
         nulls = "NULLS LAST" if direction == "ASC" else "NULLS FIRST"
         terms.append(f'"{field.name}" {direction} {nulls}')

@@ -2,8 +2,9 @@
 
 Public methods keep Odoo's names, signatures and decorators (``@api.model`` is
 :func:`api_model`), because both protocols derive their argument handling from them, as Odoo
-does. Model-specific behaviour lives in subclasses (see ``addons.py``) overriding the
-``_create``/``_write``/``_unlink`` hooks, which ``load`` goes through too.
+does. Model-specific behaviour lives in subclasses (``addons.py``, ``views.py``, ``actions.py``...)
+overriding the ``_create``/``_write``/``_unlink`` hooks, which ``load`` goes through too; what
+applies to every model (chatter, automation rules) registers a :class:`RecordHook`.
 """
 
 from __future__ import annotations

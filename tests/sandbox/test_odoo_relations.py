@@ -178,3 +178,12 @@ def test_many2many_commands_and_plain_lists(odoo: OdooSandbox) -> None:
     assert sorted(current()) == sorted(fields[:2])
     missing = call(odoo, "ir.actions.server", "write", ids=[server], vals={"webhook_field_ids": [(4, 999999)]})
     assert missing.json()["name"] == "odoo.exceptions.ValidationError"
+
+
+def test_x2many_fields_cannot_be_searched_or_sorted_here(odoo: OdooSandbox) -> None:
+    """A sandbox limit (Odoo can): a clear ValueError instead of an SQL error."""
+    refused = call(odoo, "res.partner", "search", domain=[("message_ids", "=", False)])
+    assert (refused.status_code, refused.json()["name"]) == (500, "builtins.ValueError")
+    assert refused.json()["message"].startswith("The sandbox cannot search on the one2many field")
+    unsorted = call(odoo, "res.partner", "search", domain=[], order="message_ids")
+    assert unsorted.json()["message"] == "Invalid field 'message_ids' on model 'res.partner'"
