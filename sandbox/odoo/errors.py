@@ -73,6 +73,18 @@ class RequiredFieldMissing(ValidationError):
         )
 
 
+class DatabaseMissing(Exception):
+    """What opening an unknown database's registry raises in Odoo (PostgreSQL's refusal)."""
+
+    odoo_module: ClassVar[str] = "psycopg2"
+    odoo_name: ClassVar[str | None] = "OperationalError"
+
+    def __init__(self, db: str) -> None:
+        super().__init__(
+            f'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "{db}" does not exist\n'
+        )
+
+
 class SerializationFailure(Exception):
     """What Odoo re-raises once its retries on a concurrent update are exhausted."""
 

@@ -39,7 +39,7 @@ BEARER = re.compile(r"^bearer\s+(.+)$", re.IGNORECASE)
 
 
 class ProxyFault(Exception):
-    """An answer from the (simulated) reverse proxy instead of Odoo's."""
+    """An answer that is not Odoo's JSON: the (simulated) reverse proxy's, or the server-wide 404."""
 
     def __init__(self, response: Response) -> None:
         super().__init__(response.status)
@@ -59,6 +59,17 @@ def proxy_page(status: int, reason: str, headers: dict[str, str] | None = None) 
         "</body>\r\n</html>\r\n"
     )
     return Response(body, status=status, headers=headers, mimetype="text/html")
+
+
+def no_database_page() -> Response:
+    """What Odoo answers when the request selects no database it has: the server-wide 404."""
+    body = (
+        "<!DOCTYPE html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+        "<p>No database is selected and the requested URL was not found in the server-wide controllers.</p>\n"
+        "<p>Please verify the hostname, <a href=/web/login>login</a> and try again.</p>\n\n"
+        "<!-- Alternatively, use the X-Odoo-Database header. -->\n"
+    )
+    return Response(body, status=404, content_type="text/html; charset=utf-8")
 
 
 def json2_error(exc: Exception) -> Response:
@@ -219,7 +230,7 @@ class OdooApp:
         """The database header, then ``ir.http._auth_method_bearer``."""
         database = request.headers.get("X-Odoo-Database")
         if database and database != self.server.db:
-            raise NotFound()
+            raise ProxyFault(no_database_page())
         match = BEARER.match(request.headers.get("Authorization", ""))
         if not match:
             raise Unauthorized(
@@ -266,6 +277,11 @@ class OdooApp:
     def on_doc(self, request: Request, model: str) -> Response:
         try:
             self._authenticate(request)
+        except ProxyFault as fault:
+            return fault.response
+        except Exception as exc:
+            return json2_error(exc)
+        try:
             if not self.server.has_model(model):
                 raise NotFound()
             with self.server.environment(write=False) as env:

@@ -19,7 +19,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from . import addons  # noqa: F401  (registers the model classes)
 from .api import get_public_method, model_class
 from .env import Env, Transaction
-from .errors import AccessDenied
+from .errors import AccessDenied, DatabaseMissing
 from .orm import BaseModel
 from .schema import ADMIN_UID
 from .store import Store
@@ -76,15 +76,25 @@ class OdooServer:
         """The user an API key belongs to (constant-time comparison)."""
         return ADMIN_UID if hmac.compare_digest(key.encode(), self.api_key.encode()) else None
 
+    def open_database(self, db: str) -> None:
+        """``Registry(db)``: a database that does not exist is PostgreSQL's refusal."""
+        if db != self.db:
+            raise DatabaseMissing(str(db))
+
     def login(self, db: str, login: str, password: str) -> int | bool:
         """``common.login``/``authenticate``: the uid, or False (the API key is the password)."""
-        if db == self.db and login == self.login_name and self.uid_for_key(str(password)):
+        self.open_database(db)
+        if login == self.login_name and self.uid_for_key(str(password)):
             return ADMIN_UID
         return False
 
     def check(self, db: str, uid: Any, password: str) -> None:
-        """``odoo.service.security.check``: AccessDenied unless uid and password match."""
-        if db != self.db or int(uid) != ADMIN_UID or not self.uid_for_key(str(password)):
+        """``model.dispatch``: no password is AccessDenied, then the database must exist, then
+        ``_check_uid_passwd`` wants the uid and password to match."""
+        if not password:
+            raise AccessDenied()
+        self.open_database(db)
+        if int(uid) != ADMIN_UID or not self.uid_for_key(str(password)):
             raise AccessDenied()
 
     # ------------------------------------------------------------ calls

@@ -193,7 +193,21 @@ def test_jsonrpc_authentication(odoo: OdooSandbox) -> None:
     assert rpc(odoo, "common", "authenticate", odoo.db, odoo.login, odoo.api_key, {})["result"] == 2
     assert rpc(odoo, "common", "login", odoo.db, odoo.login, odoo.api_key)["result"] == 2
     assert rpc(odoo, "common", "login", odoo.db, odoo.login, "wrong")["result"] is False
-    assert rpc(odoo, "common", "authenticate", "otherdb", odoo.login, odoo.api_key, {})["result"] is False
+    missing = rpc(odoo, "common", "authenticate", "otherdb", odoo.login, odoo.api_key, {})["error"]["data"]
+    assert (missing["name"], missing["message"]) == (
+        "psycopg2.OperationalError",
+        'connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "otherdb" does not exist\n',
+    )
+    wrong_db = rpc(odoo, "object", "execute_kw", "otherdb", 2, odoo.api_key, "res.partner", "search", [[]])
+    assert wrong_db["error"]["data"]["name"] == "psycopg2.OperationalError"
+    no_password = rpc(odoo, "object", "execute_kw", "otherdb", 2, "", "res.partner", "search", [[]])
+    assert no_password["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"  # checked before the database
+
+
+def test_json2_with_another_database_gets_the_server_wide_404(odoo: OdooSandbox) -> None:
+    response = _json2_raw(odoo, "res.partner/search", json.dumps({"domain": []}), **{"X-Odoo-Database": "other"})
+    assert (response.status_code, response.headers["Content-Type"]) == (404, "text/html; charset=utf-8")
+    assert "No database is selected" in response.text and "X-Odoo-Database" in response.text
 
 
 def test_jsonrpc_error_envelope(odoo: OdooSandbox) -> None:
@@ -377,14 +391,6 @@ def _json2_raw(odoo: OdooSandbox, path: str, data: str, **headers: str) -> reque
             401,
             "werkzeug.exceptions.Unauthorized",
             "User not authenticated",
-        ),
-        (
-            "res.partner/search",
-            {"domain": []},
-            {"X-Odoo-Database": "other"},
-            404,
-            "werkzeug.exceptions.NotFound",
-            "The requested URL was not found",
         ),
         (
             "res.nope/search",
