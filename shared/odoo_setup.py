@@ -193,12 +193,14 @@ class Bootstrap:
         }
         owned = [item for item in owned if item.model in present]  # base.automation may not be installed
         self.resolve.prefetch(item.xmlid for item in owned)
-        for item in reversed(owned):
+        found: dict[tuple[str, int], Owned] = {}
+        for item in owned:  # a record listed twice (the model and its order) is removed once
             record_id = self._find(item, adopt=False)
-            if record_id is None:
-                continue
+            if record_id is not None:
+                found.setdefault((item.model, record_id), item)
+        for (model, record_id), item in reversed(found.items()):
             with contextlib.suppress(NotFound):  # it went with the model it belonged to
-                self.odoo.call(item.model, "unlink", ids=[record_id])
+                self.odoo.call(model, "unlink", ids=[record_id])
             report.changes.append(Change("remove", item))
         self._drop_xmlids([("name", "=like", f"{PREFIX}%")])
         self._drop_xmlids([("model", "=", CALL_MODEL)])
