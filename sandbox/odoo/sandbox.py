@@ -18,10 +18,11 @@ from ..faults import FaultInjector, FaultSettings
 from ..server import BackgroundServer
 from .catalog import DEFAULT_MODULES
 from .protocols import OdooApp
-from .schema import ADMIN_UID
 from .service import OdooServer
 from .store import Store
 from .webhooks import WebhookSender
+
+HAND_EDIT_UID = 1
 
 
 class OdooSandbox:
@@ -117,10 +118,11 @@ class OdooSandbox:
         with self._server.environment(write=False, context={"active_test": active_test}) as env:
             return env.sudo()[model].search_read(domain or [], fields, order="id")
 
-    def write(self, model: str, ids: int | list[int], values: dict[str, Any], uid: int | None = None) -> None:
-        """A hand edit, as an administrator in Odoo's UI makes it (no access rights): bumps
+    def write(self, model: str, ids: int | list[int], values: dict[str, Any], uid: int = HAND_EDIT_UID) -> None:
+        """A hand edit, as a person in Odoo's UI makes it (no access rights): bumps
         ``write_date``, is tracked and runs automation rules like an RPC write. ``uid`` is the
-        editing user (``write_uid``): by default the API key's user; ``1`` (OdooBot) stands for
-        someone else, e.g. to get past a rule filtered on ``write_uid``."""
-        with self._server.environment(write=True, uid=uid or ADMIN_UID) as env:
+        editing user (``write_uid``): by default someone other than the API key's user (user 1,
+        the only other one seeded), so rules filtered on ``write_uid`` see a person's edit;
+        pass ``uid=2`` to edit as the API user."""
+        with self._server.environment(write=True, uid=uid) as env:
             env.sudo()[model].browse(ids).write(values)

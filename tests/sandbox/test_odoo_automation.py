@@ -108,7 +108,7 @@ def test_the_projects_rule_reports_other_users_edits_of_watched_fields(
     [partner] = ok(odoo, "res.partner", "create", vals_list=[{"name": "Synced"}])
     ok(odoo, "res.partner", "write", ids=[partner], vals={"name": "Synced again"})
     assert receiver.take() == []  # the API user's own changes are filtered out
-    odoo.write("res.partner", [partner], {"email": "edited@x.test"}, uid=SOMEONE_ELSE)
+    odoo.write("res.partner", [partner], {"email": "edited@x.test"})  # a hand edit: someone else's
     [body] = receiver.take()
     [written] = odoo.records("res.partner", [("id", "=", partner)], ["write_date"])
     assert body == {
@@ -120,6 +120,7 @@ def test_the_projects_rule_reports_other_users_edits_of_watched_fields(
     }
     odoo.write("res.partner", [partner], {"ref": "R1"}, uid=SOMEONE_ELSE)  # not a trigger field
     odoo.write("res.partner", [partner], {"email": "edited@x.test"}, uid=SOMEONE_ELSE)  # same value
+    odoo.write("res.partner", [partner], {"email": "own@x.test"}, uid=API_USER)  # the API user's
     assert receiver.take() == []
     [attempt] = [d for d in odoo.webhook_deliveries() if d["body"] == body]
     assert (attempt["status"], attempt["error"], attempt["url"]) == (200, None, receiver.server.url)
