@@ -142,9 +142,7 @@ class BaseModel:
             return []
         where, params = id_filter(self._ids)
         found = {rec["id"]: rec for rec in self._select(to_read, where, params, load=load)}
-        if missing := [i for i in self._ids if i not in found]:
-            raise self._missing_error(missing)
-        return [found[i] for i in self._ids]
+        return [found[i] for i in self._ids if i in found]  # as Odoo's _read_format: missing ones left out
 
     @public
     @api_model
@@ -181,6 +179,25 @@ class BaseModel:
                 info = fields[name].describe()
                 result[name] = {k: info[k] for k in attributes if k in info} if attributes else info
         return result
+
+    @public
+    @api_model
+    @readonly
+    def get_views(self, views: list[list[Any]], options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The requested views with their inheriting views applied, and the fields they use."""
+        from .views import get_views
+
+        self._check_access("read")
+        return get_views(self, views)
+
+    @public
+    @api_model
+    @readonly
+    def get_view(self, view_id: int | None = None, view_type: str = "form", **options: Any) -> dict[str, Any]:
+        from .views import get_view
+
+        self._check_access("read")
+        return get_view(self, view_id, view_type)[0]
 
     @public
     def has_access(self, operation: str) -> bool:

@@ -164,3 +164,131 @@ def check_field_removal(records: BaseModel, removed: Iterable[tuple[str, str]]) 
             raise UserError(
                 f"Cannot rename/delete fields that are still present in views:\nFields: {fields}\nView: {name}"
             ) from None
+
+
+# ------------------------------------------------------------ loading views (get_view, get_views)
+
+VIEW_FIELD_ATTRIBUTES = (
+    "change_default",
+    "context",
+    "currency_field",
+    "definition_record",
+    "definition_record_field",
+    "digits",
+    "domain",
+    "aggregator",
+    "groups",
+    "help",
+    "model_field",
+    "name",
+    "readonly",
+    "related",
+    "relation",
+    "relation_field",
+    "required",
+    "searchable",
+    "selection",
+    "size",
+    "sortable",
+    "store",
+    "string",
+    "translate",
+    "trim",
+    "type",
+    "groupable",
+    "falsy_value_label",
+)
+SKIPPED_IN_DEFAULT_FORM = frozenset({"id", "create_uid", "create_date", "write_uid", "write_date", "display_name"})
+
+
+def get_view(records: BaseModel, view_id: int | None, view_type: str) -> tuple[dict[str, Any], dict[str, set[str]]]:
+    """``get_view``'s answer (``arch``, ``id``, ``model``) and the fields each model's nodes use.
+
+    The view is ``view_id`` or the model's first primary view of the type (by ``priority,
+    name, id``), combined with the views inheriting it; without one, Odoo's generated default
+    (``form``, ``list``, ``search``). Odoo's post-processing (modifiers, embedded subviews,
+    group-restricted nodes) is not applied."""
+    views = records.env.sudo()["ir.ui.view"]
+    if not view_id:
+        found = views.search(
+            [("model", "=", records._model.name), ("type", "=", view_type), ("mode", "=", "primary")], limit=1
+        )
+        view_id = found.ids[0] if found.ids else None
+    if view_id:
+        view = views._load(int(view_id))
+        tree = arch.combine(view, views._load, views._children, full=False)
+        arch.strip_flags(tree)
+    else:
+        tree = _default_arch(records._model, view_type)
+    used: dict[str, set[str]] = {}
+    _collect(tree, records._model, records.env.registry.models.get, used)
+    if view_type in ("kanban", "list", "form"):
+        for model, names in used.items():
+            names.add("id")
+            if "write_date" in records.env.registry[model].fields:
+                names.add("write_date")
+    answer = {"arch": ET.tostring(tree, encoding="unicode"), "id": view_id or False, "model": records._model.name}
+    return answer, used
+
+
+def get_views(records: BaseModel, views: list[list[Any]]) -> dict[str, Any]:
+    """``get_views``: each requested view, and the fields of every model they use."""
+    result: dict[str, Any] = {"views": {}, "models": {}}
+    models: dict[str, set[str]] = {}
+    for view_id, view_type in views:
+        answer, used = get_view(records, view_id, str(view_type))
+        result["views"][view_type] = answer
+        for model, names in used.items():
+            models.setdefault(model, set()).update(names)
+    for model, names in models.items():
+        described = records.env[model].fields_get(allfields=sorted(names), attributes=list(VIEW_FIELD_ATTRIBUTES))
+        result["models"][model] = {"fields": described}
+    return result
+
+
+def _collect(node: ET.Element, model: Model, models: Models, used: dict[str, set[str]]) -> None:
+    names = used.setdefault(model.name, set())
+    if node.tag == "field" and node.get("name") in model.fields:
+        field = model.fields[str(node.get("name"))]
+        names.add(field.name)
+        comodel = models(str(field.relation)) if field.relation else None
+        for child in node:
+            _collect(child, comodel if comodel is not None and child.tag in arch.SUBVIEWS else model, models, used)
+        return
+    for child in node:
+        _collect(child, model, models, used)
+
+
+def _default_arch(model: Model, view_type: str) -> ET.Element:
+    """``_get_default_form_view``/``_list_``/``_search_``: what Odoo generates without a view."""
+    rec_name = model.rec_name or "id"
+    if view_type in ("list", "search"):
+        root = ET.Element(view_type, string=model.description)
+        ET.SubElement(root, "field", name=rec_name)
+        return root
+    if view_type != "form":
+        raise UserError(f"No default view of type '{view_type}' could be found!")
+    sheet = ET.Element("sheet", string=model.description)
+    main, left, right = ET.Element("group"), ET.Element("group"), ET.Element("group")
+    for name, field in model.fields.items():
+        if name in SKIPPED_IN_DEFAULT_FORM:
+            continue
+        if field.ttype in ("one2many", "many2many", "text", "html"):
+            for side in (left, right):
+                if len(side):
+                    main.append(side)
+            left, right = ET.Element("group"), ET.Element("group")
+            if len(main):
+                sheet.append(main)
+                main = ET.Element("group")
+            ET.SubElement(ET.SubElement(sheet, "group"), "field", name=name)
+        else:
+            ET.SubElement(right if len(left) > len(right) else left, "field", name=name)
+    for side in (left, right):
+        if len(side):
+            main.append(side)
+    sheet.append(main)
+    ET.SubElement(ET.SubElement(sheet, "group"), "separator")
+    form = ET.Element("form")
+    form.append(sheet)
+    return form

@@ -179,3 +179,35 @@ def test_fields_still_in_views_cannot_be_deleted(odoo: OdooSandbox, partner_form
         "The field 'x_call.x_partner_id' cannot be removed because the field 'res.partner.x_call_ids' depends on it."
     )
     assert ok(odoo, "ir.ui.view", "unlink", ids=[view]) is True
+
+
+def test_get_views_combines_the_inheriting_views(odoo: OdooSandbox, partner_form: int, calls: str) -> None:
+    vals = {"name": "partner calls tab", "model": "res.partner", "inherit_id": partner_form, "arch": PARTNER_TAB}
+    [view] = ok(odoo, "ir.ui.view", "create", vals_list=[vals])
+    answer = ok(odoo, "res.partner", "get_views", views=[[False, "form"], [False, "list"]])
+    form = answer["views"]["form"]
+    assert (form["id"], form["model"]) == (partner_form, "res.partner")
+    assert 'name="x_call_ids"' in form["arch"] and 'string="Voice calls"' in form["arch"]
+    assert answer["views"]["list"]["id"] is False  # none: Odoo's generated default
+    assert answer["views"]["list"]["arch"] == '<list string="Contact"><field name="name" /></list>'
+    fields = answer["models"]
+    assert {"x_call_ids", "name", "id", "write_date"} <= set(fields["res.partner"]["fields"])
+    assert set(fields["x_call"]["fields"]) >= {"x_name", "x_duration"}
+    assert fields["res.partner"]["fields"]["x_call_ids"]["relation_field"] == "x_partner_id"
+    single = ok(odoo, "res.partner", "get_view", view_type="form")
+    assert single["arch"] == form["arch"]
+    extensions = ok(odoo, "ir.ui.view", "search", domain=[("inherit_id", "=", partner_form)])
+    assert view in extensions
+    ok(odoo, "ir.ui.view", "write", ids=extensions, vals={"active": False})
+    assert 'name="x_call_ids"' not in ok(odoo, "res.partner", "get_view", view_type="form")["arch"]
+
+
+def test_get_view_without_any_view_of_a_type(odoo: OdooSandbox, calls: str) -> None:
+    refused = call(odoo, calls, "get_view", view_type="form")
+    assert (refused.status_code, refused.json()["name"]) == (403, "odoo.exceptions.AccessError")  # it reads
+    [model_id] = ok(odoo, "ir.model", "search", domain=[("model", "=", calls)])
+    ok(odoo, "ir.model.access", "create", vals_list=[{"name": "read calls", "model_id": model_id, "perm_read": True}])
+    form = ok(odoo, calls, "get_view", view_type="form")
+    assert form["arch"].startswith('<form><sheet string="Call"><group><group><field name="x_name" />')
+    response = call(odoo, calls, "get_view", view_type="kanban")
+    assert response.json()["message"] == "No default view of type 'kanban' could be found!"
