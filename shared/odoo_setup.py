@@ -37,7 +37,7 @@ from shared.odoo_owned import (
 )
 
 AUTOMATION_MODULE = "base_automation"
-LIST_VIEW_SINCE_MAJOR = 17
+LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
 
 
 @dataclass

@@ -14,7 +14,7 @@ MODES = ("read", "write", "create", "unlink")
 
 
 def _list_type(client: OdooClient) -> str:
-    return "list" if version_major(client.version()) >= 17 else "tree"
+    return "list" if version_major(client.version()) >= 18 else "tree"
 
 
 @pytest.fixture
