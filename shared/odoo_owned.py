@@ -206,7 +206,7 @@ def _view(name: str, model: str, kind: str, arch: str, **extra: Any) -> Owned:
 def owned_records(list_view_type: str = "list") -> list[Owned]:
     """Everything bootstrap makes, in creation order (uninstall goes backwards).
 
-    ``list_view_type`` is ``list`` from Odoo 17 on, ``tree`` before.
+    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before.
     """
     model = Owned(
         "call_model",
