@@ -100,6 +100,6 @@ def test_external_ids() -> None:
     assert ENTITIES["calls"].dependencies == ("contacts", "campaigns")
 
 
-def test_campaign_has_a_unique_identifier_and_no_archive_flag() -> None:
+def test_campaign_has_a_unique_identifier_and_is_live() -> None:
     values = ENTITIES["campaigns"].mapper.map({"id": "cp_3", "name": "Spring", "updated_at": "2026-01-01T00:00:00Z"})
-    assert values == {"name": "voicesync-cp_3", "title": "Spring"}
+    assert values == {"name": "voicesync-cp_3", "title": "Spring", "active": True}
