@@ -31,6 +31,7 @@ DB_SERVICE_TIMEOUT = 300.0
 COPY_ATTEMPTS = 5  # another engineer's copy of the same template makes PostgreSQL refuse ours for a moment
 # werkzeug's line per request, as Odoo logs it: "<date> <time> <pid> INFO <db> werkzeug: ... "POST
 # /json/2/res.partner/load HTTP/1.1" 200 - <queries> <SQL seconds> <other seconds>"
+CRON_LINE = re.compile(r"^\S+ \S+ \d+ \w+ \S+ odoo\.addons\.base\.models\.ir_cron: Job .* starting")
 REQUEST_LINE = re.compile(
     r"^\S+ \S+ \d+ \w+ (?P<db>\S+) werkzeug: .*\"(?P<verb>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+\" (?P<status>\d+) - "
     r"(?P<queries>\d+) (?P<sql>[\d.]+) (?P<other>[\d.]+)"
@@ -72,10 +73,13 @@ class OdooLog:
     def tell(self) -> int:
         return self.path.stat().st_size
 
-    def since(self, offset: int) -> list[Request]:
+    def text(self, offset: int) -> str:
         with self.path.open("rb") as log:
             log.seek(offset)
-            return parse_requests(log.read().decode(errors="replace"))
+            return log.read().decode(errors="replace")
+
+    def since(self, offset: int) -> list[Request]:
+        return parse_requests(self.text(offset))
 
 
 def _is_local(host: str) -> bool:
@@ -195,10 +199,15 @@ class OdooDatabase:
         return OdooClient(self.url, self.db, self.login, self.api_key, protocol="json2", timeout=300)
 
     def warm(self) -> None:
-        """Odoo builds a database's routing map on its first request: not part of any measurement."""
+        """Ready to measure: Odoo builds a database's routing map on its first request, and every
+        scheduled job of the template is due in a fresh copy, so the server's cron threads would run
+        them (the auto-vacuum alone takes seconds) inside a measurement; they are switched off (a
+        job already running holds its row, and the write waits for it to finish)."""
         client = self.client()
         try:
-            client.call("res.partner", "search_count", domain=[])
+            jobs = client.call("ir.cron", "search", domain=[("active", "=", True)])
+            if jobs:
+                client.call("ir.cron", "write", ids=jobs, vals={"active": False})
         finally:
             client.close()
 
@@ -211,11 +220,13 @@ class OdooDatabase:
 @dataclass(frozen=True)
 class Watched:
     """What Odoo did during a measurement: this database's requests and the server's CPU seconds
-    (``None`` where not measurable), and how many requests it answered for other databases."""
+    (``None`` where not measurable), and what else it did meanwhile: requests for other databases,
+    scheduled jobs started (any database's)."""
 
     requests: list[Request] | None
     others: int | None
     cpu: float | None
+    cron_jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -234,9 +245,11 @@ class Watch:
     def stop(self) -> Watched:
         cpu = self.database.server.cpu_seconds()
         log = self.database.server.log
-        logged = None if log is None else log.since(self.offset)
+        text = None if log is None else log.text(self.offset)
+        logged = None if text is None else parse_requests(text)
         return Watched(
             None if logged is None else [r for r in logged if r.db == self.database.db],
             None if logged is None else sum(r.db != self.database.db for r in logged),
             None if cpu is None or self.cpu is None else cpu - self.cpu,
+            None if text is None else sum(bool(CRON_LINE.match(line)) for line in text.splitlines()),
         )
