@@ -19,6 +19,7 @@ from shared.errors import RateLimited
 from shared.ledger.models import SyncRun
 from shared.odoo_setup import bootstrap
 from shared.parity import check
+from shared.ports import free_port
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from web import create_app
@@ -161,19 +162,34 @@ def test_resync_wait_exits_zero_with_the_counts(
 
 def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox, env: dict[str, str]) -> None:
     before = run_cli(["odoo", "check"], env, services)
-    assert before.returncode == 1 and "Odoo 19.0 over json2" in before.stdout and "bootstrap: not done" in before.stdout
+    assert before.returncode == 1 and "Odoo 19.0" in before.stdout and "over json2" in before.stdout
+    assert "PROBLEM: the call model x_voicesync_call does not exist" in before.stdout
     first = bootstrap(services.odoo)
-    assert "x_voicesync_call" in first.created and first.bootstrapped
+    assert any(c.verb == "create" and c.owned.model == "ir.model" for c in first.changes)
     fields_before = odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"])
     odoo.reset_call_counts()
     second = bootstrap(services.odoo)
-    assert second.created == [] and second.bootstrapped
+    assert second.changes == [] and second.done
     assert odoo.records("ir.model.fields", [("model", "=", "x_voicesync_call")], ["name"]) == fields_before
     assert not [k for k in odoo.call_counts() if k.endswith((".create", ".write", ".unlink"))]
     after = run_cli(["odoo", "check"], env, services)
-    assert after.returncode == 0 and "bootstrap: done" in after.stdout
+    assert after.returncode == 0 and "PROBLEM" not in after.stdout and "everything voicesync needs" in after.stdout
     again = run_cli(["odoo", "bootstrap"], env, services)
     assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_odoo_check_says_what_is_wrong_in_one_line_each(env: dict[str, str], services: Services) -> None:
+    cases = {
+        "ODOO_API_KEY": ("0" * 40, "Odoo refused the API key"),
+        "ODOO_DB": ("no_such_db", "Odoo has no database 'no_such_db'"),
+        "ODOO_URL": (f"http://127.0.0.1:{free_port()}", "cannot be reached"),
+    }
+    for setting, (value, said) in cases.items():
+        answer = run_cli(["odoo", "check"], {**env, setting: value}, services)
+        assert answer.returncode == 1 and said in answer.stdout, answer.stdout + answer.stderr
+        assert "Traceback" not in answer.stdout + answer.stderr
+    bad = run_cli(["odoo", "bootstrap"], {**env, "ODOO_API_KEY": "0" * 40}, services)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_a_429_pauses_the_other_workers_too(services: Services, platform: PlatformSandbox) -> None:
