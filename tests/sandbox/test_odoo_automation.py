@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from sandbox.odoo import OdooSandbox
 from sandbox.server import BackgroundServer
+from tests.sandbox.json2 import call, ok
 
 API_USER = 2
 SOMEONE_ELSE = 1
@@ -45,21 +45,6 @@ def receiver() -> Iterator[Receiver]:
 def odoo() -> Iterator[OdooSandbox]:
     with OdooSandbox(modules=["contacts", "utm", "base_automation"]) as sandbox:
         yield sandbox
-
-
-def call(odoo: OdooSandbox, model: str, method: str, **body: Any) -> requests.Response:
-    return requests.post(
-        f"{odoo.url}/json/2/{model}/{method}",
-        json=body,
-        timeout=10,
-        headers={"Authorization": f"bearer {odoo.api_key}"},
-    )
-
-
-def ok(odoo: OdooSandbox, model: str, method: str, **body: Any) -> Any:
-    response = call(odoo, model, method, **body)
-    assert response.status_code == 200, response.json().get("message")
-    return response.json()
 
 
 def partner_fields(odoo: OdooSandbox, *names: str) -> list[int]:

@@ -3,13 +3,12 @@ the arch checks ``_check_xml`` makes at create and write."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from sandbox.odoo import OdooSandbox
+from tests.sandbox.json2 import call, ok, sandbox_per_module  # noqa: F401  (the module-wide odoo fixture)
 
 PARTNER_TAB = """<data>
     <xpath expr="//notebook" position="inside">
@@ -26,27 +25,6 @@ PARTNER_TAB = """<data>
         <field name="ref" string="Reference"/>
     </div>
 </data>"""
-
-
-@pytest.fixture(scope="module")
-def odoo() -> Iterator[OdooSandbox]:
-    with OdooSandbox() as sandbox:
-        yield sandbox
-
-
-def call(odoo: OdooSandbox, model: str, method: str, **body: Any) -> requests.Response:
-    return requests.post(
-        f"{odoo.url}/json/2/{model}/{method}",
-        json=body,
-        timeout=10,
-        headers={"Authorization": f"bearer {odoo.api_key}"},
-    )
-
-
-def ok(odoo: OdooSandbox, model: str, method: str, **body: Any) -> Any:
-    response = call(odoo, model, method, **body)
-    assert response.status_code == 200, response.json().get("message")
-    return response.json()
 
 
 def refused(odoo: OdooSandbox, model: str, method: str, **body: Any) -> str:
