@@ -4,17 +4,19 @@ For P = 1 and 4 processes: the floor (plain processes sending voicesync's own ``
 :mod:`bench.odoo_floor`), the other write path (``create`` plus ``ir.model.data.create``), and
 voicesync (a full run through P Celery workers, concurrency 1). Each measurement gets its own
 fresh copy of the template, dropped afterwards; the three run back to back, in rounds, and each
-figure is the median-rate run of its kind (single runs on the shared machine vary by 20-30%).
-Figures per 1,000 records: Odoo's HTTP requests
-(from its log), Odoo's server CPU seconds (its process, when it runs here), and the client's CPU
-seconds (the floor's processes, or voicesync's workers).
+figure is the median-rate run of its kind and each ratio the median of the round-by-round ratios
+(single runs on the shared machine vary by 20-50%). Figures per 1,000 records: Odoo's HTTP
+requests (from its log), Odoo's server CPU seconds (its process, when it runs here), and the
+client's CPU seconds (the floor's processes, or voicesync's workers).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
 from collections import defaultdict
+from collections.abc import Callable
 
 from bench.context import BenchContext
 from bench.odoo_floor import floor_pages, run_floor
@@ -119,10 +121,50 @@ def _voicesync(ctx: BenchContext, contacts: int, processes: int) -> Measured:
         return Measured(label, outcome.records, outcome.seconds, outcome.worker_cpu, watched, ok)
 
 
-def _rows(processes: int, load: Measured, create: Measured, ours: Measured) -> list[Row]:
+Round = tuple[Measured, Measured, Measured]  # load floor, create floor, voicesync
+TIE = 0.05  # closer than this is a tie on this machine
+
+
+def _paired(rounds: list[Round], kind: int, value: Callable[[Measured], float | None]) -> float | None:
+    """The median over the rounds of ``value`` of ``kind`` against the same round's load floor: pairs
+    measured minutes apart are alike, rounds further apart drift with the shared machine."""
+    pairs = [(value(r[kind]), value(r[0])) for r in rounds]
+    shares = [ratio(mine, floor) for mine, floor in pairs if mine is not None and floor is not None]
+    return statistics.median(shares) if shares else None
+
+
+def _median(runs: list[Measured]) -> Measured:
+    """The run with the median rate, correct only if every run was."""
+    middle = sorted(runs, key=lambda m: m.rate)[len(runs) // 2]
+    return dataclasses.replace(middle, parity=all(m.parity for m in runs), rounds=[m.rate for m in runs])
+
+
+def _rate(m: Measured) -> float:
+    return m.rate
+
+
+def _cpu(m: Measured) -> float | None:
+    return m.odoo_cpu
+
+
+def _create_against_load(rounds: list[Round]) -> str:
+    speed, cpu = _paired(rounds, 1, _rate) or 0.0, _paired(rounds, 1, _cpu)
+    if abs(speed - 1) < TIE and (cpu is None or abs(cpu - 1) < TIE):
+        verdict = "ties with"
+    elif speed > 1 and (cpu is None or cpu < 1):
+        verdict = "beats"
+    else:
+        verdict = "does not beat"
+    return (
+        f"create + ir.model.data.create {verdict} load: {speed:.2f} of its records/s and "
+        f"{_number(cpu, '.2f')} of its Odoo CPU per record (medians of the round-by-round ratios)"
+    )
+
+
+def _rows(processes: int, rounds: list[Round]) -> list[Row]:
+    load, create, ours = (_median(list(kind)) for kind in zip(*rounds, strict=True))
     floor = f"floor {load.rate:.0f} records/s, {_number(load.odoo_cpu, '.2f')} s Odoo CPU/1,000"
-    share = ratio(ours.rate, load.rate)
-    cpu_ok = ours.odoo_cpu is None or load.odoo_cpu is None or ours.odoo_cpu <= load.odoo_cpu
+    share, cpu = _paired(rounds, 2, _rate) or 0.0, _paired(rounds, 2, _cpu)
     return [
         Row("8", f"floor: res.partner.load pages, {processes} process(es)", load.figure(), parity=load.parity),
         Row(
@@ -130,36 +172,21 @@ def _rows(processes: int, load: Measured, create: Measured, ours: Measured) -> l
             f"floor, other path: create + ir.model.data.create, {processes} process(es)",
             create.figure(),
             floor,
-            ratio(create.rate, load.rate),
+            _paired(rounds, 1, _rate),
             parity=create.parity,
         ),
         Row(
             "8",
-            f"voicesync full sync into fresh Odoo 19, {processes} worker process(es)",
+            f"voicesync full sync into fresh Odoo 19, {processes} worker process(es); Odoo CPU/record "
+            f"{_number(cpu, '.2f')} of the floor's",
             ours.figure(),
             floor,
             share,
             f">= {MIN_RATIO}, Odoo CPU/record <= floor's",
-            share >= MIN_RATIO and cpu_ok,
+            share >= MIN_RATIO and (cpu is None or cpu <= 1),
             ours.parity,
         ),
     ]
-
-
-def _median(runs: list[Measured]) -> Measured:
-    """The run with the median rate, correct only if every run was (one run on a shared machine is noise)."""
-    middle = sorted(runs, key=lambda m: m.rate)[len(runs) // 2]
-    return dataclasses.replace(middle, parity=all(m.parity for m in runs), rounds=[m.rate for m in runs])
-
-
-def _create_against_load(load: Measured, create: Measured) -> str:
-    faster = create.rate > load.rate
-    cheaper = create.odoo_cpu is not None and load.odoo_cpu is not None and create.odoo_cpu < load.odoo_cpu
-    verdict = "beats" if faster and cheaper else "does not beat"
-    return (
-        f"create + ir.model.data.create {verdict} load: {ratio(create.rate, load.rate):.2f} of its records/s, "
-        f"{_number(create.odoo_cpu, '.2f')} against {_number(load.odoo_cpu, '.2f')} s Odoo CPU per 1,000"
-    )
 
 
 def _round(ctx: BenchContext, contacts: int, processes: int) -> tuple[Measured, Measured, Measured]:
@@ -188,17 +215,18 @@ def run(ctx: BenchContext) -> list[Row]:
         return []
     contacts = ctx.scale.real_odoo_contacts
     ctx.note(
-        f"row 8: {ctx.odoo.describe()}; template {ctx.odoo.template}, JSON-2, {contacts} contacts; each figure is "
-        f"the median-rate run of {ROUNDS} rounds of the three measurements, each in its own fresh database"
+        f"row 8: {ctx.odoo.describe()}; template {ctx.odoo.template}, JSON-2, {contacts} contacts; {ROUNDS} rounds "
+        "of the three measurements, each in its own fresh database; each figure is its kind's median-rate run, each "
+        "ratio the median of the round-by-round ratios to the same round's load floor"
     )
     rows: list[Row] = []
     for processes in PROCESSES:
         rounds = [_round(ctx, contacts, processes) for _ in range(ROUNDS)]
-        load, create, ours = (_median(list(kind)) for kind in zip(*rounds, strict=True))
-        for item in (load, create, ours):
+        for kind in zip(*rounds, strict=True):
+            item = _median(list(kind))
             ctx.note(f"row 8, {item.label}: Odoo's calls in the median run: {item.breakdown()}")
         paired = ", ".join(f"{ratio(o.rate, f.rate):.2f}" for f, _, o in rounds)
-        ctx.note(f"row 8, P={processes}: voicesync/floor round by round: {paired}")
-        ctx.note(f"row 8, P={processes}: {_create_against_load(load, create)}")
-        rows += _rows(processes, load, create, ours)
+        ctx.note(f"row 8, P={processes}: voicesync/floor records/s round by round: {paired}")
+        ctx.note(f"row 8, P={processes}: {_create_against_load(rounds)}")
+        rows += _rows(processes, rounds)
     return rows
