@@ -23,11 +23,12 @@ from urllib.parse import urlparse
 
 import psutil
 
-from shared.errors import ApiError
+from shared.errors import ApiError, InvalidRequest
 from shared.http import new_session
 from shared.odoo import JsonRpcTransport, OdooClient
 
 DB_SERVICE_TIMEOUT = 300.0
+CRON_WAIT_SECONDS = 120.0
 COPY_ATTEMPTS = 5  # another engineer's copy of the same template makes PostgreSQL refuse ours for a moment
 # werkzeug's line per request, as Odoo logs it: "<date> <time> <pid> INFO <db> werkzeug: ... "POST
 # /json/2/res.partner/load HTTP/1.1" 200 - <queries> <SQL seconds> <other seconds>"
@@ -201,13 +202,18 @@ class OdooDatabase:
     def warm(self) -> None:
         """Ready to measure: Odoo builds a database's routing map on its first request, and every
         scheduled job of the template is due in a fresh copy, so the server's cron threads would run
-        them (the auto-vacuum alone takes seconds) inside a measurement; they are switched off (a
-        job already running holds its row, and the write waits for it to finish)."""
+        them (the auto-vacuum alone takes seconds) inside a measurement; they are switched off, once
+        any job already running has finished (Odoo refuses to change a running job)."""
         client = self.client()
+        deadline = time.monotonic() + CRON_WAIT_SECONDS
         try:
-            jobs = client.call("ir.cron", "search", domain=[("active", "=", True)])
-            if jobs:
-                client.call("ir.cron", "write", ids=jobs, vals={"active": False})
+            while jobs := client.call("ir.cron", "search", domain=[("active", "=", True)]):
+                try:
+                    client.call("ir.cron", "write", ids=jobs, vals={"active": False})
+                except InvalidRequest:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(1.0)
         finally:
             client.close()
 
