@@ -26,7 +26,6 @@ from bench.stack import Stack
 from bench.sync import celery_sync, parity_ok
 
 PROCESSES = (1, 4)
-ROUNDS = 3
 MIN_RATIO = 0.9
 ENTITIES = ("contacts",)
 LIMITS = (
@@ -213,20 +212,20 @@ def run(ctx: BenchContext) -> list[Row]:
             "--odoo-api-key, or VOICESYNC_CONTRACT_ODOO_*)"
         )
         return []
-    contacts = ctx.scale.real_odoo_contacts
+    contacts, rounds = ctx.scale.real_odoo_contacts, ctx.scale.real_odoo_rounds
     ctx.note(
-        f"row 8: {ctx.odoo.describe()}; template {ctx.odoo.template}, JSON-2, {contacts} contacts; {ROUNDS} rounds "
+        f"row 8: {ctx.odoo.describe()}; template {ctx.odoo.template}, JSON-2, {contacts} contacts; {rounds} rounds "
         "of the three measurements, each in its own fresh database; each figure is its kind's median-rate run, each "
         "ratio the median of the round-by-round ratios to the same round's load floor"
     )
     rows: list[Row] = []
     for processes in PROCESSES:
-        rounds = [_round(ctx, contacts, processes) for _ in range(ROUNDS)]
-        for kind in zip(*rounds, strict=True):
+        measured = [_round(ctx, contacts, processes) for _ in range(rounds)]
+        for kind in zip(*measured, strict=True):
             item = _median(list(kind))
             ctx.note(f"row 8, {item.label}: Odoo's calls in the median run: {item.breakdown()}")
-        paired = ", ".join(f"{ratio(o.rate, f.rate):.2f}" for f, _, o in rounds)
+        paired = ", ".join(f"{ratio(o.rate, f.rate):.2f}" for f, _, o in measured)
         ctx.note(f"row 8, P={processes}: voicesync/floor records/s round by round: {paired}")
-        ctx.note(f"row 8, P={processes}: {_create_against_load(rounds)}")
-        rows += _rows(processes, rounds)
+        ctx.note(f"row 8, P={processes}: {_create_against_load(measured)}")
+        rows += _rows(processes, measured)
     return rows
