@@ -6,6 +6,9 @@ task takes, so parity, idempotence and round trips can be checked exactly.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from sandbox.odoo import OdooSandbox
@@ -114,3 +117,17 @@ def test_bad_records_fail_alone(services: Services, platform: PlatformSandbox) -
     result = services.engine.upsert(CONTACTS, [good[0], bad, good[2]])
     assert result.created == 2
     assert [(f.platform_id, f.error_type) for f in result.failures] == [(good[1]["id"], "DataError")]
+
+
+def test_a_first_sync_into_an_empty_odoo_skips_the_external_id_lookup(
+    services: Services, platform: PlatformSandbox, odoo: OdooSandbox, tmp_path: Path
+) -> None:
+    odoo.reset_call_counts()
+    assert reconcile(services).created == 60
+    counts = odoo.call_counts()
+    assert counts.get("ir.model.data.search_read") is None and counts.get("ir.model.data.search_count") == 1
+    lost = Services(replace(services.settings, database_url=f"sqlite:///{tmp_path / 'lost-ledger.db'}"))
+    lost.ledger.upgrade()
+    result = reconcile(lost)  # a new ledger, a new process: Odoo holds voicesync's records already
+    assert (result.created, result.updated) == (0, 60)
+    assert len(partners(odoo)) == 60
