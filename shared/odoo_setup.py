@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from shared.odoo_owned import (
 )
 
 AUTOMATION_MODULE = "base_automation"
+INSTALL_WAIT_SECONDS = 120.0
 LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
 
 
@@ -288,9 +290,21 @@ class Bootstrap:
         if not install:
             report.notes.append(f"{AUTOMATION_MODULE} is not installed (bootstrap installs it)")
             return False
-        self.odoo.call("ir.module.module", "button_immediate_install", ids=[modules[0]["id"]])
+        self._install(modules[0]["id"])
         report.notes.append(f"installed {AUTOMATION_MODULE}")
         return True
+
+    def _install(self, module_id: int) -> None:
+        """Install a module; Odoo refuses while one of its scheduled jobs runs, so wait that out."""
+        deadline = time.monotonic() + INSTALL_WAIT_SECONDS
+        while True:
+            try:
+                self.odoo.call("ir.module.module", "button_immediate_install", ids=[module_id])
+                return
+            except InvalidRequest as exc:
+                if "scheduled action" not in exc.message or time.monotonic() > deadline:
+                    raise
+            time.sleep(5)
 
 
 def bootstrap(odoo: OdooClient, webhook_url: str | None = None) -> SetupReport:
