@@ -44,6 +44,9 @@ class SyncTask(Task):
     reject_on_worker_lost = True
     ignore_result = True
     typing = True
+    #: The retry limit is ``VOICESYNC_RETRY_MAX``, counted in ``_run_guarded``; Celery's own limit is
+    #: off (Celery 5.7 reads ``retry(max_retries=None)`` as "the task's default", which is 3).
+    max_retries = None
 
     @cached_property
     def services(self) -> Services:
@@ -77,7 +80,7 @@ class SyncTask(Task):
                 retry_after=getattr(exc, "retry_after", None),
             )
             log.warning("%s retry %d in %.1fs: %s", self.name, retries + 1, countdown, exc)
-            raise self.retry(exc=exc, countdown=countdown, max_retries=None, kwargs=self.request.kwargs) from None
+            raise self.retry(exc=exc, countdown=countdown, kwargs=self.request.kwargs) from None
         except (FatalError, DataError, VoicesyncError) as exc:
             self._dead_letter(type(exc).__name__, str(exc))
             return None

@@ -77,6 +77,25 @@ def test_a_revoked_key_dead_letters_at_once_and_replay_brings_parity(
     assert_parity(services, platform, odoo)
 
 
+def test_a_platform_that_keeps_failing_is_retried_up_to_the_limit_then_dead_lettered(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+) -> None:
+    limit = int(services.settings.retry_max)
+    assert limit > 3  # beyond Celery's own default limit, which voicesync's must replace
+    start_worker()
+    platform.faults.update({"rate_5xx": 1.0})
+    platform.reset_stats()
+    from workers.app import app
+
+    app.send_task("contacts.sync_one", kwargs={"platform_id": platform.records("contacts")[0]["id"]}, queue="contacts")
+    wait_for(lambda: services.dead_letters.count() == 1, 60, what="a dead letter")
+    platform.faults.update({"rate_5xx": 0})
+    [letter] = services.dead_letters.list()
+    assert (letter.task_name, letter.error_type) == ("contacts.sync_one", "RetryableError")
+    assert f"gave up after {limit} retries" in letter.reason
+    assert served(platform) == limit + 1  # the first try and each retry, nothing more
+
+
 def test_odoo_conflicts_and_bad_gateways_are_retried(
     services: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox, env: dict[str, str]
 ) -> None:
