@@ -37,7 +37,8 @@ class BackgroundServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> BackgroundServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: ``shutdown`` waits up to one poll, and tests start and stop servers by the hundred.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
