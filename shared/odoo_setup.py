@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.errors import InvalidRequest, NotFound
+from shared.errors import FatalError, InvalidRequest, NotFound
 from shared.mappers.base import XMLID_MODULE
 from shared.odoo import OdooClient, version_major
 from shared.odoo_owned import (
@@ -39,6 +39,7 @@ from shared.odoo_owned import (
 
 AUTOMATION_MODULE = "base_automation"
 INSTALL_WAIT_SECONDS = 120.0
+INSTALL_BUSY_SIGNS = ("scheduled action", "current transaction is aborted")
 LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
 
 
@@ -295,14 +296,19 @@ class Bootstrap:
         return True
 
     def _install(self, module_id: int) -> None:
-        """Install a module; Odoo refuses while one of its scheduled jobs runs, so wait that out."""
+        """Install a module; Odoo refuses while one of its scheduled jobs runs, so wait that out.
+
+        Over JSON-2 the refusal says so; over JSON-RPC, Odoo 19 answers it with "current transaction
+        is aborted" instead (its error reply reads the database after the failed row lock).
+        """
         deadline = time.monotonic() + INSTALL_WAIT_SECONDS
         while True:
             try:
                 self.odoo.call("ir.module.module", "button_immediate_install", ids=[module_id])
                 return
-            except InvalidRequest as exc:
-                if "scheduled action" not in exc.message or time.monotonic() > deadline:
+            except FatalError as exc:
+                busy = any(sign in exc.message for sign in INSTALL_BUSY_SIGNS)
+                if not busy or time.monotonic() > deadline:
                     raise
             time.sleep(5)
 
