@@ -12,10 +12,10 @@ from typing import Any
 import redis
 
 from shared.entities import EntitySpec
-from shared.errors import NotFound
+from shared.errors import DataError, NotFound
 from shared.locks import record_locks
 from shared.platform import PlatformClient
-from shared.upsert import UpsertEngine, UpsertResult
+from shared.upsert import Failure, UpsertEngine, UpsertResult
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -44,13 +44,16 @@ class Importer:
         records that link to it fail with that reason."""
         ids = list(dict.fromkeys(platform_ids))
         with self._locked(spec, ids):
-            records, gone = [], []
+            records, gone, refused = [], [], []
             for platform_id in ids:
                 try:
                     records.append(self.platform.get(spec.path, platform_id))
                 except NotFound:
                     gone.append(platform_id)
+                except DataError as exc:  # this record's own failure: the others go on
+                    refused.append(Failure(platform_id, type(exc).__name__, str(exc)))
             result = self.engine.upsert(spec, records) if records else UpsertResult()
+            result.failures.extend(refused)
             if gone and archive_missing:
                 result.archived += self.engine.archive(spec, gone)
             return result

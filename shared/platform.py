@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import requests
 
-from shared.errors import ApiError, RateLimited, error_for_response
+from shared.errors import ApiError, DataError, RateLimited, error_for_response
 from shared.http import json_body, new_session, send
 from shared.pagination import Page, PageNumberPaginator
 from shared.settings import Settings
@@ -31,6 +32,11 @@ def _classify(response: requests.Response) -> ApiError:
     except (ValueError, AttributeError):
         message, code = response.reason or "error", ""
     return error_for_response(response, message, system=SYSTEM, name=code)
+
+
+def _segment(record_id: str) -> str:
+    """A record id as one path segment, whatever characters it holds."""
+    return quote(record_id, safe="")
 
 
 class PlatformClient:
@@ -81,8 +87,13 @@ class PlatformClient:
         return json_body(response, system=SYSTEM)
 
     def get(self, path: str, record_id: str) -> dict[str, Any]:
-        """One record, read now (API first: webhooks only say that something changed)."""
-        return self._request("GET", f"/v1/{path}/{record_id}")
+        """One record, read now (API first: webhooks only say that something changed). The id is
+        quoted into the path, and an answer about another record is refused: an id from a webhook
+        must never reach a different record (``../campaigns/x``, ``x?y=1``)."""
+        record = self._request("GET", f"/v1/{path}/{_segment(record_id)}")
+        if not isinstance(record, dict) or str(record.get("id")) != record_id:
+            raise DataError(f"{SYSTEM} answered {path}/{record_id!r} with another record")
+        return record
 
     def page(self, path: str, number: int, *, updated_since: str | None = None, per_page: int | None = None) -> Page:
         params: dict[str, Any] = {"page": number, "per_page": per_page or self.page_size}
@@ -102,7 +113,7 @@ class PlatformClient:
         return self._request("POST", "/v1/contacts", json=values)
 
     def update_contact(self, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
-        return self._request("PATCH", f"/v1/contacts/{record_id}", json=values)
+        return self._request("PATCH", f"/v1/contacts/{_segment(record_id)}", json=values)
 
     def close(self) -> None:
         self._session.close()

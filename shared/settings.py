@@ -55,6 +55,8 @@ class Settings:
     odoo_protocol: str = field(default="auto", metadata={"env": "ODOO_PROTOCOL"})
     odoo_timeout: float = field(default=30.0, metadata={"env": "ODOO_TIMEOUT", "coerce": float})
     odoo_webhook_token: str = field(default="", repr=False, metadata={"env": "ODOO_WEBHOOK_TOKEN"})
+    odoo_hook_rate: float = field(default=20.0, metadata={"env": "VOICESYNC_ODOO_HOOK_RATE", "coerce": float})
+    odoo_hook_burst: float = field(default=200.0, metadata={"env": "VOICESYNC_ODOO_HOOK_BURST", "coerce": float})
     public_url: str = field(default="", metadata={"env": "VOICESYNC_PUBLIC_URL"})
     admin_token: str = field(default="", repr=False, metadata={"env": "ADMIN_TOKEN"})
     web_bind: str = field(default="0.0.0.0:8000", metadata={"env": "VOICESYNC_WEB_BIND"})

@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping
 
 SECRET_PREFIX = "whsec_"
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
+MIN_KEY_BYTES = 16
+MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII: it becomes the inbox's dedupe key
 
 
 class SignatureError(Exception):
@@ -33,11 +36,21 @@ def new_secret() -> str:
 
 
 def _key(secret: str) -> bytes:
+    """The key bytes of a ``whsec_<base64>`` secret; ValueError for an empty, short or malformed one
+    (an empty key would accept an HMAC anybody can make)."""
     raw = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(raw, validate=True)
-    except ValueError as exc:
-        raise ValueError("webhook secret is not of the form whsec_<base64>") from exc
+        key = base64.b64decode(raw, validate=True)
+    except ValueError:
+        raise ValueError("is not of the form whsec_<base64>") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"holds fewer than {MIN_KEY_BYTES} bytes of key")
+    return key
+
+
+def check_secret(secret: str) -> None:
+    """Raise ValueError saying what is wrong with ``secret``; checked once, at start-up."""
+    _key(secret)
 
 
 def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -74,8 +87,8 @@ def verify(
     sig_header = headers.get("webhook-signature", "")
     if not (msg_id and ts_text and sig_header):
         raise SignatureError("missing_headers", "webhook-id, webhook-timestamp and webhook-signature are required")
-    if len(msg_id) > 255:
-        raise SignatureError("bad_id", "webhook-id is too long")
+    if not MESSAGE_ID.fullmatch(msg_id):
+        raise SignatureError("bad_id", "webhook-id must be 1 to 255 printable ASCII characters")
     try:
         timestamp = int(ts_text)
     except ValueError:

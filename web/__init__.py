@@ -9,26 +9,32 @@ from shared.services import Services
 from shared.settings import Settings, get_settings
 from web.metrics import REJECTED
 
+# What the voice endpoint takes (a call's event with its transcript). Each endpoint reads its body
+# through ``web.event_input.read_body`` with its own limit; Flask's MAX_CONTENT_LENGTH is not used,
+# as it cuts a chunked body short at the limit instead of refusing it.
 MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     services = Services(settings or get_settings())
     app.extensions["voicesync"] = services
     from web import admin, health, metrics, odoo_hooks, voice
     from web.inbox_writer import WRITER, InboxWriter
+    from web.throttle import SourceThrottle
 
     app.extensions[WRITER] = InboxWriter(services.inbox)
+    app.extensions[odoo_hooks.THROTTLE] = SourceThrottle(
+        services.settings.odoo_hook_rate, services.settings.odoo_hook_burst
+    )
 
     for module in (health, voice, odoo_hooks, admin, metrics):
         app.register_blueprint(module.blueprint)
 
     @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
+    def too_large(error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
         source = "odoo" if request.path.startswith("/webhooks/odoo/") else "voice"
         REJECTED.labels(source, "too_large").inc()
-        return {"error": f"body larger than {MAX_BODY_BYTES} bytes"}, 413
+        return {"error": str(error.description)}, 413
 
     return app

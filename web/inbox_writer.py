@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 
 from shared.errors import VoicesyncError
 from shared.ledger.inbox import Inbox
@@ -38,6 +38,8 @@ MAX_BATCH = 200
 PUBLISH_LINGER_SECONDS = 0.02
 WAIT_SECONDS = 10.0
 T = TypeVar("T")
+# The database, not the batch, failed: storing the events one by one would only fail many times.
+_UNREACHABLE = (OperationalError, DisconnectionError)
 
 
 class InboxTimeout(VoicesyncError):
@@ -105,19 +107,30 @@ class InboxWriter:
         pending, committed = self._pending, self._committed
         while True:
             batch = _take_waiting(pending, MAX_BATCH)
-            try:
-                ids = self.inbox.accept([item.event for item in batch])
-            except BaseException as exc:  # never leave a request thread waiting on a dead writer
-                for item in batch:
-                    item.settle(error=exc)
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for item, inbox_id in zip(batch, ids, strict=True):
-                item.settle(inbox_id)
+            self._write(batch)
             to_send = [item.event for item in batch if item.inbox_id is not None and item.event.status == "enqueued"]
             if to_send:
                 committed.put(to_send)
+
+    def _write(self, batch: list[_Pending]) -> None:
+        """Store ``batch`` with one statement and settle each of its requests. Should the statement
+        fail on what the batch holds (not on an unreachable database), each event is stored alone,
+        so that one bad event never costs the others their row."""
+        try:
+            ids = self.inbox.accept([item.event for item in batch])
+        except BaseException as exc:  # never leave a request thread waiting on a dead writer
+            if len(batch) > 1 and isinstance(exc, Exception) and not isinstance(exc, _UNREACHABLE):
+                log.warning("an inbox batch of %d failed (%s); storing its events one by one", len(batch), exc)
+                for item in batch:
+                    self._write([item])
+                return
+            for item in batch:
+                item.settle(error=exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for item, inbox_id in zip(batch, ids, strict=True):
+            item.settle(inbox_id)
 
     def _publish_loop(self) -> None:
         committed = self._committed

@@ -37,17 +37,15 @@ def reject(source: str, code: int, reason: str, message: str) -> Answer:
 def intake(
     *, source: str, dedupe_key: str, event_type: str, entity: str | None, record_id: str, body: bytes, act: bool
 ) -> Answer:
-    """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``).
+    """Store the event; enqueue it when ``act`` (otherwise it is kept as ``ignored``, without its
+    payload: nobody acts on it, and a flood of large ignored bodies must not fill the ledger).
 
-        The row is committed, marked ``enqueued``, by the process's :class:`~web.inbox_writer.InboxWriter`
-        (with the other webhooks waiting at that moment) before this answers; its publisher then sends
-        the task, or marks the row ``received`` for the relay if the broker refuses it. A NUL character,
-        which PostgreSQL cannot store as text, and a field longer than its column are refused here, so
-    that they cannot fail a whole batch.
+    The row is committed, marked ``enqueued``, by the process's :class:`~web.inbox_writer.InboxWriter`
+    (with the other webhooks waiting at that moment) before this answers; its publisher then sends
+    the task, or marks the row ``received`` for the relay if the broker refuses it. A field longer
+    than its column is refused here (:mod:`web.event_input` checked the rest), so that it cannot
+    fail a whole batch.
     """
-    payload = body.decode("utf-8", errors="replace")
-    if any("\x00" in value for value in (dedupe_key, event_type, record_id, payload)):
-        return reject(source, 400, "bad_body", "the event contains a NUL character")
     fields = {"dedupe_key": dedupe_key, "event_type": event_type, "record_id": record_id}
     too_long = [name for name, value in fields.items() if len(value) > _COLUMN_LENGTHS[name]]
     if too_long:
@@ -58,7 +56,7 @@ def intake(
         event_type=event_type,
         entity=entity,
         record_id=record_id,
-        payload=payload,
+        payload=body.decode("utf-8", errors="replace") if act else "",
         status="enqueued" if act else "ignored",
     )
     try:

@@ -10,38 +10,38 @@ of the same change is one effect while two real changes with identical values ar
 from __future__ import annotations
 
 import hmac
-import json
+import re
 import uuid
-from typing import Any
 
 from flask import Blueprint, current_app, request
 
 from shared.entities import ENTITIES
 from shared.logs import bound
+from web.event_input import ODOO_MODEL, ODOO_MODEL_MAX, load_json, matching, read_body
 from web.intake import Answer, intake, reject
 from web.metrics import LATENCY, RECEIVED
 
 blueprint = Blueprint("odoo_hooks", __name__)
 SOURCE = "odoo"
 PUSHED_MODELS = {ENTITIES["contacts"].odoo_model}
+THROTTLE = "voicesync.odoo_throttle"  # its key in ``app.extensions``
+MAX_BODY_BYTES = 64 * 1024  # a notification carries a few fields of one record
+WRITE_DATE = re.compile(r"[0-9][0-9 :.T-]{0,39}")
 
 
 def _notification(body: bytes) -> tuple[str, int, str]:
     """Model, record id and write date of a notification, or ValueError saying what is wrong."""
-    try:
-        payload: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("body is not JSON") from None
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise ValueError("body is not a JSON object")
-    model = payload.get("_model") or payload.get("_name")
+    model = matching(payload.get("_model") or payload.get("_name"), ODOO_MODEL, "_model")
+    if len(model) > ODOO_MODEL_MAX:
+        raise ValueError(f"_model is longer than {ODOO_MODEL_MAX} characters")
     record_id = payload.get("_id", payload.get("id"))
-    if not isinstance(model, str) or not model or len(model) > 64:
-        raise ValueError("notification has no _model")
-    if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id <= 0:
+    if isinstance(record_id, bool) or not isinstance(record_id, int) or not 0 < record_id < 2**63:
         raise ValueError("notification has no record _id")
     write_date = payload.get("write_date")
-    return model, record_id, str(write_date)[:40] if write_date else ""
+    return model, record_id, matching(write_date, WRITE_DATE, "write_date") if write_date else ""
 
 
 @blueprint.post("/webhooks/odoo/<token>")
@@ -51,7 +51,11 @@ def receive(token: str) -> Answer:
         expected = current_app.extensions["voicesync"].settings.odoo_webhook_token
         if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
             return reject(SOURCE, 404, "bad_token", "not found")
-        body = request.get_data(cache=False)
+        wait = current_app.extensions[THROTTLE].wait_needed(request.remote_addr or "")
+        if wait:
+            answer = reject(SOURCE, 429, "rate_limited", "too many notifications from this source")
+            return answer[0], answer[1], {"Retry-After": str(max(1, round(wait)))}
+        body = read_body(MAX_BODY_BYTES)
         try:
             model, record_id, write_date = _notification(body)
         except ValueError as exc:

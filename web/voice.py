@@ -6,12 +6,12 @@ The body is verified as the raw bytes received (never re-serialised JSON), and t
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, request
 
 from shared.logs import bound
 from shared.signing import SignatureError, verify
+from web import MAX_BODY_BYTES
+from web.event_input import EVENT_TYPE, RECORD_ID, load_json, matching, read_body
 from web.events import route
 from web.intake import Answer, intake, reject
 from web.metrics import LATENCY, RECEIVED
@@ -22,26 +22,21 @@ SOURCE = "voice"
 
 def _event(body: bytes) -> tuple[str, str]:
     """The event's type and record id, or ValueError saying what is wrong."""
-    try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("body is not JSON") from None
-    if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not event["type"]:
-        raise ValueError("event has no type")
+    event = load_json(body)
+    if not isinstance(event, dict):
+        raise ValueError("body is not a JSON object")
     data = event.get("data")
     record_id = data.get("id") if isinstance(data, dict) else None
-    if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or not str(record_id).strip():
-        raise ValueError("event has no data.id")
-    if len(str(record_id)) > 128 or len(event["type"]) > 64:
-        raise ValueError("type or data.id is too long")
-    return event["type"], str(record_id)
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        record_id = str(record_id)
+    return matching(event.get("type"), EVENT_TYPE, "type"), matching(record_id, RECORD_ID, "data.id")
 
 
 @blueprint.post("/webhooks/voice")
 def receive() -> Answer:
     RECEIVED.labels(SOURCE).inc()
     with LATENCY.labels(SOURCE).time():
-        body = request.get_data(cache=False)
+        body = read_body(MAX_BODY_BYTES)
         try:
             msg_id = verify(current_app.extensions["voicesync"].settings.voice_webhook_secrets, request.headers, body)
         except SignatureError as exc:

@@ -87,3 +87,18 @@ def test_rows_the_broker_refuses_are_left_for_the_relay(services: Services) -> N
     writer = InboxWriter(services.inbox, lambda rows: rows)  # a broker that takes nothing
     assert writer.accept(event("voice:refused")) is not None
     wait_for(lambda: stored(services)[0].status == "received", 10, what="the row to be marked for the relay")
+
+
+def test_an_event_that_fails_its_batch_costs_no_other_event_its_row(services: Services) -> None:
+    """An event the database refuses (a lone surrogate cannot be encoded; the receiver's checks keep
+    such events out, this is the writer's own guard) fails alone: the batch is stored one by one."""
+    writer = InboxWriter(services.inbox, lambda rows: [])
+    from web.inbox_writer import _Pending
+
+    batch = [_Pending(event("voice:good-1")), _Pending(event("voice:bad", record_id="ct_\ud800")),
+             _Pending(event("voice:good-2"))]  # fmt: skip
+    writer._write(batch)
+    assert [item.done.is_set() for item in batch] == [True, True, True]
+    assert batch[1].error is not None and batch[1].inbox_id is None
+    assert batch[0].inbox_id is not None and batch[2].inbox_id is not None
+    assert [row.dedupe_key for row in stored(services)] == ["voice:good-1", "voice:good-2"]

@@ -202,14 +202,82 @@ def test_hostile_input_never_500_and_never_stored_when_rejected(
         assert answer.status_code == 401  # nothing unsigned gets past the signature check
 
 
-def test_a_nul_character_is_refused_alone(web: str, services: Services, platform: PlatformSandbox) -> None:
-    """PostgreSQL cannot store NUL in text: such an event is a 400 before it reaches the batch that
-    would carry other webhooks with it."""
+BAD_VOICE_EVENTS = {
+    "NUL in the id": {"type": "contact.updated", "data": {"id": "a\u0000b"}},
+    "lone surrogate in the type": {"type": "contact.updated\ud800", "data": {"id": "ct_1"}},
+    "lone surrogate in the id": {"type": "contact.updated", "data": {"id": "\ud800"}},
+    "a path in the id": {"type": "contact.updated", "data": {"id": "../campaigns/cp_00000001"}},
+    "a query in the id": {"type": "contact.updated", "data": {"id": "ct_00000001?x=1"}},
+    "a fragment in the id": {"type": "contact.updated", "data": {"id": "ct_00000001#frag"}},
+    "no id": {"type": "contact.updated", "data": {}},
+    "a list": [1, 2],
+}
+
+
+@pytest.mark.parametrize("bad", BAD_VOICE_EVENTS.values(), ids=BAD_VOICE_EVENTS.keys())
+def test_a_bad_voice_event_is_refused_alone(web: str, services: Services, platform: PlatformSandbox, bad: Any) -> None:
+    """Checked on its own before it joins a batch: a 400 that stores nothing, and the good event
+    right after it is stored (a lone surrogate once failed every webhook sharing its commit)."""
     url = f"{web}/webhooks/voice"
-    nul = requests.post(url, **signed(platform.webhook_secret, {"type": "contact.updated", "data": {"id": "a\u0000b"}}))
-    assert (nul.status_code, nul.json()) == (400, {"error": "the event contains a NUL character"})
+    raw = json.dumps(bad).encode()  # json.dumps writes \ud800 as an escape, as a hostile sender would
+    refused = requests.post(url, **signed(platform.webhook_secret, raw))
+    assert refused.status_code == 400 and "error" in refused.json()
     assert requests.post(url, **signed(platform.webhook_secret, EVENT)).status_code == 202
     assert [row.record_id for row in rows(services)] == [EVENT["data"]["id"]]
+
+
+def deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
+@pytest.mark.parametrize("path", ["/webhooks/voice", f"/webhooks/odoo/{TOKEN}"])
+def test_json_nested_too_deep_is_a_400(web: str, platform: PlatformSandbox, path: str) -> None:
+    body = b'{"type": "contact.updated", "data": {"id": "ct_1", "x": ' + deep(20_000) + b"}}"
+    answer = requests.post(f"{web}{path}", **signed(platform.webhook_secret, body))
+    assert (answer.status_code, answer.json()) == (400, {"error": "body is nested too deeply"})
+
+
+def test_bad_odoo_notifications_are_refused_alone(web: str, services: Services) -> None:
+    url = f"{web}/webhooks/odoo/{TOKEN}"
+    good = {"_id": 7, "_model": "res.partner", "write_date": "2026-01-01 10:00:00"}
+    for bad in ({**good, "_model": "res.partner\ud800"}, {**good, "_model": "../x"}, {**good, "write_date": "\ud800"},
+                {**good, "_id": 2**70}):  # fmt: skip
+        answer = requests.post(url, data=json.dumps(bad), headers={"Content-Type": "application/json"}, timeout=5)
+        assert answer.status_code == 400, bad
+    assert requests.post(url, json=good, timeout=5).status_code == 202
+    assert [row.event_type for row in rows(services)] == ["res.partner.write"]
+
+
+def test_ignored_events_are_stored_without_their_payload(web: str, services: Services) -> None:
+    url = f"{web}/webhooks/odoo/{TOKEN}"
+    unknown = {"_id": 7, "_model": "x_other", "write_date": "2026-01-01 10:00:00", "blob": "x" * 60_000}
+    assert requests.post(url, json=unknown, timeout=5).status_code == 202
+    [row] = rows(services)
+    assert (row.status, row.payload) == ("ignored", "")
+
+
+@pytest.mark.parametrize(("path", "limit"), [("/webhooks/voice", 1024 * 1024), (f"/webhooks/odoo/{TOKEN}", 64 * 1024)])
+def test_an_oversized_body_is_a_413_chunked_or_not(web: str, services: Services, path: str, limit: int) -> None:
+    body = b'{"_id": 1, "_model": "res.partner", "pad": "' + b"x" * limit + b'"}'
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))  # a generator: sent chunked
+    for data in (body, chunks):
+        answer = requests.post(f"{web}{path}", data=data, headers={"Content-Type": "application/json"}, timeout=10)
+        assert answer.status_code == 413, answer.text
+    assert rows(services) == []
+
+
+def test_a_flood_from_one_source_is_throttled(hook_env: dict[str, str], services: Services) -> None:
+    settings = Settings.from_env({**hook_env, "VOICESYNC_ODOO_HOOK_RATE": "1", "VOICESYNC_ODOO_HOOK_BURST": "5"})
+    client = create_app(settings).test_client()
+    url = f"/webhooks/odoo/{TOKEN}"
+    answers = [
+        client.post(url, json={"_id": n, "_model": "x_other", "write_date": "2026-01-01 10:00:00"}).status_code
+        for n in range(1, 21)
+    ]
+    assert answers[:5] == [202] * 5 and set(answers[5:]) == {429}
+    assert len(rows(services)) == 5
+    other = client.post(url, json={"_id": 1, "_model": "x_other"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert other.status_code == 202  # the limit is per source
 
 
 def test_a_field_longer_than_its_column_is_refused_alone(web: str, services: Services) -> None:

@@ -3,6 +3,7 @@ runs, one run at a time, pages shared by workers, and the operator's commands.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -274,8 +275,14 @@ def test_admin_resync_and_status_over_http(services: Services, start_worker: Sta
         wrong = {"Authorization": "Bearer nope"}
         assert requests.get(f"{server.url}/admin/status", headers=wrong, timeout=5).status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
-        bad = requests.post(f"{server.url}/admin/resync", json={"entity": "leads"}, headers=auth, timeout=5)
-        assert bad.status_code == 400
+        strictly_refused = [
+            json.dumps({"entity": "leads"}), "entity=contacts", json.dumps({"full": "false"}), json.dumps([1]),
+            json.dumps({"entity": ["contacts"]}), json.dumps({"entity": "contacts", "ful": True}), "[" * 2000,
+        ]  # fmt: skip
+        for body in strictly_refused:
+            bad = requests.post(f"{server.url}/admin/resync", data=body, headers=auth, timeout=5)
+            assert bad.status_code == 400 and bad.json()["error"], body
+        assert all(not services.runs.recent(name, 1) for name in ENTITIES)  # none of them started a run
         answer = requests.post(f"{server.url}/admin/resync", json={"entity": "contacts", "full": True}, headers=auth)
         assert answer.status_code == 202
         run = finished(services, answer.json()["runs"]["contacts"])

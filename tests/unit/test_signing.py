@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from shared.signing import SignatureError, new_secret, sign_headers, signature, verify
+from shared.signing import SignatureError, check_secret, new_secret, sign_headers, signature, verify
 
 BODY = b'{"type":"contact.updated","data":{"id":"ct_1"}}'
 
@@ -66,3 +66,23 @@ def test_malformed_headers(change: dict[str, str], reason: str) -> None:
     with pytest.raises(SignatureError) as info:
         verify([secret], headers, BODY)
     assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [("whsec_", "fewer than 16 bytes"), ("whsec_c2hvcnQ=", "fewer than 16 bytes"), ("whsec_typo!", "whsec_<base64>")],
+)
+def test_an_empty_short_or_malformed_secret_is_refused(secret: str, why: str) -> None:
+    """An empty key would accept an HMAC anybody can make; settings refuse these at start-up."""
+    with pytest.raises(ValueError, match=why):
+        check_secret(secret)
+    check_secret(new_secret())
+
+
+@pytest.mark.parametrize("msg_id", ["msg 1", "msg\x001", "é", "x" * 256])
+def test_a_webhook_id_outside_printable_ascii_is_refused(msg_id: str) -> None:
+    secret = new_secret()
+    headers = sign_headers(secret, "msg_1", BODY) | {"webhook-id": msg_id}
+    with pytest.raises(SignatureError) as refused:
+        verify([secret], headers, BODY)
+    assert refused.value.reason == "bad_id"
