@@ -8,6 +8,7 @@ from celery.schedules import crontab
 from shared.connections import broker_url as _broker_url
 from shared.connections import redis_url as _redis_url
 from shared.entities import ENTITIES
+from shared.routing import RELAY_QUEUE, celery_routes
 from shared.settings import get_settings
 
 _settings = get_settings()
@@ -15,10 +16,9 @@ _settings = get_settings()
 broker_url = _broker_url(_settings)
 broker_connection_retry_on_startup = True
 
-# Three pools: a task's queue is its entity, by name ("contacts.sync_one" -> "contacts").
-task_routes = {f"{spec.name}.*": {"queue": spec.queue} for spec in ENTITIES.values()}
-task_routes["inbox.*"] = {"queue": "contacts"}  # the relay runs on any contacts worker
-task_default_queue = "contacts"
+# Three pools: a task's queue is its entity's (shared.routing, the one table).
+task_routes = celery_routes()
+task_default_queue = RELAY_QUEUE
 
 # JSON only: tasks take JSON-simple arguments an operator can type, and Flower can show.
 task_serializer = "json"

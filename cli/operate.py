@@ -155,9 +155,12 @@ def odoo_bootstrap(receiver_url: str | None, uninstall: bool) -> None:
 
 
 @click.command()
-@click.option("--min-age", type=float, default=None, help="Only rows pending at least this many seconds.")
-def relay(min_age: float | None) -> None:
-    """Enqueue inbox rows a broker outage left pending (once; beat runs it on a schedule)."""
+@click.option(
+    "--min-age", type=float, default=0.0, show_default=True, help="Only rows pending at least this many seconds."
+)
+def relay(min_age: float) -> None:
+    """Enqueue every inbox row a broker outage left pending, now (beat runs it on a schedule, and
+    there waits VOICESYNC_RELAY_AFTER before it takes a row the receiver may still be sending)."""
     from workers.relay import relay_pending
 
     counts = relay_pending(_services(), min_age=min_age)

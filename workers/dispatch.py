@@ -21,6 +21,7 @@ from redis import RedisError
 from shared.ledger.inbox import Inbox
 from shared.ledger.models import InboxEvent
 from shared.logs import CORRELATION_HEADER
+from shared.routing import queue_for
 
 log = logging.getLogger(__name__)
 BREAKER_SECONDS = 5.0
@@ -47,13 +48,15 @@ def task_for(rows: list[InboxEvent]) -> tuple[str, dict[str, Any], str]:
     Odoo event pushes the partner it names to the platform."""
     first = rows[0]
     if first.source == "odoo":
-        return "contacts.push_from_odoo", {"odoo_id": int(first.record_id or 0), "inbox_id": first.id}, "contacts"
+        name, kwargs = "contacts.push_from_odoo", {"odoo_id": int(first.record_id or 0), "inbox_id": first.id}
+        return name, kwargs, queue_for(name)
     kwargs = {
         "platform_ids": [str(row.record_id) for row in rows],
         "inbox_ids": [row.id for row in rows],
         "correlation_ids": [row.dedupe_key for row in rows],
     }
-    return f"{first.entity}.sync_many", kwargs, str(first.entity)
+    name = f"{first.entity}.sync_many"
+    return name, kwargs, queue_for(name)
 
 
 def _send(group: list[InboxEvent]) -> bool:

@@ -13,6 +13,7 @@ from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
 from shared.reconcile import choose_mode
+from shared.routing import queue_for
 from shared.services import Services
 from shared.timeutil import iso, parse_instant
 from workers.app import app
@@ -32,7 +33,7 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
     app.send_task(
         f"{entity}.reconcile",
         kwargs={"full": mode == "full", "since": since, "run_id": run.id},
-        queue=ENTITIES[entity].queue,
+        queue=queue_for(f"{entity}.reconcile"),
     )
     return run.id
 
@@ -46,7 +47,7 @@ def replay_dead_letter(services: Services, letter_id: int) -> str:
         letter.task_name,
         kwargs=letter.task_kwargs,
         headers={"dead_letter_id": letter.id},
-        queue=letter.task_name.split(".")[0],
+        queue=queue_for(letter.task_name),
     )
     return str(result.id)
 
