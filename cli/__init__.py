@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from cli import db, demo, operate, sandbox
-from shared.errors import VoicesyncError
-
-
-class Commands(click.Group):
-    """An expected failure (an outside system refusing, a bad setting) is one line and exit 1,
-    never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except VoicesyncError as exc:
-            raise click.ClickException(str(exc)) from None
+from cli.failures import Commands
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

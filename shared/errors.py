@@ -4,6 +4,7 @@
 
     VoicesyncError
     ├── ConfigError                 settings missing or invalid; fix and restart
+    ├── InvalidInput                an operator's request is not valid (also a ValueError)
     ├── ApiError                    an outside system refused or failed (status_code, retryable, retry_after)
     │   ├── RetryableError          worth trying again: timeouts, connection errors, 429, 5xx, Odoo conflicts
     │   │   └── RateLimited         429; ``retry_after`` says when
@@ -32,6 +33,10 @@ class VoicesyncError(Exception):
 
 class ConfigError(VoicesyncError):
     """A setting is missing or invalid."""
+
+
+class InvalidInput(VoicesyncError, ValueError):
+    """What an operator asked for is not valid (an unknown entity, a malformed instant)."""
 
 
 class DataError(VoicesyncError):

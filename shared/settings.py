@@ -2,12 +2,16 @@
 
 Everything else receives a :class:`Settings`. Defaults are embedded ones so that voicesync runs
 with no settings at all: the broker is a Redis started under ``var/`` on first need, the ledger a
-SQLite file under ``var/``.
+SQLite file under ``var/``. ``.env`` and ``var/`` are those of the working directory, or of
+``VOICESYNC_HOME`` when set; never of the installed package. Every process checks its settings
+as it starts: a bad value is a :class:`~shared.errors.ConfigError` naming the setting, never its
+value (it may be a secret).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -16,11 +20,22 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from shared.errors import ConfigError
+from shared.signing import check_secret
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_TOKEN_LENGTH = 24
+TOKEN = re.compile(r"[A-Za-z0-9_~.-]+")  # URL-safe: the Odoo token is a path segment
+LEDGER_SCHEMES = ("sqlite", "postgresql")
+
+
+def home(env: Mapping[str, str]) -> Path:
+    """Where ``.env`` and ``var/`` are: ``VOICESYNC_HOME``, else the working directory."""
+    return Path(env.get("VOICESYNC_HOME") or Path.cwd()).resolve()
 
 
 def _var_dir(env: Mapping[str, str]) -> Path:
-    return Path(env.get("VOICESYNC_VAR_DIR") or PROJECT_ROOT / "var").resolve()
+    return Path(env.get("VOICESYNC_VAR_DIR") or home(env) / "var").resolve()
 
 
 def _words(value: str) -> tuple[str, ...]:
@@ -90,9 +105,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from ``env`` (default: ``.env`` overlaid by ``os.environ``)."""
+        """Build settings from ``env`` (default: ``.env`` overlaid by ``os.environ``); ConfigError
+        naming the first bad setting."""
         if env is None:
-            dotenv = {k: v for k, v in dotenv_values(PROJECT_ROOT / ".env").items() if v is not None}
+            dotenv_path = home(os.environ) / ".env"
+            dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
             env = {**dotenv, **os.environ}
         values: dict[str, Any] = {"var_dir": _var_dir(env)}
         for f in fields(cls):
@@ -101,15 +118,38 @@ class Settings:
                 coerce: Callable[[str], Any] = f.metadata.get("coerce", str)
                 try:
                     values[f.name] = coerce(env[name])
-                except ValueError as exc:
-                    raise ValueError(f"setting {name} has an invalid value") from exc
-        if values.get("odoo_protocol", "auto") not in {"auto", "json2", "jsonrpc"}:
-            raise ValueError("setting ODOO_PROTOCOL must be auto, json2 or jsonrpc")
-        if values.get("log_format", "json") not in {"json", "text"}:
-            raise ValueError("setting VOICESYNC_LOG_FORMAT must be json or text")
-        if len(values.get("full_cron", "0 3 * * *").split()) != 5:
-            raise ValueError("setting VOICESYNC_FULL_CRON must have five cron fields")
-        return cls(**values)
+                except ValueError:
+                    raise ConfigError(f"setting {name} must be {_KINDS.get(coerce, 'valid')}") from None
+        settings = cls(**values)
+        settings._check()
+        return settings
+
+    def _check(self) -> None:
+        """The rules a single value cannot carry: choices, secrets' form, tokens' length."""
+        if self.odoo_protocol not in {"auto", "json2", "jsonrpc"}:
+            raise ConfigError("setting ODOO_PROTOCOL must be auto, json2 or jsonrpc")
+        if self.log_format not in {"json", "text"}:
+            raise ConfigError("setting VOICESYNC_LOG_FORMAT must be json or text")
+        if len(self.full_cron.split()) != 5:
+            raise ConfigError("setting VOICESYNC_FULL_CRON must have five cron fields")
+        if self.database_url and self.database_url.split(":", 1)[0].split("+", 1)[0] not in LEDGER_SCHEMES:
+            raise ConfigError("setting DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        for number, secret in enumerate(self.voice_webhook_secrets, 1):
+            try:
+                check_secret(secret)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"setting VOICE_WEBHOOK_SECRET: secret {number} {exc} (the platform's dashboard shows it)"
+                ) from None
+        for name, token in (("ADMIN_TOKEN", self.admin_token), ("ODOO_WEBHOOK_TOKEN", self.odoo_webhook_token)):
+            if token and (len(token) < MIN_TOKEN_LENGTH or not TOKEN.fullmatch(token)):
+                raise ConfigError(
+                    f"setting {name} must be at least {MIN_TOKEN_LENGTH} URL-safe characters "
+                    "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
+
+
+_KINDS: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from kombu.exceptions import ChannelError, KombuError
 from redis import RedisError
 
 from shared.entities import ENTITIES
+from shared.errors import InvalidInput, RetryableError
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
 from shared.reconcile import choose_mode
@@ -22,19 +23,26 @@ from workers.app import app
 def start_resync(services: Services, entity: str, *, full: bool = False, since: str | None = None) -> int:
     """Open a queued run for ``entity`` and enqueue its reconciliation; returns the run id."""
     if entity not in ENTITIES:
-        raise ValueError(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
+        raise InvalidInput(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
     if since is not None:
         try:
             since = iso(parse_instant(since))
         except ValueError:
-            raise ValueError(f"since is not an ISO 8601 instant: {since!r}") from None
+            raise InvalidInput(f"since is not an ISO 8601 instant: {since!r}") from None
     mode, since = choose_mode(services, entity, full=full, since=since)
     run = services.runs.start(entity, mode, since, status="queued")
-    app.send_task(
-        f"{entity}.reconcile",
-        kwargs={"full": mode == "full", "since": since, "run_id": run.id},
-        queue=queue_for(f"{entity}.reconcile"),
-    )
+    try:
+        app.send_task(
+            f"{entity}.reconcile",
+            kwargs={"full": mode == "full", "since": since, "run_id": run.id},
+            queue=queue_for(f"{entity}.reconcile"),
+            retry=False,
+        )
+    except (KombuError, AMQPError, RedisError, OSError) as exc:
+        reason = f"the broker did not take the run: {type(exc).__name__}"
+        services.runs.finish(run.id, "failed", reason)  # never a run left queued that nothing will start
+        raise RetryableError(f"does not answer; run {run.id} is marked failed: start it or fix BROKER_URL",
+                             system="broker") from None  # fmt: skip
     return run.id
 
 
@@ -42,7 +50,7 @@ def replay_dead_letter(services: Services, letter_id: int) -> str:
     """Send a dead letter's task again; the letter leaves the table when that run succeeds."""
     letter = services.dead_letters.get(letter_id)
     if letter is None:
-        raise ValueError(f"no dead letter {letter_id}")
+        raise InvalidInput(f"no dead letter {letter_id}")
     result = app.send_task(
         letter.task_name,
         kwargs=letter.task_kwargs,

@@ -17,7 +17,7 @@ from shared.settings import Settings
 from web import create_app
 from workers.operations import start_resync
 
-TOKEN = "roundtrip-token"
+TOKEN = "roundtrip-token-0123456789abcdef"
 StartWorker = Callable[..., ManagedProcess]
 
 

@@ -27,7 +27,7 @@ from tests.queued import queued_records
 from web import create_app
 
 pytestmark = pytest.mark.both_ledgers
-TOKEN = "odoo-hook-token-123"
+TOKEN = "odoo-hook-token-0123456789abcdef"
 StartWorker = Callable[..., ManagedProcess]
 
 

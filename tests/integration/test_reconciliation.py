@@ -27,6 +27,7 @@ from web import create_app
 from workers.operations import queue_length, start_resync
 
 StartWorker = Callable[..., ManagedProcess]
+ADMIN = "admin-token-0123456789abcdef"
 FINISHED = {"succeeded", "failed", "skipped"}
 
 
@@ -268,13 +269,13 @@ def test_status_and_dead_letter_commands(
 
 
 def test_admin_resync_and_status_over_http(services: Services, start_worker: StartWorker, env: dict[str, str]) -> None:
-    settings = Settings.from_env({**env, "DATABASE_URL": services.settings.ledger_url, "ADMIN_TOKEN": "s3cret"})
+    settings = Settings.from_env({**env, "DATABASE_URL": services.settings.ledger_url, "ADMIN_TOKEN": ADMIN})
     start_worker()
     with BackgroundServer(create_app(settings)) as server:
         assert requests.post(f"{server.url}/admin/resync", json={"entity": "contacts"}, timeout=5).status_code == 401
         wrong = {"Authorization": "Bearer nope"}
         assert requests.get(f"{server.url}/admin/status", headers=wrong, timeout=5).status_code == 401
-        auth = {"Authorization": "Bearer s3cret"}
+        auth = {"Authorization": f"Bearer {ADMIN}"}
         strictly_refused = [
             json.dumps({"entity": "leads"}), "entity=contacts", json.dumps({"full": "false"}), json.dumps([1]),
             json.dumps({"entity": ["contacts"]}), json.dumps({"entity": "contacts", "ful": True}), "[" * 2000,

@@ -1,0 +1,83 @@
+"""A new user's first minutes: every command in an empty directory, and with bad settings or
+unreachable systems, says in one line what is wrong and what to do, and exits non-zero; never a
+traceback. ``.env`` and ``var/`` are the working directory's (or ``VOICESYNC_HOME``'s)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.ports import free_port
+
+DEAD = f"127.0.0.1:{free_port()}"  # nothing listens here
+
+
+def voicesync(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
+    clean |= {"BROKER_URL": f"redis://{DEAD}/0", "ODOO_URL": f"http://{DEAD}", **env}
+    return subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", *args],
+        cwd=cwd, env=clean, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "args", [["status"], ["dlq", "list"], ["dlq", "replay", "1"], ["relay"], ["resync", "contacts"]]
+)
+def test_before_db_upgrade_every_command_says_run_it(tmp_path: Path, args: list[str]) -> None:
+    assert_one_line(voicesync(args, tmp_path), "voicesync db upgrade")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("VOICE_PAGE_SIZE", "abc", "VOICE_PAGE_SIZE"),
+        ("ODOO_PROTOCOL", "xml", "ODOO_PROTOCOL"),
+        ("DATABASE_URL", "mysql://db/x", "DATABASE_URL"),
+        ("VOICE_WEBHOOK_SECRET", "whsec_typo! whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "VOICE_WEBHOOK_SECRET"),
+        ("VOICE_WEBHOOK_SECRET", "whsec_", "VOICE_WEBHOOK_SECRET"),
+        ("ADMIN_TOKEN", "x", "ADMIN_TOKEN"),
+        ("ODOO_WEBHOOK_TOKEN", "short", "ODOO_WEBHOOK_TOKEN"),
+    ],
+)
+def test_a_bad_setting_is_named_and_its_value_never_shown(tmp_path: Path, setting: str, value: str, named: str) -> None:
+    result = voicesync(["status"], tmp_path, **{setting: value})
+    assert_one_line(result, named)
+    assert value not in result.stderr or len(value) < 4
+
+
+def test_operator_mistakes_and_unreachable_systems(tmp_path: Path) -> None:
+    assert voicesync(["db", "upgrade"], tmp_path).returncode == 0
+    assert (tmp_path / "var" / "voicesync.db").exists()  # the working directory's var/, not the package's
+    assert_one_line(voicesync(["resync", "contacts", "--since", "garbage"], tmp_path), "since")
+    assert_one_line(voicesync(["dlq", "replay", "7"], tmp_path), "no dead letter 7")
+    check = voicesync(["odoo", "check"], tmp_path, ODOO_API_KEY="k")  # one line per finding, on stdout
+    assert check.returncode == 1 and "Traceback" not in check.stdout + check.stderr
+    assert check.stdout.strip().splitlines()[0].startswith("PROBLEM: "), check.stdout
+    assert_one_line(voicesync(["odoo", "bootstrap"], tmp_path, ODOO_API_KEY="k"), "odoo")
+    down = voicesync(["resync", "contacts"], tmp_path)
+    assert_one_line(down, "broker", "marked failed")
+    status = voicesync(["status"], tmp_path)
+    assert status.returncode == 0 and " failed " in status.stdout  # the run is not left queued forever
+
+
+def test_dotenv_comes_from_the_working_directory_or_voicesync_home(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("VOICE_PAGE_SIZE=abc\n")
+    assert_one_line(voicesync(["status"], tmp_path), "VOICE_PAGE_SIZE")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert voicesync(["db", "upgrade"], elsewhere).returncode == 0
+    assert_one_line(voicesync(["db", "upgrade"], elsewhere, VOICESYNC_HOME=str(tmp_path)), "VOICE_PAGE_SIZE")
