@@ -270,7 +270,13 @@ def stage_environment(stages: Mapping[str, list[Instruction]], name: str) -> dic
     return env
 
 
-TRIAL_SECRETS = {"POSTGRES_PASSWORD": "composeTest0", "FLOWER_BASIC_AUTH": "operator:compose-test"}
+TRIAL_SECRETS = {
+    "POSTGRES_PASSWORD": "composeTest0",
+    "FLOWER_BASIC_AUTH": "operator:compose-test",
+    "VOICE_API_KEY": "trial-voice-key-0123456789",
+    "VOICE_WEBHOOK_SECRET": "whsec_dHJpYWwtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==",
+    "ODOO_API_KEY": "trial-odoo-key-0123456789",
+}
 """What an operator must fill in after ``cp .env.example .env`` (compose refuses to start without)."""
 
 
