@@ -31,7 +31,7 @@ RUN python -c "import configparser; c = configparser.ConfigParser(); c.read('/tm
 COPY --from=wheel /wheels /tmp/wheels
 RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 WORKDIR /app
-COPY gunicorn.conf.py ./
+COPY gunicorn.conf.py flowerconfig.py ./
 # Nothing writes here when BROKER_URL and DATABASE_URL are set (the compose stack sets both); it
 # is where the embedded Redis and SQLite ledger would go otherwise, and the image user owns it.
 ENV VOICESYNC_VAR_DIR=/var/lib/voicesync \

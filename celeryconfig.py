@@ -7,6 +7,7 @@ from celery.schedules import crontab
 
 from shared.connections import broker_url as _broker_url
 from shared.connections import redis_url as _redis_url
+from shared.connections import without_credentials
 from shared.entities import ENTITIES
 from shared.routing import RELAY_QUEUE, celery_routes
 from shared.settings import get_settings
@@ -60,7 +61,9 @@ timezone = "UTC"
 # behind a lock, so a second `celery -A workers beat` stands by and takes over when the first dies
 # (within the lock timeout).
 beat_scheduler = "redbeat.RedBeatScheduler"
-redbeat_redis_url = _redis_url(_settings)
+redbeat_redis_url, _redbeat_credentials = without_credentials(_redis_url(_settings))
+if _redbeat_credentials:  # options, where Celery's censoring finds the password (Flower shows settings)
+    redbeat_redis_options = _redbeat_credentials
 redbeat_key_prefix = "voicesync:redbeat"
 beat_max_loop_interval = 5
 redbeat_lock_timeout = _settings.beat_lock_timeout

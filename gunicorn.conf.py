@@ -23,11 +23,12 @@ limit_request_fields = 100
 control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
+access_log_format = logs.ACCESS_LOG_FORMAT
 
 
 def post_worker_init(worker: object) -> None:
     """Receiver logs as JSON lines with correlation ids, secrets redacted (``shared.logs``)."""
-    logs.configure(_settings)
+    logs.configure(_settings, also=("gunicorn.access", "gunicorn.error"))
 
 
 def child_exit(server: object, worker: object) -> None:

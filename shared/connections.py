@@ -7,6 +7,7 @@ server (unless ``REDIS_URL`` says otherwise); with RabbitMQ, ``REDIS_URL`` or th
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
 
@@ -34,3 +35,20 @@ def _client(url: str) -> redis.Redis:
 def redis_client(settings: Settings) -> redis.Redis:
     """One pooled client per URL and process."""
     return _client(redis_url(settings))
+
+
+def without_credentials(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its user and password, and those as client options. Celery masks only the
+    settings it knows to be secret (``broker_url``, not RedBeat's ``redbeat_redis_url``): a password
+    kept in the options instead never reaches Flower's worker pages."""
+    parts = urlsplit(url)
+    if parts.password is None and parts.username is None:
+        return url, {}
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    options = {"password": unquote(parts.password or "")}
+    if parts.username:
+        options["username"] = unquote(parts.username)
+    return urlunsplit(parts._replace(netloc=netloc)), options

@@ -2,7 +2,7 @@
 
 The receiver binds the ``webhook-id`` (or a new id) to the request and hands it to the task in a
 message header; the worker binds it, with the task's id and name, for the task's whole run. Every
-line then says which change it belongs to. A last filter replaces any configured secret that
+line then says which change it belongs to. A last formatter replaces any configured secret that
 reaches a log line with ``***``: keys are never logged on purpose, and this catches accidents.
 """
 
@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from shared.settings import Settings
 
@@ -62,42 +63,62 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-class RedactSecrets(logging.Filter):
-    """Replace configured secrets in the final line, whatever path brought them there."""
+class Redacting(logging.Formatter):
+    """Wraps a formatter and replaces every configured secret in the finished line: the message,
+    its ``extra`` fields, an exception's text, gunicorn's access line alike."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, inner: logging.Formatter, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = sorted((s for s in secrets if len(s) >= 6), key=len, reverse=True)
+        self.inner = inner
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.inner.format(record)
+        for secret in self.secrets:
+            line = line.replace(secret, "***")
+        return line
+
+
+def _url_password(url: str) -> str:
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
 
 
 def secrets_of(settings: Settings) -> list[str]:
+    """Every secret the settings hold, the passwords inside the broker, Redis and database URLs too."""
     values = [
         settings.voice_api_key,
         settings.odoo_api_key,
         settings.odoo_webhook_token,
         settings.admin_token,
         settings.flower_basic_auth,
+        settings.flower_basic_auth.partition(":")[2],
         *settings.voice_webhook_secrets,
+        *(_url_password(url) for url in (settings.broker_url, settings.redis_url, settings.database_url)),
     ]
     return [v for v in values if v]
 
 
-def configure(settings: Settings) -> None:
-    """Route the root logger to stderr in the configured format, secrets redacted."""
+# gunicorn's access line without the query string or referrer, where callers put what they please
+# (``?token=...``); the path still holds the Odoo token, which redaction replaces.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
+
+
+def configure(settings: Settings, also: tuple[str, ...] = ()) -> None:
+    """Route the root logger to stderr in the configured format, secrets redacted; the loggers
+    named in ``also`` (which keep handlers of their own, as gunicorn's do) get redaction too."""
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_format == "json":
-        handler.setFormatter(JsonFormatter())
+        inner: logging.Formatter = JsonFormatter()
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets_of(settings)))
+        inner = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    secrets = secrets_of(settings)
+    handler.setFormatter(Redacting(inner, secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    for name in also:
+        for own in logging.getLogger(name).handlers:
+            own.setFormatter(Redacting(own.formatter or logging.Formatter(), secrets))

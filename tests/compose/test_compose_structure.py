@@ -317,12 +317,13 @@ def test_image_is_slim_python_311_unbuffered_without_test_extras() -> None:
 def test_image_holds_the_receiver_config_where_the_web_command_reads_it(
     runtime: list[Instruction], services: dict[str, Any]
 ) -> None:
-    config = option(command_argv(services["web"]), "-c")
     workdir = [step.arguments for step in runtime if step.keyword == "WORKDIR"][-1]
     copied = [step.arguments.split() for step in runtime if step.keyword == "COPY"]
-    assert any(words[-2] == config and words[-1] in ("./", ".", workdir) for words in copied), (
-        f"{config} is not copied into the working directory {workdir}"
-    )
+    # gunicorn's file, named by the web command, and Flower's, read from the working directory.
+    for config in (option(command_argv(services["web"]), "-c"), "flowerconfig.py"):
+        assert any(config in words[:-1] and words[-1] in ("./", ".", workdir) for words in copied), (
+            f"{config} is not copied into the working directory {workdir}"
+        )
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:

@@ -54,3 +54,25 @@ def test_a_change_is_traceable_from_webhook_to_odoo_and_no_secret_is_logged(
     everything = "".join(path.read_text() for path in (tmp_path / "logs").iterdir())
     for secret in (env["VOICE_API_KEY"], env["ODOO_API_KEY"], env["VOICE_WEBHOOK_SECRET"]):
         assert secret not in everything
+
+
+def test_the_access_log_holds_no_token_and_no_query_string(
+    services: Services, start_receiver: Callable[[dict[str, str]], str], env: dict[str, str], tmp_path: Path
+) -> None:
+    """Under gunicorn, as deployed: the Odoo token was in every access line, and a query string
+    (``/admin/status?token=...``) was logged verbatim."""
+    import requests
+
+    token, admin = "odoo-token-in-the-path-0123456789", "admin-token-for-the-test-0123456789"
+    web = start_receiver({**env, "DATABASE_URL": services.settings.ledger_url, "ODOO_WEBHOOK_TOKEN": token,
+                          "ADMIN_TOKEN": admin})  # fmt: skip
+    note = {"_id": 5, "_model": "x_other", "write_date": "2026-01-01 10:00:00"}
+    assert requests.post(f"{web}/webhooks/odoo/{token}", json=note, timeout=5).status_code == 202
+    guessed = "pasted-into-a-query-string-by-mistake"
+    requests.get(f"{web}/admin/status?token={guessed}", timeout=5)
+    requests.get(f"{web}/admin/status", headers={"Authorization": f"Bearer {admin}"}, timeout=5)
+    log = tmp_path / "logs" / "web0.log"
+    wait_for(lambda: log.read_text().count("/admin/status") >= 2, 10, what="the access lines")
+    text = log.read_text()
+    assert "POST /webhooks/odoo/*** " in text  # the line is there, its token is not
+    assert token not in text and guessed not in text and admin not in text
