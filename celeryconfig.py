@@ -59,8 +59,8 @@ timezone = "UTC"
 
 # Beat must run exactly once or every schedule fires twice: RedBeat keeps the schedule in Redis
 # behind a lock, so a second `celery -A workers beat` stands by and takes over when the first dies
-# (within the lock timeout).
-beat_scheduler = "redbeat.RedBeatScheduler"
+# (within the lock timeout). workers.beat makes it outlive a Redis restart that loses the lock.
+beat_scheduler = "workers.beat:DurableRedBeatScheduler"
 redbeat_redis_url, _redbeat_credentials = without_credentials(_redis_url(_settings))
 if _redbeat_credentials:  # options, where Celery's censoring finds the password (Flower shows settings)
     redbeat_redis_options = _redbeat_credentials

@@ -37,14 +37,14 @@ StartWorker = Callable[..., ManagedProcess]
 class OwnRedis:
     """A redis-server this test may stop and start on the same port and data folder."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.port = folder, free_port()
+    def __init__(self, folder: Path, persist: bool = True) -> None:
+        self.folder, self.port, self.persist = folder, free_port(), persist
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         subprocess.run(
             [str(server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--daemonize", "yes", "--appendonly", "yes", "--save", ""],
+             "--daemonize", "yes", "--appendonly", "yes" if self.persist else "no", "--save", ""],
             check=True, capture_output=True,
         )  # fmt: skip
         wait_for(lambda: self.answers(), 10, what="redis")
@@ -57,7 +57,7 @@ class OwnRedis:
 
     def stop(self) -> None:
         if self.answers():
-            redis.Redis(port=self.port).shutdown()  # writes the append-only file, as a clean stop would
+            redis.Redis(port=self.port).shutdown(nosave=not self.persist)  # a clean stop (AOF written if kept)
 
 
 def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -204,3 +204,45 @@ def test_database_outage_503s_then_the_retries_land(
     wait_for(lambda: len(services.inbox.by_status("processed")) == 6, 60, what="the sender's retries to land")
     assert len({d["id"] for d in platform.deliveries()}) == 6
     assert_parity(services, platform, odoo)
+
+
+def test_beat_survives_a_redis_restart_that_loses_everything_and_relays_the_outage(
+    env: dict[str, str],
+    services: Services,
+    start_worker: StartWorker,
+    start_receiver: Callable[[dict[str, str]], str],
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    tmp_path: Path,
+) -> None:
+    """Redis without persistence (as the machine's is) stopped and started under beat: RedBeat's
+    lock and schedule go with the data, and beat used to exit with ``LockNotOwnedError``, so the
+    webhooks accepted meanwhile never reached Odoo. Only the relay brings them here: no incremental
+    run is due for an hour."""
+    from tests.integration.test_brokers_and_beat import start_beat
+
+    broker = OwnRedis(tmp_path, persist=False)
+    broker.start()
+    env.update(BROKER_URL=broker.url, VOICESYNC_VISIBILITY_TIMEOUT="5", VOICESYNC_RETRY_CAP="2",
+               VOICESYNC_RELAY_EVERY="1", VOICESYNC_RELAY_AFTER="1", VOICESYNC_INCREMENTAL_EVERY="3600",
+               VOICESYNC_BEAT_LOCK_TIMEOUT="6")  # fmt: skip
+    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
+    own = Services(Settings.from_env(stack_env))
+    try:
+        start_worker()
+        platform.webhook_url = f"{start_receiver(stack_env)}/webhooks/voice"
+        beat = start_beat("beat", stack_env, tmp_path / "logs")
+        time.sleep(3)  # beat holds its lock and has stored its schedule
+        broker.stop()
+        outage = threading.Event()
+        changes_while(platform, 8, outage).join(60)
+        wait_for(lambda: len(own.inbox.by_status("received")) >= 8, 30, what="the outage's rows left pending")
+        time.sleep(3)  # beat ticks against a Redis that is not there
+        broker.start()  # empty: no lock, no schedule
+        changed = lambda: len(odoo.records("res.partner", [("name", "like", "During")], ["id"]))  # noqa: E731
+        wait_for(lambda: changed() == 8, 90, what="the outage's 8 changes in Odoo, relayed by beat")
+        assert beat.alive(), beat.log_path.read_text()[-3000:]
+        assert "taking it again" in beat.log_path.read_text() or "cannot reach Redis" in beat.log_path.read_text()
+        beat.stop()
+    finally:
+        broker.stop()
