@@ -18,6 +18,7 @@ from typing import Any
 from kombu.exceptions import OperationalError
 from redis import RedisError
 
+from shared.coalesce import note_newest
 from shared.ledger.inbox import Inbox
 from shared.ledger.models import InboxEvent
 from shared.logs import CORRELATION_HEADER
@@ -101,9 +102,21 @@ def publish(rows: list[InboxEvent]) -> list[InboxEvent]:
         task_id = str(uuid.uuid4())
         for row in group:
             row.task_id = task_id
+        if group[0].source != "odoo" and time.monotonic() >= _broker_down_until:
+            _note_newest(group, task_id)
         if not _send(group):
             refused += group
     return refused
+
+
+def _note_newest(group: list[InboxEvent], task_id: str) -> None:
+    """This task is now the newest to sync its records (:mod:`shared.coalesce`)."""
+    from shared.connections import redis_client
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    platform_ids = [str(row.record_id) for row in group]
+    note_newest(redis_client(settings), str(group[0].entity), platform_ids, task_id, settings.visibility_timeout)
 
 
 def dispatch(inbox: Inbox, rows: list[InboxEvent]) -> int:

@@ -17,10 +17,12 @@ from typing import Any
 
 from celery import Task
 
+from shared.coalesce import superseded
 from shared.entities import ENTITIES, EntitySpec
 from shared.errors import DataError, LockBusy
 from shared.logs import bound
 from shared.reconcile import Reconciliation
+from shared.upsert import UpsertResult
 from workers.app import app
 from workers.base import SyncTask
 
@@ -67,14 +69,26 @@ class ReconcileTask(RunTask):
 
 
 def sync_records(
-    task: SyncTask, spec: EntitySpec, platform_ids: list[str], inbox_ids: list[int | None], correlations: list[str]
+    task: SyncTask,
+    spec: EntitySpec,
+    platform_ids: list[str],
+    inbox_ids: list[int | None],
+    correlations: list[str],
+    later: set[str] | None = None,
 ) -> dict[str, int]:
     """The body of ``sync_one`` and ``sync_many``: one batch, then a log line (or a dead letter) per
-    record, under the correlation id of the webhook that asked for it."""
-    result = task.services.importer.sync_many(spec, [str(platform_id) for platform_id in platform_ids])
+    record, under the correlation id of the webhook that asked for it. The ids in ``later`` are
+    left to a newer queued task (:mod:`shared.coalesce`)."""
+    later = later or set()
+    to_read = [str(platform_id) for platform_id in platform_ids if str(platform_id) not in later]
+    result = task.services.importer.sync_many(spec, to_read) if to_read else UpsertResult()
     failed = {failure.platform_id: failure for failure in result.failures}
     for platform_id, inbox_id, correlation in zip(platform_ids, inbox_ids, correlations, strict=True):
         with bound(correlation_id=correlation):
+            if str(platform_id) in later:
+                log.info("%s %s left to a newer queued sync", spec.singular, platform_id,
+                         extra={"platform_id": platform_id, "coalesced": True})  # fmt: skip
+                continue
             if str(platform_id) in failed:
                 task.record_failed(spec.name, failed[str(platform_id)], inbox_id)
                 continue
@@ -117,7 +131,9 @@ def register(spec: EntitySpec) -> EntityTasks:
         correlation_ids = correlation_ids or [""] * len(platform_ids)
         if not len(platform_ids) == len(inbox_ids) == len(correlation_ids):
             raise DataError("inbox_ids and correlation_ids must have one entry per platform id")
-        return sync_records(self, spec, platform_ids, inbox_ids, correlation_ids)
+        ids = [str(platform_id) for platform_id in platform_ids]
+        later = superseded(self.services.redis, spec.name, ids, str(self.request.id))
+        return sync_records(self, spec, platform_ids, inbox_ids, correlation_ids, later)
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
     def sync_page(self: PageTask, run_id: int, page: int) -> None:
