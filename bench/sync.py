@@ -86,7 +86,7 @@ def celery_sync(
 ) -> SyncOutcome:
     """Fresh workers (so their peak memory is this run's), one full run per entity, wait, measure.
     ``check_parity=False`` leaves the check to the caller (whose log window must end with the run)."""
-    from workers.operations import start_resync
+    from shared.producer.operations import start_resync
 
     processes = [p for name in entities for p in stack.workers(ENTITIES[name].queue, workers, concurrency)]
     pids = [psutil.Process(process.pid) for process in processes]

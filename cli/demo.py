@@ -102,8 +102,8 @@ def demo(contacts: int, campaigns: int, calls: int, timeout: float, keep_running
         stack.callback(stop_all, processes)
         for process in processes:
             process.start()
+        from shared.producer.operations import start_resync
         from web import create_app
-        from workers.operations import start_resync
 
         receiver = stack.enter_context(BackgroundServer(create_app(settings)))
         api.webhook_url = f"{receiver.url}/webhooks/voice"

@@ -26,7 +26,7 @@ def _services() -> Services:
 @click.option("--timeout", default=3600.0, show_default=True, help="Seconds --wait waits at most.")
 def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: float) -> None:
     """Enqueue a reconciliation of ENTITY (or all) and print its run id."""
-    from workers.operations import start_resync
+    from shared.producer.operations import start_resync
 
     services = _services()
     names = list(ENTITIES) if entity == "all" else [entity]
@@ -46,7 +46,7 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
     """Per entity: last runs, bookmark, bindings, queue length; and the dead letters."""
-    from workers.operations import status as gather
+    from shared.producer.operations import status as gather
 
     report = gather(_services())
     if as_json:
@@ -88,7 +88,7 @@ def dlq_list() -> None:
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
 def dlq_replay(letter_id: int | None, replay_all: bool) -> None:
     """Send a dead letter's task again; a letter whose task then succeeds leaves the table."""
-    from workers.operations import replay_dead_letter
+    from shared.producer.operations import replay_dead_letter
 
     if (letter_id is None) == (not replay_all):
         raise click.UsageError("give one letter ID or --all")

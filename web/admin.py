@@ -51,7 +51,7 @@ def _resync_request() -> tuple[list[str], bool, str | None]:
 
 @blueprint.post("/resync")
 def resync() -> tuple[dict[str, Any], int]:
-    from workers.operations import start_resync
+    from shared.producer.operations import start_resync
 
     try:
         names, full, since = _resync_request()
@@ -64,6 +64,6 @@ def resync() -> tuple[dict[str, Any], int]:
 
 @blueprint.get("/status")
 def status() -> tuple[dict[str, Any], int]:
-    from workers.operations import status as gather
+    from shared.producer.operations import status as gather
 
     return gather(current_app.extensions["voicesync"]), 200

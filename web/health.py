@@ -18,7 +18,7 @@ def healthz() -> tuple[dict[str, str], int]:
 
 @blueprint.get("/readyz")
 def readyz() -> tuple[dict[str, Any], int]:
-    from workers.operations import broker_answers
+    from shared.producer.operations import broker_answers
 
     services = current_app.extensions["voicesync"]
     try:

@@ -4,7 +4,7 @@ Each receiver process has two threads behind its request threads. A request thre
 to the *writer* and waits until the row is committed (so nothing answered 2xx is lost); the writer
 takes every event waiting at that moment, stores them with one statement, wakes their request
 threads and passes the new rows on. The *publisher* takes every committed row waiting for it and
-sends one task per entity (:func:`workers.dispatch.publish`), marking the rows the broker refuses
+sends one task per entity (:func:`shared.producer.dispatch.publish`), marking the rows the broker refuses
 ``received`` for the relay. Under light load a batch is one event, written and sent at once; under
 heavy load batches grow by themselves (the publisher also lingers a few milliseconds for more), and
 a webhook costs a share of a commit and of a publish instead of a whole one. Should the process
@@ -27,8 +27,8 @@ from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from shared.errors import VoicesyncError
 from shared.ledger.inbox import Inbox
 from shared.ledger.models import InboxEvent
+from shared.producer.dispatch import publish
 from web.metrics import ENQUEUE_FAILURES
-from workers.dispatch import publish
 
 log = logging.getLogger(__name__)
 WRITER = "voicesync.inbox_writer"  # its key in ``app.extensions``

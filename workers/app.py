@@ -1,13 +1,16 @@
-"""The Celery application: ``celery -A workers worker -Q contacts -n contacts@%h``."""
+"""The Celery application as worker processes run it: ``celery -A workers worker -Q contacts``.
 
-from celery import Celery
+The app object itself lives in the producer room (:mod:`shared.producer.app`), so that the
+receiver can send tasks without importing ``workers/``.
+"""
+
 from celery.signals import setup_logging
 
 from shared import logs
+from shared.producer.app import app
 from shared.settings import get_settings
 
-app = Celery("voicesync", include=["workers.contacts", "workers.campaigns", "workers.calls", "workers.relay"])
-app.config_from_object("celeryconfig")
+__all__ = ["app"]
 
 
 @setup_logging.connect

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.ledger.models import utcnow
+from shared.producer.dispatch import dispatch
 from shared.services import Services
 from workers.app import app
 from workers.base import SyncTask
-from workers.dispatch import dispatch
 
 
 def relay_pending(services: Services, min_age: float | None = None) -> dict[str, int]:

@@ -12,10 +12,10 @@ from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
+from shared.producer.operations import start_resync
 from shared.services import Services
 from shared.settings import child_environment
 from tests.faults.parity import assert_parity
-from workers.operations import start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 

@@ -12,9 +12,9 @@ from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.odoo_setup import bootstrap
+from shared.producer.operations import replay_dead_letter, start_resync
 from shared.services import Services
 from tests.faults.parity import assert_parity
-from workers.operations import replay_dead_letter, start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 ALL = ("contacts", "campaigns", "calls")

@@ -12,9 +12,9 @@ from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.locks import PREFIX
+from shared.producer.operations import start_resync
 from shared.services import Services
 from tests.faults.parity import assert_parity
-from workers.operations import start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 

@@ -24,12 +24,12 @@ from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.embedded_redis import server_binary
 from shared.ports import free_port
+from shared.producer.operations import start_resync
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from tests.faults.parity import assert_parity
 from tests.services import RABBITMQ, RABBITMQ_URL, need
 from tests.tcp_proxy import TcpProxy
-from workers.operations import start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 

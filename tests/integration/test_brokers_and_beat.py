@@ -16,10 +16,10 @@ from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared.entities import ENTITIES
 from shared.parity import check
+from shared.producer.operations import queue_length
 from shared.services import Services
 from shared.settings import child_environment
 from tests.services import RABBITMQ, RABBITMQ_URL, need
-from workers.operations import queue_length
 
 StartWorker = Callable[..., ManagedProcess]
 

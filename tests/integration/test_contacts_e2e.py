@@ -21,9 +21,9 @@ from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
 from shared.ledger.models import InboxEvent
 from shared.parity import check
+from shared.producer.operations import replay_dead_letter, start_resync
 from shared.services import Services
 from shared.signing import sign_headers
-from workers.operations import replay_dead_letter, start_resync
 
 pytestmark = pytest.mark.both_ledgers
 CONTACTS = ENTITIES["contacts"]

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from cli.processes import wait_for
 from shared.ledger.models import InboxEvent
+from shared.producer.dispatch import publish
 from shared.services import Services
 from tests.queued import queued_tasks
 from web.inbox_writer import InboxWriter
-from workers.dispatch import publish
 
 pytestmark = pytest.mark.both_ledgers
 

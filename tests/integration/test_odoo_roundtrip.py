@@ -12,10 +12,10 @@ from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
 from shared.parity import check
+from shared.producer.operations import start_resync
 from shared.services import Services
 from shared.settings import Settings
 from web import create_app
-from workers.operations import start_resync
 
 TOKEN = "roundtrip-token-0123456789abcdef"
 StartWorker = Callable[..., ManagedProcess]

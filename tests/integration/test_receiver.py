@@ -90,7 +90,7 @@ def test_answers_and_what_the_inbox_holds_after_each(web: str, services: Service
     stored = rows(services)
     assert [(r.event_type, r.status) for r in stored] == [("lead.scored", "ignored"), ("contact.updated", "enqueued")]
     assert stored[1].dedupe_key == "voice:msg_once"
-    from workers.operations import queue_length
+    from shared.producer.operations import queue_length
 
     wait_for(lambda: queue_length("contacts") == 1, 5, what="the accepted event's task")  # the ignored one has none
     assert json.loads(stored[1].payload) == EVENT  # the raw body, as received
@@ -315,3 +315,26 @@ def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
         )
     assert relay_pending(services)["pruned"] == 2
     assert sorted(r.dedupe_key for r in rows(services)) == ["new-done", "old-failed"]  # failures are kept
+
+
+def test_the_receiver_imports_the_producer_room_and_nothing_of_workers(hook_env: dict[str, str]) -> None:
+    """Every endpoint exercised in a fresh process: not one ``workers`` module gets imported."""
+    import subprocess
+    import sys
+
+    from shared.settings import child_environment
+
+    script = """
+import sys
+from web import create_app
+client = create_app().test_client()
+client.get("/readyz")
+client.post("/admin/resync", json={"entity": "contacts"}, headers={"Authorization": "Bearer " + "a" * 30})
+client.post("/webhooks/voice", data=b"{}")
+client.post("/webhooks/odoo/TOKEN", json={"_id": 1, "_model": "res.partner"})
+print(sorted(name for name in sys.modules if name == "workers" or name.startswith("workers.")))
+""".replace("TOKEN", TOKEN)
+    env = child_environment({**hook_env, "ADMIN_TOKEN": "a" * 30})
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -21,10 +21,10 @@ from shared.ledger.models import SyncRun
 from shared.odoo_setup import bootstrap
 from shared.parity import check
 from shared.ports import free_port
+from shared.producer.operations import queue_length, start_resync
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from web import create_app
-from workers.operations import queue_length, start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 ADMIN = "admin-token-0123456789abcdef"

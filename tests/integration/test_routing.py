@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from shared.entities import ENTITIES
+from shared.producer.operations import replay_dead_letter
 from shared.routing import queue_for
 from shared.services import Services
 from tests.queued import queued_tasks
 from workers.app import app
-from workers.operations import replay_dead_letter
 
 WORKER_QUEUES = {spec.queue for spec in ENTITIES.values()}
 

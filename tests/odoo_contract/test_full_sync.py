@@ -11,8 +11,8 @@ from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
 from shared.odoo_setup import Bootstrap
 from shared.parity import check
+from shared.producer.operations import start_resync
 from shared.services import Services
-from workers.operations import start_resync
 
 StartWorker = Callable[..., ManagedProcess]
 FINISHED = {"succeeded", "failed", "skipped"}

@@ -9,11 +9,11 @@ from cli.processes import ManagedProcess, wait_for
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.odoo_setup import Bootstrap
+from shared.producer.operations import start_resync
 from shared.services import Services
 from shared.settings import Settings
 from tests.odoo_contract.conftest import OdooTarget
 from web import create_app
-from workers.operations import start_resync
 
 TOKEN = "contract-roundtrip-token-0123456789"
 PUSHES = ("POST /v1/contacts", "PATCH /v1/contacts/<id>")

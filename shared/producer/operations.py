@@ -13,11 +13,11 @@ from shared.entities import ENTITIES
 from shared.errors import InvalidInput, RetryableError
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
+from shared.producer.app import app
 from shared.reconcile import choose_mode
 from shared.routing import queue_for
 from shared.services import Services
 from shared.timeutil import iso, parse_instant
-from workers.app import app
 
 
 def start_resync(services: Services, entity: str, *, full: bool = False, since: str | None = None) -> int:

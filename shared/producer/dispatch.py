@@ -63,7 +63,7 @@ def task_for(rows: list[InboxEvent]) -> tuple[str, dict[str, Any], str]:
 def _send(group: list[InboxEvent]) -> bool:
     """Send one group's task under the id its rows carry; False when the broker did not take it."""
     global _broker_down_until
-    from workers.app import app
+    from shared.producer.app import app
 
     if time.monotonic() < _broker_down_until:
         return False
