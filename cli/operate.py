@@ -8,6 +8,7 @@ import click
 
 from cli.progress import counts, watch
 from shared.entities import ENTITIES
+from shared.ledger.states import RunStatus
 from shared.odoo_check import check as odoo_check
 from shared.odoo_setup import Bootstrap
 from shared.services import Services
@@ -38,7 +39,7 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
     finished = watch(services, run_ids, timeout)
     for run in finished:
         click.echo(counts(run))
-    if any(run.status not in ("succeeded", "skipped") for run in finished):
+    if any(run.status not in (RunStatus.SUCCEEDED, RunStatus.SKIPPED) for run in finished):
         raise SystemExit(1)  # a skipped run is not a failure: another run of the entity is doing the work
 
 

@@ -8,16 +8,16 @@ import time
 import click
 
 from shared.ledger.models import SyncRun
+from shared.ledger.states import FINISHED_RUN
 from shared.services import Services
 
 BAR_WIDTH = 28
-FINISHED = {"succeeded", "failed", "skipped"}
 
 
 def describe(run: SyncRun) -> str:
     """One line: bar, pages and records done of total, retries, failures, status."""
     total = run.pages_total or 0
-    share = min(1.0, run.pages_done / total) if total else (1.0 if run.status in FINISHED else 0.0)
+    share = min(1.0, run.pages_done / total) if total else (1.0 if run.status in FINISHED_RUN else 0.0)
     bar = "#" * int(share * BAR_WIDTH)
     records = run.created + run.updated + run.unchanged
     of_records = f"/{run.records_total}" if run.records_total is not None else ""
@@ -56,6 +56,6 @@ def watch(services: Services, run_ids: list[int], timeout: float, interval: floa
             for line in lines:
                 click.echo(line)
         last = lines
-        if all(r.status in FINISHED for r in current) or time.monotonic() > deadline:
+        if all(r.status in FINISHED_RUN for r in current) or time.monotonic() > deadline:
             return current
         time.sleep(interval)

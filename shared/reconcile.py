@@ -19,13 +19,14 @@ from sqlalchemy import or_, select
 from shared.entities import EntitySpec
 from shared.errors import LockBusy
 from shared.ledger.models import Binding, SyncRun
+from shared.ledger.states import OPEN_RUN, RunStatus
 from shared.locks import PREFIX, RedisLock
 from shared.pagination import Page
 from shared.services import Services
 from shared.timeutil import iso, parse_instant
 
 BOOKMARK_OVERLAP = timedelta(minutes=2)
-SUCCEEDED, FAILED, SKIPPED = "succeeded", "failed", "skipped"
+SUCCEEDED, FAILED, SKIPPED = RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED
 
 
 def _lock(services: Services, spec: EntitySpec, run_id: int) -> RedisLock:
@@ -64,7 +65,7 @@ class Reconciliation:
         """
         runs = self.services.runs
         run = runs.get(run_id) if run_id is not None else None
-        if run is not None and run.status not in ("queued", "running"):
+        if run is not None and run.status not in OPEN_RUN:
             run = None  # a replayed or repeated task of a finished run starts a new run
         if run is None:
             run = runs.start(self.spec.name, *choose_mode(self.services, self.spec.name, full=full, since=since))
@@ -126,7 +127,7 @@ class Reconciliation:
     def finalize(self, run_id: int) -> str:
         """Close the run: archive what a clean full run did not see, move the bookmark, unlock."""
         run = self.services.runs.get(run_id)
-        if run is None or run.status != "running":
+        if run is None or run.status != RunStatus.RUNNING:
             return run.status if run else FAILED
         status = SUCCEEDED if run.failed == 0 else FAILED
         if status == SUCCEEDED and run.mode == "full":

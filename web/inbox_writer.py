@@ -27,6 +27,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from shared.errors import VoicesyncError
 from shared.ledger.inbox import Inbox
 from shared.ledger.models import InboxEvent
+from shared.ledger.states import InboxStatus
 from shared.producer.dispatch import publish
 from web.metrics import ENQUEUE_FAILURES
 
@@ -108,7 +109,9 @@ class InboxWriter:
         while True:
             batch = _take_waiting(pending, MAX_BATCH)
             self._write(batch)
-            to_send = [item.event for item in batch if item.inbox_id is not None and item.event.status == "enqueued"]
+            to_send = [
+                item.event for item in batch if item.inbox_id is not None and item.event.status == InboxStatus.ENQUEUED
+            ]
             if to_send:
                 committed.put(to_send)
 
@@ -147,6 +150,6 @@ class InboxWriter:
     def _leave_for_relay(self, rows: list[InboxEvent]) -> None:
         ENQUEUE_FAILURES.inc(len(rows))
         try:
-            self.inbox.set_status([row.id for row in rows], "received")
+            self.inbox.mark_pending([row.id for row in rows])
         except SQLAlchemyError:  # stored as enqueued: the relay's stuck check sends them later
             log.error("inbox rows %s could not be marked pending", [row.id for row in rows])

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.ledger.models import InboxEvent
+from shared.ledger.states import InboxStatus
 from web.inbox_writer import WRITER, InboxTimeout
 from web.metrics import DUPLICATES, REJECTED
 
@@ -57,7 +58,7 @@ def intake(
         entity=entity,
         record_id=record_id,
         payload=body.decode("utf-8", errors="replace") if act else "",
-        status="enqueued" if act else "ignored",
+        status=InboxStatus.ENQUEUED if act else InboxStatus.IGNORED,
     )
     try:
         inbox_id = current_app.extensions[WRITER].accept(event)

@@ -89,7 +89,7 @@ class SyncTask(Task):
             self.services.dead_letters.remove(letter)
         settled = getattr(self.request, "settled_inbox_ids", set())
         done = [inbox_id for inbox_id in self._inbox_ids() if inbox_id not in settled]
-        self.services.inbox.set_status(done, "processed", task_id=self.request.id)
+        self.services.inbox.mark_processed(done, task_id=self.request.id)
         return result
 
     def record_failed(self, entity: str, failure: Failure, inbox_id: int | None) -> None:
@@ -98,7 +98,7 @@ class SyncTask(Task):
         log.error("%s %s dead-lettered (%s): %s", entity, failure.platform_id, failure.error_type, failure.reason)
         self.services.dead_letters.add_record(entity, failure, inbox_id)
         if inbox_id is not None:
-            self.services.inbox.set_status([inbox_id], "failed", task_id=self.request.id, error=failure.reason)
+            self.services.inbox.mark_failed([inbox_id], task_id=self.request.id, error=failure.reason)
             self.request.settled_inbox_ids = {*getattr(self.request, "settled_inbox_ids", set()), inbox_id}
 
     def on_retrying(self) -> None:
@@ -140,5 +140,5 @@ class SyncTask(Task):
             )
         else:
             self.services.dead_letters.mark_replayed(self._letter_id())  # type: ignore[arg-type]
-        self.services.inbox.set_status(self._inbox_ids(), "failed", task_id=self.request.id, error=reason)
+        self.services.inbox.mark_failed(self._inbox_ids(), task_id=self.request.id, error=reason)
         self.on_dead_letter(reason)

@@ -20,6 +20,7 @@ from celery import Task
 from shared.coalesce import superseded
 from shared.entities import ENTITIES, EntitySpec
 from shared.errors import DataError, LockBusy
+from shared.ledger.states import RunStatus
 from shared.logs import bound
 from shared.reconcile import Reconciliation
 from shared.upsert import UpsertResult
@@ -139,7 +140,7 @@ def register(spec: EntitySpec) -> EntityTasks:
     def sync_page(self: PageTask, run_id: int, page: int) -> None:
         reconciliation = self.reconciliation
         run = self.services.runs.get(run_id)
-        if run is None or run.status != "running":
+        if run is None or run.status != RunStatus.RUNNING:
             log.info("run %s is no longer running; page %s skipped", run_id, page)
             return
         if reconciliation.upsert_page(run, reconciliation.fetch(run, page)):

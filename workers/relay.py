@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.ledger.models import utcnow
+from shared.ledger.states import InboxStatus
 from shared.producer.dispatch import dispatch
 from shared.services import Services
 from workers.app import app
@@ -21,9 +22,9 @@ def relay_pending(services: Services, min_age: float | None = None) -> dict[str,
     now = utcnow()
     inbox = services.inbox
     pending = inbox.by_status(
-        "received", older_than=now - timedelta(seconds=settings.relay_after if min_age is None else min_age)
+        InboxStatus.RECEIVED, older_than=now - timedelta(seconds=settings.relay_after if min_age is None else min_age)
     )
-    stuck = inbox.by_status("enqueued", older_than=now - timedelta(seconds=settings.relay_stuck_after))
+    stuck = inbox.by_status(InboxStatus.ENQUEUED, older_than=now - timedelta(seconds=settings.relay_stuck_after))
     sent = dispatch(inbox, [*pending, *stuck])
     pruned = inbox.prune(now - timedelta(days=settings.inbox_retention_days))
     return {"pending": len(pending), "stuck": len(stuck), "sent": sent, "pruned": pruned}

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import sqlite
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import InboxEvent, utcnow
+from shared.ledger.states import HANDLED_ROW, InboxStatus
 
 _INSERTED = ("source", "dedupe_key", "event_type", "entity", "record_id", "payload", "status", "task_id")
 _POSTGRES_INSERT = text(
@@ -64,8 +65,21 @@ class Inbox:
         )
         return connection.execute(statement, rows)
 
-    def set_status(
-        self, event_ids: list[int], status: str, *, task_id: str | None = None, error: str | None = None
+    def mark_pending(self, event_ids: list[int]) -> None:
+        """The broker did not take these rows: the relay sends them."""
+        self._set(event_ids, InboxStatus.RECEIVED)
+
+    def mark_sent(self, event_ids: list[int], task_id: str) -> None:
+        self._set(event_ids, InboxStatus.ENQUEUED, task_id=task_id)
+
+    def mark_processed(self, event_ids: list[int], task_id: str) -> None:
+        self._set(event_ids, InboxStatus.PROCESSED, task_id=task_id)
+
+    def mark_failed(self, event_ids: list[int], task_id: str, error: str) -> None:
+        self._set(event_ids, InboxStatus.FAILED, task_id=task_id, error=error)
+
+    def _set(
+        self, event_ids: list[int], status: InboxStatus, *, task_id: str | None = None, error: str | None = None
     ) -> None:
         if not event_ids:
             return
@@ -81,7 +95,9 @@ class Inbox:
         with self.ledger.session() as session:
             return session.get(InboxEvent, event_id)
 
-    def by_status(self, *statuses: str, older_than: datetime | None = None, limit: int = 500) -> list[InboxEvent]:
+    def by_status(
+        self, *statuses: InboxStatus, older_than: datetime | None = None, limit: int = 500
+    ) -> list[InboxEvent]:
         with self.ledger.session() as session:
             query = select(InboxEvent).where(InboxEvent.status.in_(statuses))
             if older_than is not None:
@@ -92,15 +108,16 @@ class Inbox:
         """Rows accepted but not yet handed to the broker."""
         with self.ledger.session() as session:
             return (
-                session.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "received")) or 0
+                session.scalar(
+                    select(func.count()).select_from(InboxEvent).where(InboxEvent.status == InboxStatus.RECEIVED)
+                )
+                or 0
             )
 
     def prune(self, older_than: datetime) -> int:
         """Drop processed and ignored rows past the retention period."""
         with self.ledger.session() as session:
             done = session.execute(
-                delete(InboxEvent).where(
-                    InboxEvent.status.in_(("processed", "ignored")), InboxEvent.updated_at < older_than
-                )
+                delete(InboxEvent).where(InboxEvent.status.in_(HANDLED_ROW), InboxEvent.updated_at < older_than)
             )
             return int(done.rowcount or 0)

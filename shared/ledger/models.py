@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.ledger.states import InboxStatus, RunStatus
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -45,7 +47,7 @@ class InboxEvent(Base):
     entity: Mapped[str | None] = mapped_column(String(32))
     record_id: Mapped[str | None] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.RECEIVED)
     task_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -86,7 +88,7 @@ class SyncRun(Base):
     entity: Mapped[str] = mapped_column(String(32))
     mode: Mapped[str] = mapped_column(String(16))
     since: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import Bookmark, RunPage, SyncRun, utcnow
+from shared.ledger.states import FINISHED_RUN, OPEN_RUN, RunStatus
 
 COUNTERS = ("created", "updated", "unchanged", "archived", "drift_repaired", "failed", "retries")
 
@@ -23,7 +24,10 @@ class Runs:
         self.ledger = ledger
         self._insert = postgresql.insert if ledger.engine.dialect.name == "postgresql" else sqlite.insert
 
-    def start(self, entity: str, mode: str, since: str | None, status: str = "running") -> SyncRun:
+    def start(self, entity: str, mode: str, since: str | None, status: RunStatus = RunStatus.RUNNING) -> SyncRun:
+        """Open a run, ``running`` (a scheduled run's task) or ``queued`` (an operator's, until its task starts)."""
+        if status not in OPEN_RUN:
+            raise ValueError(f"a run starts queued or running, not {status}")
         with self.ledger.session() as session:
             run = SyncRun(entity=entity, mode=mode, since=since, status=status)
             session.add(run)
@@ -34,7 +38,9 @@ class Runs:
         """A queued run (opened by ``voicesync resync``) starts when its task does."""
         with self.ledger.session() as session:
             session.execute(
-                update(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "queued").values(status="running")
+                update(SyncRun)
+                .where(SyncRun.id == run_id, SyncRun.status == RunStatus.QUEUED)
+                .values(status=RunStatus.RUNNING)
             )
 
     def abandon_others(self, entity: str, run_id: int) -> int:
@@ -43,8 +49,12 @@ class Runs:
         with self.ledger.session() as session:
             done = session.execute(
                 update(SyncRun)
-                .where(SyncRun.entity == entity, SyncRun.id != run_id, SyncRun.status == "running")
-                .values(status="failed", error="abandoned: its lock expired before it finished", finished_at=utcnow())
+                .where(SyncRun.entity == entity, SyncRun.id != run_id, SyncRun.status == RunStatus.RUNNING)
+                .values(
+                    status=RunStatus.FAILED,
+                    error="abandoned: its lock expired before it finished",
+                    finished_at=utcnow(),
+                )
             )
             return int(done.rowcount or 0)
 
@@ -88,12 +98,14 @@ class Runs:
             raise ValueError(f"unknown run counters {sorted(unknown)}")
         return {name: getattr(SyncRun, name) + n for name, n in counts.items() if n}
 
-    def finish(self, run_id: int, status: str, error: str | None = None) -> bool:
+    def finish(self, run_id: int, status: RunStatus, error: str | None = None) -> bool:
         """Close a run once; False when another worker already closed it."""
+        if status not in FINISHED_RUN:
+            raise ValueError(f"a run finishes succeeded, failed or skipped, not {status}")
         with self.ledger.session() as session:
             closed = session.execute(
                 update(SyncRun)
-                .where(SyncRun.id == run_id, SyncRun.status.in_(("queued", "running")))
+                .where(SyncRun.id == run_id, SyncRun.status.in_(OPEN_RUN))
                 .values(status=status, error=error, finished_at=utcnow())
             )
             return bool(closed.rowcount)

@@ -127,5 +127,5 @@ def dispatch(inbox: Inbox, rows: list[InboxEvent]) -> int:
         if row.id not in refused:
             sent_by_task.setdefault(str(row.task_id), []).append(row.id)
     for task_id, ids in sent_by_task.items():
-        inbox.set_status(ids, "enqueued", task_id=task_id)
+        inbox.mark_sent(ids, task_id)
     return sum(len(ids) for ids in sent_by_task.values())

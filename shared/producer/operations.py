@@ -13,6 +13,7 @@ from shared.entities import ENTITIES
 from shared.errors import InvalidInput, RetryableError
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
+from shared.ledger.states import RunStatus
 from shared.producer.app import app
 from shared.reconcile import choose_mode
 from shared.routing import queue_for
@@ -30,7 +31,7 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
         except ValueError:
             raise InvalidInput(f"since is not an ISO 8601 instant: {since!r}") from None
     mode, since = choose_mode(services, entity, full=full, since=since)
-    run = services.runs.start(entity, mode, since, status="queued")
+    run = services.runs.start(entity, mode, since, status=RunStatus.QUEUED)
     try:
         app.send_task(
             f"{entity}.reconcile",
@@ -40,7 +41,7 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
         )
     except (KombuError, AMQPError, RedisError, OSError) as exc:
         reason = f"the broker did not take the run: {type(exc).__name__}"
-        services.runs.finish(run.id, "failed", reason)  # never a run left queued that nothing will start
+        services.runs.finish(run.id, RunStatus.FAILED, reason)  # never a run left queued that nothing will start
         raise RetryableError(f"does not answer; run {run.id} is marked failed: start it or fix BROKER_URL",
                              system="broker") from None  # fmt: skip
     return run.id

@@ -128,10 +128,11 @@ def test_an_incremental_run_touches_only_changed_records(
 
 
 def test_a_second_reconciliation_during_the_first_does_not_run(
-    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, env: dict[str, str]
 ) -> None:
+    env["VOICE_PAGE_SIZE"] = "10"  # six pages of 300 ms: the first run is still going when the second asks
     start_worker(concurrency=2)
-    platform.faults.update({"latency_ms": 150})
+    platform.faults.update({"latency_ms": 300})
     first = start_resync(services, "contacts", full=True)
     wait_for(lambda: services.runs.get(first).status == "running", 30, what="the first run to start")
     second = finished(services, start_resync(services, "contacts", full=True))
