@@ -76,6 +76,7 @@ class Settings:
     admin_token: str = field(default="", repr=False, metadata={"env": "ADMIN_TOKEN"})
     web_bind: str = field(default="0.0.0.0:8000", metadata={"env": "VOICESYNC_WEB_BIND"})
     web_workers: int = field(default=2, metadata={"env": "VOICESYNC_WEB_WORKERS", "coerce": int})
+    web_proxies: int = field(default=0, metadata={"env": "VOICESYNC_WEB_PROXIES", "coerce": int})
     web_threads: int = field(default=8, metadata={"env": "VOICESYNC_WEB_THREADS", "coerce": int})
     prometheus_multiproc_dir: str = field(default="", metadata={"env": "PROMETHEUS_MULTIPROC_DIR"})
     relay_after: float = field(default=30.0, metadata={"env": "VOICESYNC_RELAY_AFTER", "coerce": float})

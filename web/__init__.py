@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared.services import Services
 from shared.settings import Settings, get_settings
@@ -19,6 +20,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     services = Services(settings or get_settings())
     app.extensions["voicesync"] = services
+    if services.settings.web_proxies:  # behind the compose proxy: the client is in X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=services.settings.web_proxies)  # type: ignore[method-assign]
     from web import admin, health, metrics, odoo_hooks, voice
     from web.inbox_writer import WRITER, InboxWriter
     from web.throttle import SourceThrottle

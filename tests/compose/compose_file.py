@@ -31,6 +31,9 @@ SANDBOX_SERVICES = ("sandbox", "sandbox-bootstrap")
 VOICESYNC_SERVICES = ("migrate", "web", *WORKER_QUEUES, "beat", "flower", *SANDBOX_SERVICES)
 """Every service that runs the voicesync image (the rest are Redis and PostgreSQL)."""
 BACKING_SERVICES = ("redis", "postgres")
+EDGE_SERVICES = ("proxy",)
+"""Not of the voicesync image and not run by the local stack: tests/faults/test_slow_clients.py
+runs the proxy's own config file with the machine's nginx."""
 
 # $$ (a literal $), ${...} or $NAME, as compose reads them.
 _REFERENCE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")

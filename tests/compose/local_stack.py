@@ -44,6 +44,7 @@ from cli.processes import ManagedProcess, wait_for
 from shared.ports import free_port
 from tests.compose.compose_file import (
     BACKING_SERVICES,
+    EDGE_SERVICES,
     command_argv,
     container_ports,
     depends_on,
@@ -149,7 +150,7 @@ class LocalStack:
 
     def bring_up(self, name: str, timeout: float) -> None:
         """Meet ``name``'s dependencies, then start it (or run it to completion, for a one-shot)."""
-        if name in BACKING_SERVICES or name in self.running or name in self.completed:
+        if name in BACKING_SERVICES or name in EDGE_SERVICES or name in self.running or name in self.completed:
             return
         for dependency, spec in depends_on(self.services[name]).items():
             self.bring_up(dependency, timeout)

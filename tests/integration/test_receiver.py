@@ -338,3 +338,19 @@ print(sorted(name for name in sys.modules if name == "workers" or name.startswit
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_behind_the_proxy_the_limit_is_per_forwarded_client(hook_env: dict[str, str], services: Services) -> None:
+    """With ``VOICESYNC_WEB_PROXIES=1`` (compose: its nginx) each client's address comes from
+    ``X-Forwarded-For``, so one flooding client does not get every other one throttled."""
+    settings = Settings.from_env({**hook_env, "VOICESYNC_ODOO_HOOK_RATE": "1", "VOICESYNC_ODOO_HOOK_BURST": "2",
+                                  "VOICESYNC_WEB_PROXIES": "1"})  # fmt: skip
+    client = create_app(settings).test_client()
+    url = f"/webhooks/odoo/{TOKEN}"
+
+    def post(n: int, source: str) -> int:
+        note = {"_id": n, "_model": "x_other", "write_date": "2026-01-01 10:00:00"}
+        return client.post(url, json=note, headers={"X-Forwarded-For": source}).status_code
+
+    assert [post(n, "203.0.113.7") for n in range(1, 5)] == [202, 202, 429, 429]
+    assert post(9, "198.51.100.2") == 202
