@@ -10,6 +10,8 @@ import click
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 
+PORT = click.IntRange(0, 65535)  # a larger number would be taken modulo 65536 by the socket layer
+
 
 def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
     """The ``KEY=value`` settings that point voicesync at running sandboxes."""
@@ -29,8 +31,8 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
 @click.option("--campaigns", default=5, show_default=True, help="Seeded campaigns.")
 @click.option("--calls", default=200, show_default=True, help="Seeded calls.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the generated data.")
-@click.option("--api-port", default=0, help="Port of the platform API (default: a free one).")
-@click.option("--odoo-port", default=0, help="Port of the Odoo server (default: a free one).")
+@click.option("--api-port", default=0, type=PORT, help="Port of the platform API (default: a free one).")
+@click.option("--odoo-port", default=0, type=PORT, help="Port of the Odoo server (default: a free one).")
 @click.option("--webhook-url", default=None, help="Where the platform sends its webhooks.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
 @click.option("--api-key", default=None, help="The platform's API key (default: a random one).")

@@ -81,3 +81,10 @@ def test_dotenv_comes_from_the_working_directory_or_voicesync_home(tmp_path: Pat
     elsewhere.mkdir()
     assert voicesync(["db", "upgrade"], elsewhere).returncode == 0
     assert_one_line(voicesync(["db", "upgrade"], elsewhere, VOICESYNC_HOME=str(tmp_path)), "VOICE_PAGE_SIZE")
+
+
+def test_a_port_out_of_range_is_refused(tmp_path: Path) -> None:
+    """``sandbox --api-port 70000`` once listened on 4464 (70000 modulo 65536)."""
+    refused = voicesync(["sandbox", "--api-port", "70000"], tmp_path)
+    assert refused.returncode == 2 and "70000 is not in the range 0<=x<=65535" in refused.stderr
+    assert "Traceback" not in refused.stderr
