@@ -33,9 +33,13 @@ ROWS = {
     "6": "bench.latency_scaling",
     "7": "bench.webhook_latency",
     "8": "bench.real_odoo_sync",
+    "9": "bench.burst",
     "mixed": "bench.mixed",
 }
-SECTIONS = {"8": "Row 8: first full sync of contacts into a fresh real Odoo"}  # rows with their own section
+SECTIONS = {  # rows with their own section
+    "8": "Row 8: first full sync of contacts into a fresh real Odoo",
+    "9": "Row 9: a burst of webhooks that keep changing the same contacts",
+}
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

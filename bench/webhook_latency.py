@@ -17,6 +17,7 @@ from bench.report import Row
 from bench.stack import Stack
 from sandbox.platform.webhooks import encode, event_body
 from shared.ledger.models import InboxEvent
+from shared.ledger.states import InboxStatus
 from shared.signing import sign_headers
 
 MAX_P99_SECONDS = 2.0
@@ -44,17 +45,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
 
 
-def _send_paced(stack: Stack, url: str, count: int, rate: float) -> list[Answer]:
-    """Change a contact on the platform (without its own webhook) and send a signed webhook for it,
-    ``rate`` times a second; each answer's time is taken when it arrives."""
+def send_paced(stack: Stack, url: str, ids: list[str], rate: float, label: str = "Steady") -> list[Answer]:
+    """For each id in turn, change that contact on the platform (without its own webhook) and send a
+    signed webhook for it, ``rate`` times a second; each answer's time is taken when it arrives."""
     session = requests.Session()
     secret = stack.api.webhook_secret
-    ids = [record["id"] for record in stack.api.records("contacts")[:count]]
 
     def send(n: int, platform_id: str) -> Answer:
-        record = stack.api.update("contacts", platform_id, {"last_name": f"Steady{n}"}, emit=False)
+        record = stack.api.update("contacts", platform_id, {"last_name": f"{label}{n}"}, emit=False)
         body = encode(event_body("contact.updated", record))
-        headers = {**sign_headers(secret, f"msg_steady_{n}", body), "Content-Type": "application/json"}
+        headers = {**sign_headers(secret, f"msg_{label}_{n}", body), "Content-Type": "application/json"}
         response = session.post(f"{url}/webhooks/voice", data=body, headers=headers, timeout=10)
         answered = time.time()
         inbox_id = response.json().get("id") if response.status_code == 202 else None
@@ -70,14 +70,14 @@ def _send_paced(stack: Stack, url: str, count: int, rate: float) -> list[Answer]
     return [future.result() for future in futures]
 
 
-def _processed_at(stack: Stack, inbox_ids: list[int]) -> dict[int, float]:
+def processed_at(stack: Stack, inbox_ids: list[int]) -> dict[int, float]:
     """When each inbox row was marked processed, waiting for the workers to drain the queue."""
     deadline = time.monotonic() + DRAIN_SECONDS
     while True:
         with stack.services.ledger.session() as session:
             rows = session.execute(
                 select(InboxEvent.id, InboxEvent.updated_at).where(
-                    InboxEvent.id.in_(inbox_ids), InboxEvent.status == "processed"
+                    InboxEvent.id.in_(inbox_ids), InboxEvent.status == InboxStatus.PROCESSED
                 )
             ).all()
         if len(rows) == len(inbox_ids) or time.monotonic() > deadline:
@@ -92,9 +92,9 @@ def run(ctx: BenchContext) -> list[Row]:
         stack.workers("contacts", concurrency=2)
         url = stack.receiver()
         print(f"  {count} webhooks at {rate}/s", flush=True)
-        answers = _send_paced(stack, url, count, rate)
+        answers = send_paced(stack, url, [record["id"] for record in stack.api.records("contacts")[:count]], rate)
         accepted = [a for a in answers if a.inbox_id is not None]
-        done = _processed_at(stack, [a.inbox_id for a in accepted if a.inbox_id is not None])
+        done = processed_at(stack, [a.inbox_id for a in accepted if a.inbox_id is not None])
     latencies = [done[a.inbox_id] - a.at for a in accepted if a.inbox_id in done]
     missing = count - len(latencies)
     if missing:
