@@ -330,3 +330,16 @@ def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = {line.strip().rstrip("/") for line in DOCKERIGNORE_PATH.read_text().splitlines()}
     required = {".git", ".venv", "var", ".env", "**/__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
     assert required <= ignored, f"not in .dockerignore: {sorted(required - ignored)}"
+
+
+def test_only_the_proxy_faces_the_network(raw: dict[str, Any], trial: dict[str, Any]) -> None:
+    """Webhooks come in through nginx (deploy/nginx.conf, which tests/faults/test_slow_clients.py
+    runs); the receiver and Flower (whose /metrics needs no login) are published on loopback only."""
+    proxy = trial["proxy"]
+    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["8080:8080"]
+    assert proxy["volumes"] == ["./deploy/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    assert depends_on(proxy) == {"web": {"condition": "service_healthy"}}
+    assert "healthcheck" in proxy and proxy["restart"] == "unless-stopped"
+    for name in ("web", "flower", "sandbox"):
+        assert all(str(port).startswith("127.0.0.1:") for port in trial[name]["ports"]), name
+    assert "server web:8000;" in (COMPOSE_PATH.parent / "deploy" / "nginx.conf").read_text()

@@ -248,12 +248,18 @@ def test_bad_odoo_notifications_are_refused_alone(web: str, services: Services) 
     assert [row.event_type for row in rows(services)] == ["res.partner.write"]
 
 
-def test_ignored_events_are_stored_without_their_payload(web: str, services: Services) -> None:
+def test_ignored_events_are_stored_without_their_payload(
+    web: str, services: Services, platform: PlatformSandbox
+) -> None:
     url = f"{web}/webhooks/odoo/{TOKEN}"
     unknown = {"_id": 7, "_model": "x_other", "write_date": "2026-01-01 10:00:00", "blob": "x" * 60_000}
     assert requests.post(url, json=unknown, timeout=5).status_code == 202
-    [row] = rows(services)
-    assert (row.status, row.payload) == ("ignored", "")
+    unknown_type = {"type": "assistant.speech", "data": {"id": "as_1", "blob": "y" * 500_000}}
+    assert requests.post(f"{web}/webhooks/voice", **signed(platform.webhook_secret, unknown_type)).status_code == 202
+    assert [(row.event_type, row.status, row.payload) for row in rows(services)] == [
+        ("x_other.write", "ignored", ""),
+        ("assistant.speech", "ignored", ""),
+    ]
 
 
 @pytest.mark.parametrize(("path", "limit"), [("/webhooks/voice", 1024 * 1024), (f"/webhooks/odoo/{TOKEN}", 64 * 1024)])
@@ -301,8 +307,13 @@ def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
     statuses = {"old-done": "processed", "old-ignored": "ignored", "new-done": "processed", "old-failed": "failed"}
     events = [
         InboxEvent(
-            source="voice", dedupe_key=key, event_type="contact.updated", entity="contacts", record_id="ct_1",
-            payload="{}", status=status,
+            source="voice",
+            dedupe_key=key,
+            event_type="contact.updated",
+            entity="contacts",
+            record_id="ct_1",
+            payload="{}",
+            status=status,
         )
         for key, status in statuses.items()
     ]
