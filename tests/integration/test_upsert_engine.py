@@ -126,8 +126,13 @@ def test_a_first_sync_into_an_empty_odoo_skips_the_external_id_lookup(
     assert reconcile(services).created == 60
     counts = odoo.call_counts()
     assert counts.get("ir.model.data.search_read") is None and counts.get("ir.model.data.search_count") == 1
-    lost = Services(replace(services.settings, database_url=f"sqlite:///{tmp_path / 'lost-ledger.db'}"))
+    lost = Services(
+        replace(services.settings, database_url=f"sqlite:///{tmp_path / 'lost-ledger.db'}", voice_page_size=20)
+    )
     lost.ledger.upgrade()
+    odoo.reset_call_counts()
     result = reconcile(lost)  # a new ledger, a new process: Odoo holds voicesync's records already
     assert (result.created, result.updated) == (0, 60)
     assert len(partners(odoo)) == 60
+    counts = odoo.call_counts()  # three pages: a lookup each, and the question asked once, not per page
+    assert (counts.get("ir.model.data.search_read"), counts.get("ir.model.data.search_count")) == (3, 1)
