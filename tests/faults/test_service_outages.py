@@ -60,6 +60,17 @@ class OwnRedis:
             redis.Redis(port=self.port).shutdown(nosave=not self.persist)  # a clean stop (AOF written if kept)
 
 
+def on_own_redis(
+    broker: OwnRedis, env: dict[str, str], services: Services
+) -> tuple[OwnRedis, dict[str, str], Services]:
+    """Start ``broker`` and point the stack at it (quick redelivery): the stack's environment, and
+    the services it sees."""
+    broker.start()
+    env.update(BROKER_URL=broker.url, VOICESYNC_VISIBILITY_TIMEOUT="5", VOICESYNC_RETRY_CAP="2")
+    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
+    return broker, stack_env, Services(Settings.from_env(stack_env))
+
+
 def cli(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from cli import main; main()", *args],
@@ -119,11 +130,7 @@ def test_redis_broker_outage(
     odoo: OdooSandbox,
     tmp_path: Path,
 ) -> None:
-    broker = OwnRedis(tmp_path)
-    broker.start()
-    env.update(BROKER_URL=broker.url, VOICESYNC_VISIBILITY_TIMEOUT="5", VOICESYNC_RETRY_CAP="2")
-    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
-    own = Services(Settings.from_env(stack_env))
+    broker, stack_env, own = on_own_redis(OwnRedis(tmp_path), env, services)
     try:
         run_outage(stack_env, own, start_worker, start_receiver, platform, broker.stop, broker.start)
         assert_parity(own, platform, odoo)
@@ -221,13 +228,9 @@ def test_beat_survives_a_redis_restart_that_loses_everything_and_relays_the_outa
     run is due for an hour."""
     from tests.integration.test_brokers_and_beat import start_beat
 
-    broker = OwnRedis(tmp_path, persist=False)
-    broker.start()
-    env.update(BROKER_URL=broker.url, VOICESYNC_VISIBILITY_TIMEOUT="5", VOICESYNC_RETRY_CAP="2",
-               VOICESYNC_RELAY_EVERY="1", VOICESYNC_RELAY_AFTER="1", VOICESYNC_INCREMENTAL_EVERY="3600",
+    env.update(VOICESYNC_RELAY_EVERY="1", VOICESYNC_RELAY_AFTER="1", VOICESYNC_INCREMENTAL_EVERY="3600",
                VOICESYNC_BEAT_LOCK_TIMEOUT="6")  # fmt: skip
-    stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
-    own = Services(Settings.from_env(stack_env))
+    broker, stack_env, own = on_own_redis(OwnRedis(tmp_path, persist=False), env, services)
     try:
         start_worker()
         platform.webhook_url = f"{start_receiver(stack_env)}/webhooks/voice"
