@@ -35,7 +35,7 @@ def _counter() -> redis.Redis:
 @app.task(name="naive.sync_contact")
 def sync_contact(platform_id: str) -> None:
     services = _services()
-    values = CONTACTS.mapper.map(services.platform.get(CONTACTS.path, platform_id))
+    values = CONTACTS.mapper.map(services.platform.get(CONTACTS.name, platform_id).record)
     found = services.odoo.call("res.partner", "search", domain=[("phone", "=", values["phone"])], limit=1)
     if found:
         services.odoo.call("res.partner", "write", ids=found, vals=values)

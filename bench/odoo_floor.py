@@ -27,7 +27,7 @@ from typing import Any
 from shared.entities import ENTITIES
 from shared.mappers.base import XMLID_MODULE
 from shared.odoo import OdooClient
-from shared.platform import PlatformClient
+from shared.platforms.base import Platform
 from shared.settings import child_environment, get_settings
 from shared.upsert import UpsertEngine, UpsertResult
 
@@ -46,13 +46,13 @@ class _Recorder:
         return {"ids": list(range(1, len(kwargs["data"]) + 1))}
 
 
-def floor_pages(platform: PlatformClient) -> list[dict[str, Any]]:
+def floor_pages(platform: Platform) -> list[dict[str, Any]]:
     """Every platform page as voicesync would write it to an empty Odoo: its platform ids, mapped
     values, and the ``fields``/``data`` of the engine's ``load``."""
     recorder = _Recorder()
     engine = UpsertEngine(recorder, binder=None)  # type: ignore[arg-type]  # only _plan and _load run
     pages = []
-    for page in platform.pages(SPEC.path):
+    for page in platform.pages(SPEC.name):
         items = engine._plan(SPEC, page.records, UpsertResult())
         engine._load(SPEC, items, UpsertResult())
         pages.append(

@@ -24,7 +24,7 @@ def sync_all(entity: str) -> dict[str, float]:
     services = Services(get_settings())
     records = 0
     started = time.perf_counter()
-    for page in services.platform.pages(spec.path):
+    for page in services.platform.pages(spec.name):
         counts = services.importer.sync_records(spec, page.records, check_drift=True, run_id=None).counts()
         records += counts["created"] + counts["updated"] + counts["unchanged"] + counts["drift_repaired"]
     return {"records": records, "seconds": time.perf_counter() - started}

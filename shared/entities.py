@@ -15,16 +15,12 @@ from shared.mappers.contacts import ContactMapper
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """One synced entity: platform path, Odoo model, external-id prefix, mapper, queue."""
+    """One synced entity: Odoo model, external-id prefix, mapper, queue."""
 
     name: str
     singular: str
     odoo_model: str
     mapper: Mapper
-
-    @property
-    def path(self) -> str:
-        return self.name
 
     @property
     def queue(self) -> str:

@@ -1,20 +1,23 @@
 """The importer: the template every sync follows, as OCA connector's importer does.
 
-lock the records -> read them from the platform (API first) -> map and upsert (dependencies
-first, through the same path) -> or archive what the platform no longer has. A per-record lock
-closes the race in which two workers create the same record at the same moment.
+lock the records -> read them from the platform (API first) -> bring the records they link to
+into Odoo first (those they carry, then those read by id) -> map and upsert -> or archive what the
+platform no longer has. A per-record lock closes the race in which two workers create the same
+record at the same moment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import redis
 
-from shared.entities import EntitySpec
+from shared.entities import ENTITIES, EntitySpec
 from shared.errors import DataError, NotFound
 from shared.locks import record_locks
-from shared.platform import PlatformClient
+from shared.pagination import Record
+from shared.platforms.base import Platform
 from shared.upsert import Failure, UpsertEngine, UpsertResult
 
 LOCK_WAIT_SECONDS = 30.0
@@ -24,18 +27,20 @@ def lock_name(spec: EntitySpec, platform_id: str) -> str:
     return f"record:{spec.name}:{platform_id}"
 
 
+def _ids(records: Iterable[Any]) -> list[str]:
+    return [str(r["id"]) for r in records if isinstance(r, dict) and r.get("id")]
+
+
 class Importer:
-    def __init__(
-        self, platform: PlatformClient, engine: UpsertEngine, redis_client: redis.Redis, lock_ttl: float
-    ) -> None:
+    def __init__(self, platform: Platform, engine: UpsertEngine, redis_client: redis.Redis, lock_ttl: float) -> None:
         self.platform = platform
         self.engine = engine
         self.redis = redis_client
         self.lock_ttl = lock_ttl
-        engine.resolve = self._resolve
 
-    def _locked(self, spec: EntitySpec, ids: list[str]) -> Any:
-        return record_locks(self.redis, [lock_name(spec, pid) for pid in ids], self.lock_ttl, LOCK_WAIT_SECONDS)
+    def _locked(self, ids: dict[str, list[str]]) -> Any:
+        names = [lock_name(ENTITIES[entity], pid) for entity, pids in ids.items() for pid in pids]
+        return record_locks(self.redis, names, self.lock_ttl, LOCK_WAIT_SECONDS)
 
     def sync_many(self, spec: EntitySpec, platform_ids: list[str], *, archive_missing: bool = True) -> UpsertResult:
         """Bring records to their current platform state as one batch (one Odoo round trip for all of
@@ -43,28 +48,69 @@ class Importer:
         records are being resolved (``archive_missing=False``) it stays missing instead, and the
         records that link to it fail with that reason."""
         ids = list(dict.fromkeys(platform_ids))
-        with self._locked(spec, ids):
-            records, gone, refused = [], [], []
+        with self._locked({spec.name: ids}):
+            records: list[Record] = []
+            related: dict[str, list[Record]] = {}
+            gone, refused = [], []
             for platform_id in ids:
                 try:
-                    records.append(self.platform.get(spec.path, platform_id))
+                    normalized = self.platform.get(spec.name, platform_id)
                 except NotFound:
                     gone.append(platform_id)
+                    continue
                 except DataError as exc:  # this record's own failure: the others go on
                     refused.append(Failure(platform_id, type(exc).__name__, str(exc)))
-            result = self.engine.upsert(spec, records) if records else UpsertResult()
+                    continue
+                records.append(normalized.record)
+                for entity, rows in normalized.related.items():
+                    related.setdefault(entity, []).extend(rows)
+            result = self._upsert(spec, records, related) if records else UpsertResult()
             result.failures.extend(refused)
             if gone and archive_missing:
                 result.archived += self.engine.archive(spec, gone)
             return result
 
-    def _resolve(self, spec: EntitySpec, platform_ids: list[str]) -> None:
-        self.sync_many(spec, platform_ids, archive_missing=False)
-
     def sync_records(
-        self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool, run_id: int | None
+        self,
+        spec: EntitySpec,
+        records: list[Record],
+        *,
+        related: dict[str, list[Record]] | None = None,
+        check_drift: bool = False,
+        run_id: int | None = None,
     ) -> UpsertResult:
-        """Upsert a page of records already read from the platform."""
-        ids = [str(r["id"]) for r in records if isinstance(r, dict) and r.get("id")]
-        with self._locked(spec, ids):
-            return self.engine.upsert(spec, records, check_drift=check_drift, run_id=run_id)
+        """Upsert a page of records already read from the platform (and the records they carry)."""
+        with self._locked({spec.name: _ids(records)}):
+            return self._upsert(spec, records, related or {}, check_drift=check_drift, run_id=run_id)
+
+    def _upsert(
+        self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]], **options: Any
+    ) -> UpsertResult:
+        """The records they carry first, under their own locks; then those they link to by id and
+        voicesync has not bound yet; then the records themselves."""
+        for entity, rows in related.items():
+            if rows and entity != spec.name:
+                with self._locked({entity: _ids(rows)}):
+                    self.engine.upsert(ENTITIES[entity], rows)
+        for entity, ids in self._unbound_links(spec, records, related).items():
+            self.sync_many(ENTITIES[entity], ids, archive_missing=False)
+        return self.engine.upsert(spec, records, **options)
+
+    def _unbound_links(
+        self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]]
+    ) -> dict[str, list[str]]:
+        """Linked ids, by entity, that neither the ledger nor the records' own cargo accounts for."""
+        wanted: dict[str, set[str]] = {}
+        for key, entity in spec.mapper.references.values():
+            if entity in self.platform.capabilities.derived:
+                continue  # carried by the records themselves, never read by id
+            carried = set(_ids(related.get(entity, [])))
+            linked = {str(r[key]) for r in records if isinstance(r, dict) and r.get(key)} - carried
+            if linked:
+                wanted.setdefault(entity, set()).update(linked)
+        missing = {}
+        for entity, ids in wanted.items():
+            absent = sorted(ids - set(self.engine.binder.get_many(entity, ids)))
+            if absent:
+                missing[entity] = absent
+        return missing

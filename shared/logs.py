@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -86,6 +87,15 @@ def _url_password(url: str) -> str:
         return ""
 
 
+_SECRET_NAME = re.compile(r"SECRET|KEY|TOKEN|PASSWORD")
+
+
+def _vendor_secrets(settings: Settings) -> list[str]:
+    """The words of the vendor's own secret settings (``VAPI_WEBHOOK_SECRET`` may hold several)."""
+    named = [text for name, text in settings.vendor_settings.items() if _SECRET_NAME.search(name)]
+    return [word for text in named for word in text.split()]
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret the settings hold, the passwords inside the broker, Redis and database URLs too."""
     values = [
@@ -96,6 +106,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.flower_basic_auth,
         settings.flower_basic_auth.partition(":")[2],
         *settings.voice_webhook_secrets,
+        *_vendor_secrets(settings),
         *(_url_password(url) for url in (settings.broker_url, settings.redis_url, settings.database_url)),
     ]
     return [v for v in values if v]

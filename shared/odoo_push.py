@@ -36,17 +36,6 @@ class PushResult:
     reason: str = ""
 
 
-def contact_values(partner: dict[str, Any]) -> dict[str, Any]:
-    """A partner as platform contact fields (the reverse of the contact mapper)."""
-    first, _, last = str(partner.get("name") or "").strip().partition(" ")
-    return {
-        "first_name": first,
-        "last_name": last.strip(),
-        "email": partner.get("email") or None,
-        "phone": partner.get("phone") or None,
-    }
-
-
 def partner_hash(partner: dict[str, Any]) -> str:
     """The partner's owned values hashed as the contact mapper's output would be."""
     values = {name: partner.get(name) for name in CONTACTS.mapper.fields}
@@ -69,6 +58,8 @@ class PartnerPusher:
         """Create or patch the partner's platform contact, unless the partner holds nothing new."""
         services = self.services
         odoo_id = int(partner["id"])
+        if not services.platform.capabilities.contact_writes:
+            return PushResult("skipped", reason=f"{services.platform.name} takes no contact writes")
         if not partner.get("phone"):
             return PushResult("skipped", reason="the platform needs a phone number")
         with self._locked(f"partner:{odoo_id}"):
@@ -77,10 +68,10 @@ class PartnerPusher:
                 return PushResult("unchanged", binding.platform_id)
             if binding is not None:
                 with self._locked(lock_name(CONTACTS, binding.platform_id)):
-                    record = services.platform.update_contact(binding.platform_id, contact_values(partner))
+                    record = services.platform.update_contact(binding.platform_id, partner).record
                     self._bind(odoo_id, record)
                 return PushResult("updated", binding.platform_id)
-            record = services.platform.create_contact(contact_values(partner))
+            record = services.platform.create_contact(partner).record
             # Taken the moment the contact exists: the platform's own webhook about it waits on this
             # lock and then finds the binding, instead of creating a second partner.
             with self._locked(lock_name(CONTACTS, str(record["id"]))):

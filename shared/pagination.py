@@ -1,63 +1,172 @@
-"""Page-number pagination as its own small object: one job, "answer -> next page", testable alone.
+"""Paginators: one object per walk of one listing, whose one job is "answer -> next request".
 
-A fresh paginator per walk; it fails loudly when the server hands back a page it already gave,
-the loop that would otherwise never end.
+Every vendor's listing is walked by the one loop in :meth:`shared.platforms.base.Platform.pages`;
+what differs is the paginator its endpoint names (as dlt's ``rest_api`` does it):
+
+- :class:`PageNumberPaginator`: ``page=N`` until the answer says there is no next page. When the
+  answer gives the total, the remaining pages are known after the first, and a reconciliation
+  hands them out to every worker at once.
+- :class:`TimeWindowPaginator`: an answer with no cursor (Vapi's bare array of calls, newest
+  first): the next window ends at the oldest ``createdAt`` seen, inclusive, and the records of
+  that instant already read are dropped, so ties are neither skipped nor read twice.
+
+A paginator fails loudly (:class:`InvalidRequest` ``pagination_loop``) when the server hands back
+a page it already gave: the loop that would otherwise never end.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.errors import InvalidRequest
+from shared.timeutil import parse_instant
+
+Record = dict[str, Any]
+
+
+def pagination_loop(message: str) -> InvalidRequest:
+    return InvalidRequest(f"pagination loop: {message}", system="platform", name="pagination_loop")
+
+
+def bad_page(message: str) -> InvalidRequest:
+    return InvalidRequest(message, system="platform", name="bad_page")
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a platform list."""
+    """One page of a walk, in voicesync's canonical records.
+
+    ``related`` holds records of other entities that this page's records carry and need in Odoo
+    first (a Vapi call names its customer: the contact). ``total`` is the listing's record count
+    when the vendor says it.
+    """
 
     number: int
-    records: list[dict[str, Any]]
-    next_page: int | None
-    total: int | None
+    records: list[Record]
+    related: dict[str, list[Record]] = field(default_factory=dict)
+    total: int | None = None
 
-    @classmethod
-    def from_json(cls, number: int, body: Any) -> Page:
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise InvalidRequest("list answer has no 'data' list", system="platform", name="bad_page")
-        next_page = body.get("next_page")
-        total = body.get("total")
-        return cls(
-            number=number,
-            records=body["data"],
-            next_page=int(next_page) if next_page is not None else None,
-            total=int(total) if total is not None else None,
-        )
+
+class Paginator(ABC):
+    """The state of one walk: the parameters of the next request, updated by each answer."""
+
+    done: bool = False
+
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """Query parameters of the next request."""
+
+    @abstractmethod
+    def update(self, body: Any) -> list[Record]:
+        """Take one answer; return its records that are new to this walk."""
+
+    @property
+    def has_next(self) -> bool:
+        return not self.done
+
+    @property
+    def total(self) -> int | None:
+        """Records in the whole listing, when the answers say."""
+        return None
+
+    def remaining(self) -> list[int]:
+        """After the first answer: the page numbers that can be fetched independently of each
+        other (empty when pages must be walked in order)."""
+        return []
+
+    def jump(self, number: int) -> None:
+        """Point the next request at page ``number`` (only where :meth:`remaining` offers pages)."""
+        raise InvalidRequest("this listing cannot be read from the middle", system="platform", name="no_jump")
 
 
 @dataclass
-class PageNumberPaginator:
-    """Follows ``next_page`` from a starting page until the server says there is none."""
+class PageNumberPaginator(Paginator):
+    """``page``/``size`` parameters; ``read`` takes an answer apart into (records, next page, total)."""
 
+    size: int
+    read: Callable[[Any, int], tuple[list[Record], int | None, int | None]]
+    page_param: str = "page"
+    size_param: str = "per_page"
     start: int = 1
-    current: int | None = None
+    current: int = 0
+    _total: int | None = None
     _seen: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.current = self.start
 
-    @property
-    def has_next(self) -> bool:
-        return self.current is not None
+    def params(self) -> dict[str, Any]:
+        return {self.page_param: self.current, self.size_param: self.size}
 
-    def update(self, page: Page) -> None:
-        """Advance to the page the server names; a repeat is a pagination loop."""
-        self._seen.add(page.number)
-        nxt = page.next_page
-        if nxt is not None and nxt in self._seen:
-            raise InvalidRequest(
-                f"pagination loop: page {page.number} points back to page {nxt}",
-                system="platform",
-                name="pagination_loop",
-            )
-        self.current = nxt
+    def update(self, body: Any) -> list[Record]:
+        records, next_page, total = self.read(body, self.current)
+        self._seen.add(self.current)
+        self._total = total
+        if next_page is not None and next_page in self._seen:
+            raise pagination_loop(f"page {self.current} points back to page {next_page}")
+        if next_page is None:
+            self.done = True
+        else:
+            self.current = next_page
+        return records
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    def remaining(self) -> list[int]:
+        if self.done or self._total is None:
+            return []
+        pages = max(1, -(-self._total // self.size))
+        return list(range(self.start + 1, self.start + pages))
+
+    def jump(self, number: int) -> None:
+        self.current = number
+        self.done = False
+
+
+@dataclass
+class TimeWindowPaginator(Paginator):
+    """Windows that end at the oldest instant seen: ``{upper_param}=<that instant>`` (inclusive).
+
+    Needs the answer newest first. An answer shorter than ``size`` is the last one. A full answer
+    whose records are all of the boundary instant and already read cannot move the window: at
+    least ``size`` records share one instant, and the walk stops with a loop error rather than
+    skip some of them (Vapi's instants are milliseconds: a page of 1000 calls in one is not seen).
+    """
+
+    size: int
+    instant_key: str = "createdAt"
+    upper_param: str = "createdAtLe"
+    size_param: str = "limit"
+    boundary: str | None = None
+    _at_boundary: set[str] = field(default_factory=set)
+
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {self.size_param: self.size}
+        if self.boundary is not None:
+            params[self.upper_param] = self.boundary
+        return params
+
+    def update(self, body: Any) -> list[Record]:
+        if not isinstance(body, list) or not all(isinstance(r, dict) and r.get("id") for r in body):
+            raise bad_page("list answer is not an array of records with ids")
+        try:
+            instants = [(parse_instant(str(r[self.instant_key])), r) for r in body]
+        except (KeyError, ValueError):
+            raise bad_page(f"a listed record has no valid {self.instant_key}") from None
+        fresh = [r for _at, r in instants if str(r["id"]) not in self._at_boundary]
+        if len(body) < self.size:
+            self.done = True
+            return fresh
+        if not fresh:
+            raise pagination_loop(f"{self.size} or more records share {self.instant_key} {self.boundary}")
+        oldest_at, oldest = min(instants, key=lambda pair: pair[0])
+        if self.boundary is None or oldest_at != parse_instant(self.boundary):
+            self._at_boundary = set()
+        self.boundary = str(oldest[self.instant_key])
+        self._at_boundary |= {str(r["id"]) for at, r in instants if at == oldest_at}
+        return fresh

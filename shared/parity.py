@@ -14,7 +14,7 @@ from typing import Any
 from shared.entities import ENTITIES, EntitySpec
 from shared.mappers.base import XMLID_MODULE, Ref
 from shared.odoo import OdooClient
-from shared.platform import PlatformClient
+from shared.platforms.base import Platform
 
 CHUNK = 1000
 
@@ -50,10 +50,10 @@ def _xmlids(odoo: OdooClient, models: set[str]) -> list[dict[str, Any]]:
     )
 
 
-def check(spec: EntitySpec, platform: PlatformClient, odoo: OdooClient) -> ParityReport:
+def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityReport:
     """Compare every platform record of ``spec`` with its Odoo record, field by field."""
     report = ParityReport(spec.name)
-    records = [record for page in platform.pages(spec.path) for record in page.records]
+    records = [record for page in platform.pages(spec.name) for record in page.records]
     report.platform_records = len(records)
     models = {spec.odoo_model, *(ENTITIES[d].odoo_model for d in spec.dependencies)}
     rows = _xmlids(odoo, models)

@@ -1,9 +1,10 @@
 """Reconciliation of one entity: walk the platform's pages, upsert each, then close the run.
 
-A run is planned from its first page. When the platform reports ``total`` the remaining pages
-are handed out as separate tasks (so every worker on the queue shares them); otherwise they are
-walked in order. Each page adds its counts to the run in the ledger; the page that completes the
-run finalises it: archive what a clean full run no longer saw, move the bookmark, release the lock.
+A run is planned from its first page. When the listing's paginator knows the remaining pages
+(page numbers and a total) they are handed out as separate tasks, so every worker on the queue
+shares them; otherwise the same walk goes on, page after page, in this task. Each page adds its
+counts to the run in the ledger; the page that completes the run finalises it: archive what a
+clean full run no longer saw (never a derived entity's records), move the bookmark, unlock.
 
 One reconciliation per entity at a time: a Redis lock whose value is the run id, renewed by every
 page that completes and released by the finaliser.
@@ -11,7 +12,6 @@ page that completes and released by the finaliser.
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -22,6 +22,7 @@ from shared.ledger.models import Binding, SyncRun
 from shared.ledger.states import OPEN_RUN, RunStatus
 from shared.locks import PREFIX, RedisLock
 from shared.pagination import Page
+from shared.platforms.base import Walk
 from shared.services import Services
 from shared.timeutil import iso, parse_instant
 
@@ -81,20 +82,26 @@ class Reconciliation:
     def catch_up_odoo(self) -> int:
         """Contacts only, and only when Odoo -> platform is switched on (``ODOO_WEBHOOK_TOKEN``):
         push partners changed in Odoo that no webhook brought, before the platform's pages are
-        applied, so an edit made in Odoo is sent on rather than undone as drift."""
-        if self.spec.name != "contacts" or not self.services.settings.odoo_webhook_token:
+        applied, so an edit made in Odoo is sent on rather than undone as drift. Only where the
+        vendor takes contact writes."""
+        settings, capabilities = self.services.settings, self.services.platform.capabilities
+        if self.spec.name != "contacts" or not settings.odoo_webhook_token or not capabilities.contact_writes:
             return 0
         from shared.odoo_push import push_changed_partners
 
         return push_changed_partners(self.services)
 
+    def open_walk(self, run: SyncRun) -> Walk:
+        return self.services.platform.pages(self.spec.name, since=run.since)
+
     def fetch(self, run: SyncRun, number: int) -> Page:
-        return self.services.platform.page(self.spec.path, number, updated_since=run.since)
+        """One of the pages handed out by :meth:`plan`."""
+        return self.services.platform.page(self.spec.name, number, since=run.since)
 
     def upsert_page(self, run: SyncRun, page: Page) -> bool:
         """Upsert one page and count it; True when this page completed the run."""
         result = self.services.importer.sync_records(
-            self.spec, page.records, check_drift=run.mode == "full", run_id=run.id
+            self.spec, page.records, related=page.related, check_drift=run.mode == "full", run_id=run.id
         )
         for failure in result.failures:
             self.services.dead_letters.add_record(self.spec.name, failure)
@@ -106,23 +113,19 @@ class Reconciliation:
         _lock(self.services, self.spec, run_id).extend()
         return total is not None and done >= total
 
-    def plan(self, run: SyncRun, first: Page, per_page: int) -> list[int]:
-        """After page 1: the pages still to fetch in parallel (empty when walked in order)."""
-        if first.total is None or first.next_page is None:
-            return []
-        pages_total = max(1, math.ceil(first.total / per_page))
-        self.services.runs.set_plan(run.id, pages_total, first.total)
-        return list(range(2, pages_total + 1))
+    def plan(self, run: SyncRun, walk: Walk, first: Page) -> list[int]:
+        """After page 1: the pages other workers may fetch at once (empty: this task walks on)."""
+        rest = walk.remaining()
+        if rest:
+            self.services.runs.set_plan(run.id, len(rest) + 1, first.total)
+        return rest
 
-    def walk(self, run: SyncRun, first: Page) -> None:
-        """No ``total``: upsert page after page in this task; the plan is known at the end."""
-        page, pages = first, 1
-        self.upsert_page(run, page)
-        while page.next_page is not None:
-            page = self.fetch(run, page.next_page)
-            pages += 1
+    def walk(self, run: SyncRun, walk: Walk, first: Page) -> None:
+        """Upsert page after page of the same walk; the plan is known at its end."""
+        self.upsert_page(run, first)
+        for page in walk:
             self.upsert_page(run, page)
-        self.services.runs.set_plan(run.id, pages, None)
+        self.services.runs.set_plan(run.id, walk.number, None)
 
     def finalize(self, run_id: int) -> str:
         """Close the run: archive what a clean full run did not see, move the bookmark, unlock."""
@@ -130,7 +133,8 @@ class Reconciliation:
         if run is None or run.status != RunStatus.RUNNING:
             return run.status if run else FAILED
         status = SUCCEEDED if run.failed == 0 else FAILED
-        if status == SUCCEEDED and run.mode == "full":
+        derived = self.spec.name in self.services.platform.capabilities.derived
+        if status == SUCCEEDED and run.mode == "full" and not derived:
             archived = self._repair_unseen(run.id)
             if archived:
                 self.services.runs.add(run.id, archived=archived)

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import redis
 
+from shared import platforms
 from shared.connections import redis_client
 from shared.importer import Importer
 from shared.ledger.bindings import Binder
@@ -19,7 +20,7 @@ from shared.ledger.dead_letters import DeadLetters
 from shared.ledger.inbox import Inbox
 from shared.ledger.runs import Runs
 from shared.odoo import OdooClient
-from shared.platform import PlatformClient
+from shared.platforms.base import Platform
 from shared.ratelimit import RedisRateGate
 from shared.settings import Settings
 from shared.upsert import UpsertEngine
@@ -38,10 +39,10 @@ class Services:
         return redis_client(self.settings)
 
     @cached_property
-    def platform(self) -> PlatformClient:
+    def platform(self) -> Platform:
         rate = self.settings.voice_rate_limit
         gate = RedisRateGate(self.redis, "platform", rate, self.settings.voice_rate_burst) if rate > 0 else None
-        return PlatformClient.from_settings(self.settings, gate)
+        return platforms.adapter(self.settings, gate)
 
     @cached_property
     def odoo(self) -> OdooClient:

@@ -21,7 +21,6 @@ from typing import Any
 from dotenv import dotenv_values
 
 from shared.errors import ConfigError
-from shared.signing import check_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
@@ -59,6 +58,8 @@ class Settings:
     voice_webhook_secrets: tuple[str, ...] = field(
         default=(), repr=False, metadata={"env": "VOICE_WEBHOOK_SECRET", "coerce": _words}
     )
+    voice_platform: str = field(default="generic", metadata={"env": "VOICE_PLATFORM"})
+    phone_region: str = field(default="US", metadata={"env": "VOICESYNC_PHONE_REGION"})
     voice_page_size: int = field(default=200, metadata={"env": "VOICE_PAGE_SIZE", "coerce": int})
     voice_rate_limit: float = field(default=50.0, metadata={"env": "VOICE_RATE_LIMIT", "coerce": float})
     voice_rate_burst: float = field(default=50.0, metadata={"env": "VOICE_RATE_BURST", "coerce": float})
@@ -98,6 +99,9 @@ class Settings:
     record_lock_ttl: float = field(default=30.0, metadata={"env": "VOICESYNC_RECORD_LOCK_TTL", "coerce": float})
     log_format: str = field(default="json", metadata={"env": "VOICESYNC_LOG_FORMAT"})
     log_level: str = field(default="INFO", metadata={"env": "VOICESYNC_LOG_LEVEL"})
+    vendor_settings: dict[str, str] = field(default_factory=dict, repr=False)
+    """The ``<VENDOR>_*`` variables of the configured platform (``VAPI_WEBHOOK_SECRET``...): each
+    vendor module reads its own, so adding a vendor edits no settings code."""
     require_services: bool = field(default=False, metadata={"env": "VOICESYNC_REQUIRE_SERVICES", "coerce": _flag})
 
     @property
@@ -121,6 +125,8 @@ class Settings:
                     values[f.name] = coerce(env[name])
                 except ValueError:
                     raise ConfigError(f"setting {name} must be {_KINDS.get(coerce, 'valid')}") from None
+        prefix = str(values.get("voice_platform", "generic")).upper() + "_"
+        values["vendor_settings"] = {k: v for k, v in env.items() if k.startswith(prefix) and v != ""}
         settings = cls(**values)
         settings._check()
         return settings
@@ -135,13 +141,9 @@ class Settings:
             raise ConfigError("setting VOICESYNC_FULL_CRON must have five cron fields")
         if self.database_url and self.database_url.split(":", 1)[0].split("+", 1)[0] not in LEDGER_SCHEMES:
             raise ConfigError("setting DATABASE_URL must be a sqlite:// or postgresql:// URL")
-        for number, secret in enumerate(self.voice_webhook_secrets, 1):
-            try:
-                check_secret(secret)
-            except ValueError as exc:
-                raise ConfigError(
-                    f"setting VOICE_WEBHOOK_SECRET: secret {number} {exc} (the platform's dashboard shows it)"
-                ) from None
+        from shared import platforms
+
+        platforms.webhooks(self)  # the vendor's own settings: ConfigError naming the bad one
         for name, token in (("ADMIN_TOKEN", self.admin_token), ("ODOO_WEBHOOK_TOKEN", self.odoo_webhook_token)):
             if token and (len(token) < MIN_TOKEN_LENGTH or not TOKEN.fullmatch(token)):
                 raise ConfigError(

@@ -15,7 +15,6 @@ voicesync last wrote is skipped (never backwards).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,6 @@ from shared.mappers.base import XMLID_MODULE, Ref, content_hash
 from shared.odoo import OdooClient
 from shared.timeutil import parse_instant
 
-Resolver = Callable[[EntitySpec, list[str]], None]
 NONE_IN_ODOO_TRUSTED_SECONDS = 60.0
 
 
@@ -87,10 +85,9 @@ def _load_cell(value: Any, ttype: str) -> str:
 class UpsertEngine:
     """Writes batches of platform records into Odoo idempotently, by external id."""
 
-    def __init__(self, odoo: OdooClient, binder: Binder, resolve: Resolver | None = None) -> None:
+    def __init__(self, odoo: OdooClient, binder: Binder) -> None:
         self.odoo = odoo
         self.binder = binder
-        self.resolve = resolve
         self._odoo_holds: dict[str, tuple[bool, float]] = {}  # model -> (Odoo held voicesync ids, when asked)
 
     def upsert(
@@ -194,18 +191,15 @@ class UpsertEngine:
         return drifted
 
     def _with_dependencies(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> list[_Planned]:
-        """Make sure every linked record is in Odoo before the records that point at it."""
+        """Keep the records whose linked records are in Odoo (the importer brought them first);
+        the others fail, naming what they lack."""
         wanted: dict[str, set[str]] = {}
         for item in items:
             for ref in spec.mapper.dependencies(item.values):
                 wanted.setdefault(ref.entity, set()).add(ref.platform_id)
-        missing: set[Ref] = set()
-        for entity, ids in wanted.items():
-            absent = sorted(ids - set(self.binder.get_many(entity, ids)))
-            if absent and self.resolve is not None:
-                self.resolve(ENTITIES[entity], absent)
-                absent = sorted(set(absent) - set(self.binder.get_many(entity, absent)))
-            missing |= {Ref(entity, pid) for pid in absent}
+        missing = {
+            Ref(entity, pid) for entity, ids in wanted.items() for pid in ids - set(self.binder.get_many(entity, ids))
+        }
         kept = []
         for item in items:
             lacking = [ref for ref in spec.mapper.dependencies(item.values) if ref in missing]

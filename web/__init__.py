@@ -6,6 +6,7 @@ from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from shared import platforms
 from shared.services import Services
 from shared.settings import Settings, get_settings
 from web.metrics import REJECTED
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.throttle import SourceThrottle
 
     app.extensions[WRITER] = InboxWriter(services.inbox)
+    app.extensions[voice.WEBHOOKS] = platforms.webhooks(services.settings)
     app.extensions[odoo_hooks.THROTTLE] = SourceThrottle(
         services.settings.odoo_hook_rate, services.settings.odoo_hook_burst
     )

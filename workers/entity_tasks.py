@@ -156,15 +156,16 @@ def register(spec: EntitySpec) -> EntityTasks:
             return None
         self.request.kwargs["run_id"] = run.id  # a retry resumes this run instead of opening another
         reconciliation.catch_up_odoo()
-        first = reconciliation.fetch(run, 1)
-        rest = reconciliation.plan(run, first, self.services.platform.page_size)
+        walk = reconciliation.open_walk(run)
+        first = next(walk)
+        rest = reconciliation.plan(run, walk, first)
         if rest:
             for number in rest:
                 sync_page.apply_async(kwargs={"run_id": run.id, "page": number})
             if reconciliation.upsert_page(run, first):
                 reconciliation.finalize(run.id)
         else:
-            reconciliation.walk(run, first)
+            reconciliation.walk(run, walk, first)
             reconciliation.finalize(run.id)
         return run.id
 

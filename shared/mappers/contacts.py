@@ -13,6 +13,5 @@ class ContactMapper(Mapper):
     computed = {"name": "full_name"}
 
     def full_name(self, record: dict[str, Any]) -> str:
-        """First and last name, else the phone number: Odoo requires a partner name."""
-        parts = [str(record.get(k) or "").strip() for k in ("first_name", "last_name")]
-        return " ".join(p for p in parts if p) or str(record.get("phone") or record["id"])
+        """The person's name, else the phone number: Odoo requires a partner name."""
+        return str(record.get("name") or "").strip() or str(record.get("phone") or record["id"])

@@ -15,19 +15,19 @@ from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
 from shared.errors import DataError, NotFound
 from shared.importer import Importer
-from shared.platform import PlatformClient
+from shared.platforms.generic import GenericPlatform
 from shared.services import Services
 
 
 @pytest.fixture
-def client(platform: PlatformSandbox) -> Iterator[PlatformClient]:
-    client = PlatformClient(platform.url, platform.api_key)
+def client(platform: PlatformSandbox) -> Iterator[GenericPlatform]:
+    client = GenericPlatform(platform.url, platform.api_key)
     yield client
     client.close()
 
 
 @pytest.mark.parametrize("hostile", ["../campaigns/cp_00000001", "ct_00000001?x=1", "ct_00000001#frag", "a/b"])
-def test_an_id_never_reaches_another_path(client: PlatformClient, hostile: str) -> None:
+def test_an_id_never_reaches_another_path(client: GenericPlatform, hostile: str) -> None:
     with pytest.raises(NotFound):
         client.get("contacts", hostile)
 
@@ -47,7 +47,7 @@ def liar() -> Iterator[list[str]]:
 
 
 def test_an_answer_about_another_record_is_refused(liar: list[str]) -> None:
-    client = PlatformClient(liar[0], "key")
+    client = GenericPlatform(liar[0], "key")
     with pytest.raises(DataError, match="another record"):
         client.get("contacts", "ct_1 2")
     assert liar[1] == "/v1/contacts/ct_1%202"
@@ -56,7 +56,7 @@ def test_an_answer_about_another_record_is_refused(liar: list[str]) -> None:
 def test_a_record_answered_as_another_fails_alone_under_the_id_asked(services: Services, liar: list[str]) -> None:
     """Keyed by the id asked for, so its dead letter and inbox row say which event failed; the
     batch goes on without it."""
-    importer = Importer(PlatformClient(liar[0], "key"), services.engine, services.redis, lock_ttl=10)
+    importer = Importer(GenericPlatform(liar[0], "key"), services.engine, services.redis, lock_ttl=10)
     result = importer.sync_many(ENTITIES["contacts"], ["ct_1"])
     assert [(f.platform_id, f.error_type) for f in result.failures] == [("ct_1", "DataError")]
     assert result.created == 0

@@ -32,7 +32,7 @@ def services(settings: Settings) -> Services:
 
 def reconcile(services: Services) -> UpsertResult:
     total = UpsertResult()
-    for page in services.platform.pages(CONTACTS.path):
+    for page in services.platform.pages(CONTACTS.name):
         result = services.importer.sync_records(CONTACTS, page.records, check_drift=True, run_id=None)
         for name in ("created", "updated", "unchanged", "drift_repaired"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
@@ -100,10 +100,12 @@ def test_a_hand_edit_in_odoo_is_repaired(services: Services, odoo: OdooSandbox) 
 
 
 def test_an_older_record_never_overwrites_a_newer_one(services: Services, platform: PlatformSandbox) -> None:
+    canonical = services.platform.normalize
     record = platform.records("contacts")[0]
     newer = platform.update("contacts", record["id"], {"last_name": "Newer"}, emit=False)
-    services.engine.upsert(CONTACTS, [newer])
-    result = services.engine.upsert(CONTACTS, [record])  # a late delivery of the old state
+    services.engine.upsert(CONTACTS, [canonical("contacts", newer).record])
+    late = canonical("contacts", record).record  # a late delivery of the old state
+    result = services.engine.upsert(CONTACTS, [late])
     assert result.stale == 1 and result.updated == 0
     partner = services.odoo.call(
         "res.partner", "search_read", domain=[("phone", "=", record["phone"])], fields=["name"]
@@ -112,7 +114,7 @@ def test_an_older_record_never_overwrites_a_newer_one(services: Services, platfo
 
 
 def test_bad_records_fail_alone(services: Services, platform: PlatformSandbox) -> None:
-    good = platform.records("contacts")[:3]
+    good = [services.platform.normalize("contacts", r).record for r in platform.records("contacts")[:3]]
     bad = {**good[1], "updated_at": "not a date"}
     result = services.engine.upsert(CONTACTS, [good[0], bad, good[2]])
     assert result.created == 2

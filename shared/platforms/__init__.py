@@ -1,0 +1,45 @@
+"""The voice platforms voicesync speaks, one module each, chosen by ``VOICE_PLATFORM``.
+
+A vendor module defines ``ADAPTER`` (a :class:`~shared.platforms.base.Platform` subclass) and
+``WEBHOOKS`` (its webhook scheme, built from settings). Adding a vendor is adding its module here
+(and its emulator under ``sandbox/``): nothing else names the vendors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    from shared.platforms.base import Platform, RateGate, Webhooks
+    from shared.settings import Settings
+
+NOT_VENDORS = {"base"}
+
+
+@cache
+def names() -> tuple[str, ...]:
+    """Every vendor this installation knows."""
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_VENDORS))
+
+
+def vendor(name: str) -> ModuleType:
+    """The module of vendor ``name``; ConfigError for one voicesync does not know."""
+    if name not in names():
+        raise ConfigError(f"setting VOICE_PLATFORM must be one of {', '.join(names())}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def adapter(settings: Settings, gate: RateGate | None = None) -> Platform:
+    """The API client of the configured vendor."""
+    return vendor(settings.voice_platform).ADAPTER.from_settings(settings, gate)
+
+
+def webhooks(settings: Settings) -> Webhooks:
+    """The configured vendor's webhook scheme (ConfigError when its settings are wrong)."""
+    return vendor(settings.voice_platform).WEBHOOKS(settings)

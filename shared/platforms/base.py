@@ -1,0 +1,275 @@
+"""What every voice-platform adapter is: the interface the rest of voicesync talks to.
+
+An adapter owns what differs between vendors and nothing else: its endpoints (path, paginator,
+how incremental reads are asked for), normalising vendor records into voicesync's canonical
+contact / campaign / call, webhook verification and routing, error bodies, and its declared
+:class:`Capabilities`. Everything around it (the one HTTP session, the rate gate, the one page
+loop, refusing an answer about another record) lives here once.
+
+Canonical records are plain dicts with ``id`` and ``updated_at`` (ISO 8601) and the keys the
+mappers read (:mod:`shared.mappers`). A key a vendor does not know is left out: the contact
+mapper then leaves that Odoo field as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from urllib.parse import quote
+
+import requests
+
+from shared.errors import ApiError, DataError, InvalidRequest, NotFound, RateLimited, error_for_response
+from shared.http import json_body, new_session, send
+from shared.pagination import Page, Paginator, Record
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
+
+SYSTEM = "platform"
+RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")  # an id is an id, never a path
+
+
+class RateGate(Protocol):
+    """What the client needs of a shared rate limit (see :mod:`shared.ratelimit`)."""
+
+    def wait(self) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a vendor offers, declared so that callers ask instead of guessing.
+
+    - ``derived``: entities with no resource of their own -> the entities whose records carry
+      them (Vapi's contacts are the customers its calls and campaigns name). They are never
+      archived for being unseen, and cannot be read one by one.
+    - ``contact_writes``: Odoo -> platform contact writes are possible.
+    - ``incremental``: ``"updated_since"`` (the vendor filters by its ``updated_at``) or
+      ``"lookback"`` (no ``updated_at``: a window back from the bookmark, plus re-reading records
+      that are not final yet).
+    """
+
+    derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    contact_writes: bool = False
+    incremental: Literal["updated_since", "lookback"] = "updated_since"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One listing of a vendor: typed data, so the page loop stays generic."""
+
+    path: str
+    item_path: str
+    paginator: Callable[[int], Paginator]
+    since: Callable[[str], dict[str, Any]]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A vendor record in canonical form, with the records of other entities it carries."""
+
+    record: Record
+    related: dict[str, list[Record]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a webhook asks for: read ``platform_id`` of ``entity`` again (API first)."""
+
+    type: str
+    entity: str
+    platform_id: str
+
+
+def check_id(value: object, what: str) -> str:
+    """``value`` as a record id, or ValueError (it becomes a path segment and a lock name)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not RECORD_ID.fullmatch(value):
+        raise ValueError(f"{what} is missing or not of the form {RECORD_ID.pattern}")
+    return value
+
+
+class Webhooks(Protocol):
+    """A vendor's webhook scheme: built from settings (ConfigError when they are wrong)."""
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> str:
+        """The delivery's dedupe key; :class:`shared.signing.SignatureError` when untrusted."""
+        ...
+
+    def events(self, body: Any) -> tuple[str, list[Event]]:
+        """The delivery's type and what to read again (empty: answered and kept as ignored);
+        ValueError for a body that is not one of the vendor's events."""
+        ...
+
+
+class Platform:
+    """A vendor's API behind one session; every failure is an :class:`ApiError`."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    endpoints: ClassVar[dict[str, Endpoint]] = {}
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 10.0,
+        page_size: int = 200,
+        gate: RateGate | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.gate = gate
+        self.timeout = timeout
+        self.page_size = page_size
+        self._session = new_session({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
+
+    @classmethod
+    def from_settings(cls, settings: Settings, gate: RateGate | None = None) -> Platform:
+        return cls(
+            settings.voice_api_url,
+            settings.voice_api_key,
+            timeout=settings.voice_timeout,
+            page_size=settings.voice_page_size,
+            gate=gate,
+        )
+
+    # -- what a vendor module defines ----------------------------------------------------------
+
+    def classify(self, response: requests.Response) -> ApiError:
+        """An error answer in the vendor's own terms (its error body, its rate-limit headers)."""
+        return error_for_response(response, response.reason or "error", system=SYSTEM)
+
+    def normalize(self, entity: str, raw: Record) -> Normalized:
+        """A vendor record as voicesync's canonical record; DataError when it cannot be."""
+        raise NotImplementedError
+
+    def create_contact(self, partner: Mapping[str, Any]) -> Normalized:
+        """A platform contact made from an Odoo partner's values (where ``contact_writes``)."""
+        raise InvalidRequest(f"{self.name} takes no contact writes", system=SYSTEM, name="no_contact_writes")
+
+    def update_contact(self, record_id: str, partner: Mapping[str, Any]) -> Normalized:
+        raise InvalidRequest(f"{self.name} takes no contact writes", system=SYSTEM, name="no_contact_writes")
+
+    # -- the one way to talk to the vendor -----------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.gate is not None:
+            self.gate.wait()
+        try:
+            response = send(
+                self._session,
+                method,
+                f"{self.base_url}{path}",
+                system=SYSTEM,
+                timeout=self.timeout,
+                classify=self.classify,
+                **kwargs,
+            )
+        except RateLimited as exc:
+            if self.gate is not None:
+                self.gate.pause(exc.retry_after or 1.0)
+            raise
+        return json_body(response, system=SYSTEM)
+
+    def endpoint(self, entity: str) -> Endpoint:
+        try:
+            return self.endpoints[entity]
+        except KeyError:
+            raise InvalidRequest(f"{self.name} has no {entity} listing", system=SYSTEM, name="no_listing") from None
+
+    def get(self, entity: str, record_id: str) -> Normalized:
+        """One record, read now (API first: webhooks only say that something changed). The id is
+        quoted into the path, and an answer about another record is refused: an id from a webhook
+        must never reach a different record (``../campaigns/x``, ``x?y=1``)."""
+        if entity in self.capabilities.derived:
+            raise NotFound(f"{self.name} {entity} cannot be read one by one", system=SYSTEM, name="derived")
+        path = self.endpoint(entity).item_path.format(id=quote(record_id, safe=""))
+        raw = self.request("GET", path)
+        if not isinstance(raw, dict) or str(raw.get("id")) != record_id:
+            raise DataError(f"{SYSTEM} answered {entity}/{record_id!r} with another record")
+        return self.normalize(entity, raw)
+
+    def pages(self, entity: str, *, since: str | None = None) -> Walk:
+        """Walk a listing (all of it, or what changed since ``since``) page by page."""
+        return Walk(self, entity, since)
+
+    def page(self, entity: str, number: int, *, since: str | None = None) -> Page:
+        """Page ``number`` on its own: one of :meth:`Walk.remaining`, handed to another worker."""
+        walk = Walk(self, entity, since)
+        walk.paginator.jump(number)
+        return walk.fetch(number)
+
+    def close(self) -> None:
+        self._session.close()
+
+
+class Walk:
+    """One walk of a listing: the only page loop in voicesync.
+
+    A derived entity is walked through its sources' walks: the contacts of each page of calls
+    (then of campaigns) make one page.
+    """
+
+    def __init__(self, platform: Platform, entity: str, since: str | None) -> None:
+        self.platform = platform
+        self.entity = entity
+        self.since = since
+        self.number = 0
+        sources = platform.capabilities.derived.get(entity, ())
+        self.sources = [platform.pages(source, since=since) for source in sources]
+        self.paginator = None if sources else platform.endpoint(entity).paginator(platform.page_size)
+
+    def __iter__(self) -> Iterator[Page]:
+        return self
+
+    def __next__(self) -> Page:
+        if self.sources:
+            return self._next_derived()
+        assert self.paginator is not None
+        if not self.paginator.has_next:
+            raise StopIteration
+        return self.fetch(self.number + 1)
+
+    def fetch(self, number: int) -> Page:
+        assert self.paginator is not None
+        endpoint = self.platform.endpoint(self.entity)
+        since = endpoint.since(self.since) if self.since else {}
+        params = {**endpoint.params, **since, **self.paginator.params()}
+        body = self.platform.request("GET", endpoint.path, params=params)
+        self.number = number
+        records: list[Record] = []
+        related: dict[str, list[Record]] = {}
+        for raw in self.paginator.update(body):
+            normalized = self.platform.normalize(self.entity, raw)
+            records.append(normalized.record)
+            for entity, rows in normalized.related.items():
+                related.setdefault(entity, []).extend(rows)
+        return Page(number, records, related, self.paginator.total)
+
+    def _next_derived(self) -> Page:
+        while self.sources:
+            try:
+                page = next(self.sources[0])
+            except StopIteration:
+                self.sources.pop(0)
+                continue
+            self.number += 1
+            return Page(self.number, page.related.get(self.entity, []))
+        raise StopIteration
+
+    @property
+    def has_next(self) -> bool:
+        if self.paginator is None:
+            return bool(self.sources)
+        return self.paginator.has_next
+
+    def remaining(self) -> list[int]:
+        """After the first page: the pages other workers may fetch at once (empty: walk on)."""
+        return self.paginator.remaining() if self.paginator is not None else []
