@@ -3,8 +3,9 @@
 Pure functions over a :class:`~sandbox.odoo.schema.Model`, so they can be tested without a
 server. What they keep from Odoo: prefix ``&``/``|``/``!`` with an implicit ``&`` between
 terms; ``False`` meaning NULL (``('email', '=', False)`` is ``IS NULL``, a boolean ``= False``
-also matches NULL); ``!=``/``not in``/``not like`` also matching NULL; ``like``/``ilike``
-wrapping the value in ``%``; and the ``ValueError`` texts Odoo raises for bad terms.
+also matches NULL); ``!=``/``not in``/``not like`` also matching NULL; the like operators
+exactly as Odoo 19 builds them (see :func:`_like`); and the ``ValueError`` texts Odoo raises for
+bad terms.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ OPERATORS = frozenset(
         "not ilike",
         "=like",
         "=ilike",
+        "not =like",
+        "not =ilike",
     }
 )
 ARITY = {"!": 1, "&": 2, "|": 2}
@@ -134,7 +137,7 @@ def _leaf(model: Model, leaf: tuple[Any, ...]) -> Sql:
     if operator in ("in", "not in"):
         return _membership(column, field, value, negate=operator == "not in")
     if operator.endswith("like"):
-        return _like(column, operator, value)
+        return _like(column, field, operator, value, leaf)
     if operator == "!=":
         return f"({column} != ? OR {column} IS NULL)", [_param(field, value)]
     return f"{column} {operator} ?", [_param(field, value)]
@@ -187,14 +190,47 @@ def _membership(column: str, field: Field, value: Any, negate: bool) -> Sql:
     return f"{column} IN ({marks})", params
 
 
-def _like(column: str, operator: str, value: Any) -> Sql:
-    pattern = "" if value is None or value is False else str(value)
-    if not operator.startswith("="):
-        pattern = f"%{pattern}%"
-    lhs, rhs = (f"lower({column})", "lower(?)") if "ilike" in operator else (column, "?")
-    if operator.startswith("not"):
-        return f"({lhs} NOT LIKE {rhs} ESCAPE '\\' OR {column} IS NULL)", [pattern]
-    return f"{lhs} LIKE {rhs} ESCAPE '\\'", [pattern]
+TEXTUAL = frozenset({"char", "text", "html"})  # Odoo's BaseString fields: their falsy value is ''
+
+
+def _like(column: str, field: Field, operator: str, value: Any, leaf: tuple[Any, ...]) -> Sql:
+    """The like operators as Odoo 19 compiles them (``odoo/orm/domains.py`` ``_optimize_like_str``,
+    lines 1386-1403; ``odoo/orm/fields.py`` ``Field._condition_to_sql``, lines 1309-1326):
+
+    - the value is never escaped: ``%`` and ``_`` in it are wildcards, a backslash escapes the
+      next character (PostgreSQL's default LIKE escape, given here as ``ESCAPE``);
+    - ``like``/``ilike`` wrap the value in ``%``, ``=like``/``=ilike`` send it verbatim;
+    - an empty value (``''``, ``False``, ``None``, ``0``) is never sent: ``ilike`` then matches
+      every record (NULLs included) and ``not ilike`` none, while ``=ilike`` means ``= False``
+      (NULL or ``''`` on a string field) and ``not =ilike`` means ``!= False``;
+    - another value is ``str()``-ed for ``ilike``, refused with a ``TypeError`` for ``=ilike``;
+    - the ``not`` forms also match NULL.
+
+    ``ilike`` lower-cases both sides; the pattern is lower-cased in Python (Unicode), the column
+    by SQLite's ``lower()``, which folds ASCII only (PostgreSQL's ILIKE folds all letters).
+    Odoo's ``unaccent()`` is not reproduced: it applies only where the extension is installed.
+    """
+    negative = operator.startswith("not ")
+    exact = "=" in operator
+    if not value:
+        if not exact:
+            return ("1=0" if negative else "1=1"), []
+        if field.ttype in TEXTUAL:
+            empty = f"({column} IS NOT NULL AND {column} != '')" if negative else f"({column} IS NULL OR {column} = '')"
+            return empty, []
+        return _is_false(column, field, negate=negative)
+    if not isinstance(value, str):
+        if exact:
+            raise TypeError(f"The pattern to match must be a string in condition {leaf!r}")
+        value = str(value)
+    pattern = value if exact else f"%{value}%"
+    if "ilike" in operator:
+        lhs, pattern = f"lower({column})", pattern.lower()
+    else:
+        lhs = column
+    if negative:
+        return f"({lhs} NOT LIKE ? ESCAPE '\\' OR {column} IS NULL)", [pattern]
+    return f"{lhs} LIKE ? ESCAPE '\\'", [pattern]
 
 
 def compile_order(model: Model, order: str | None) -> str:

@@ -139,3 +139,89 @@ def test_order() -> None:
         compile_order(PARTNER, "nope")
     with pytest.raises(ValueError, match="Invalid order"):
         compile_order(PARTNER, "name sideways")
+
+
+# Free-form phones and emails, and what real Odoo 19 answered for each like term on the same rows
+# (JSON-2 search_read on PostgreSQL, no unaccent extension; recorded 2025-11 against 19.0 ca3afd65).
+LIKE_ROWS = [
+    # id, name, email, phone
+    (1, "P1", None, "+1 415-555-0123"),
+    (2, "P2", None, "(415) 555 0123"),
+    (3, "P3", None, "415.555.0123"),
+    (4, "P4", None, "0044 20 7946 0018"),
+    (5, "P5", None, "555 01 23 ext 9"),
+    (6, "E1", "a_b@x.org", None),
+    (7, "E2", "axb@x.org", None),
+    (8, "E3", "100%@x.org", None),
+    (9, "E4", "100x@x.org", None),
+    (10, "E5", "back\\slash@x.org", None),
+    (11, "E6", "émile@x.org", None),
+    (12, "E7", "", None),
+    (13, "E8", "Ada Lovelace <ADA@x.org>", None),
+]
+EVERYONE = sorted(row[1] for row in LIKE_ROWS)
+PHONES_ONLY = ["P1", "P2", "P3", "P4", "P5"]
+
+
+@pytest.fixture(scope="module")
+def like_db() -> Iterator[sqlite3.Connection]:
+    cr = sqlite3.connect(":memory:")
+    cr.execute("PRAGMA case_sensitive_like=ON")  # as the sandbox's store runs
+    cr.execute("CREATE TABLE res_partner (id INTEGER PRIMARY KEY, name TEXT, email TEXT, phone TEXT, active INTEGER)")
+    cr.executemany("INSERT INTO res_partner VALUES (?, ?, ?, ?, 1)", LIKE_ROWS)
+    yield cr
+    cr.close()
+
+
+def names(db: sqlite3.Connection, domain: list[Any]) -> list[str]:
+    where, params = compile_domain(PARTNER, domain)
+    return sorted(r[0] for r in db.execute(f"SELECT name FROM res_partner WHERE {where}", params))
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        # =like/=ilike take the pattern verbatim (anchored); like/ilike add % on both sides
+        ([("phone", "=ilike", "%5%5%5%0%1%2%3")], ["P1", "P2", "P3"]),
+        ([("phone", "=like", "%5%5%5%0%1%2%3%")], ["P1", "P2", "P3", "P5"]),
+        ([("phone", "ilike", "5%5%5%0%1%2%3")], ["P1", "P2", "P3", "P5"]),
+        ([("phone", "=ilike", "%9%4%6%0%0%1%8")], ["P4"]),
+        # nothing is escaped for the caller: _ and % are wildcards, a backslash makes them literal
+        ([("email", "ilike", "a_b@")], ["E1", "E2"]),
+        ([("email", "ilike", "a\\_b@")], ["E1"]),
+        ([("email", "=ilike", "a_b@x.org")], ["E1", "E2"]),
+        ([("email", "=ilike", "A\\_B@X.ORG")], ["E1"]),
+        ([("email", "ilike", "100%@")], ["E3", "E4"]),
+        ([("email", "ilike", "100\\%@")], ["E3"]),
+        ([("email", "ilike", "back\\\\slash")], ["E5"]),
+        ([("email", "ilike", "back\\slash")], []),
+        ([("email", "ilike", "slash@x.org\\")], []),
+        ([("email", "ilike", "ada@x.org")], ["E8"]),
+        ([("email", "=ilike", "ÉMILE@X.ORG")], ["E6"]),
+        ([("email", "like", "ada@")], []),
+        # empty values are never sent as patterns: ilike '' is everything, =ilike '' is "= False"
+        ([("email", "=ilike", "")], ["E7", *PHONES_ONLY]),
+        ([("email", "=ilike", False)], ["E7", *PHONES_ONLY]),
+        ([("email", "=ilike", None)], ["E7", *PHONES_ONLY]),
+        ([("email", "ilike", "")], EVERYONE),
+        ([("email", "ilike", False)], EVERYONE),
+        ([("email", "not ilike", "")], []),
+        ([("email", "not =like", "")], ["E1", "E2", "E3", "E4", "E5", "E6", "E8"]),
+        # the not forms match NULL too
+        ([("email", "not =ilike", "a_b@x.org")], ["E3", "E4", "E5", "E6", "E7", "E8", *PHONES_ONLY]),
+        ([("email", "not ilike", "x.org")], ["E7", *PHONES_ONLY]),
+        # ilike str()s other values
+        ([("email", "ilike", 100)], ["E3", "E4"]),
+        ([("email", "ilike", True)], []),
+    ],
+)
+def test_like_operators_match_odoo_19(like_db: sqlite3.Connection, domain: list[Any], expected: list[str]) -> None:
+    assert names(like_db, domain) == expected
+
+
+@pytest.mark.parametrize("operator", ["=ilike", "=like", "not =ilike"])
+def test_exact_like_refuses_a_pattern_that_is_no_string(operator: str) -> None:
+    """Odoo 19 answers HTTP 500 ``builtins.TypeError`` with this message."""
+    leaf = ("email", operator, 100)
+    with pytest.raises(TypeError, match=r"The pattern to match must be a string in condition \('email', '"):
+        compile_domain(PARTNER, [leaf])
