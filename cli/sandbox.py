@@ -9,16 +9,21 @@ import click
 
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
+from sandbox.platform.vendors import NAMES, load
+from sandbox.platform.webhooks import Credential
 
 PORT = click.IntRange(0, 65535)  # a larger number would be taken modulo 65536 by the socket layer
 
 
 def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
-    """The ``KEY=value`` settings that point voicesync at running sandboxes."""
+    """The ``KEY=value`` settings that point voicesync at running sandboxes (the webhook credential's
+    are the vendor's: ``VOICE_WEBHOOK_SECRET`` for generic, ``VAPI_WEBHOOK_SECRET`` and
+    ``VAPI_WEBHOOK_AUTH`` for Vapi...)."""
     return {
+        "VOICE_PLATFORM": api.vendor,
         "VOICE_API_URL": api.url,
         "VOICE_API_KEY": str(api.api_key),
-        "VOICE_WEBHOOK_SECRET": api.webhook_secret,
+        **api.webhook_settings(),
         "ODOO_URL": odoo.url,
         "ODOO_DB": odoo.db,
         "ODOO_USER": odoo.login,
@@ -27,6 +32,9 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
 
 
 @click.command()
+@click.option(
+    "--platform", "vendor", default="generic", show_default=True, type=click.Choice(NAMES), help="API to speak."
+)
 @click.option("--contacts", default=100, show_default=True, help="Seeded contacts.")
 @click.option("--campaigns", default=5, show_default=True, help="Seeded campaigns.")
 @click.option("--calls", default=200, show_default=True, help="Seeded calls.")
@@ -36,9 +44,11 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
 @click.option("--webhook-url", default=None, help="Where the platform sends its webhooks.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
 @click.option("--api-key", default=None, help="The platform's API key (default: a random one).")
-@click.option("--webhook-secret", default=None, help="The platform's webhook secret, whsec_... (default: random).")
+@click.option("--webhook-secret", default=None, help="The webhook secret (generic: whsec_...; default: random).")
+@click.option("--webhook-auth", default=None, help="How webhooks are signed (vapi: bearer or hmac; default bearer).")
 @click.option("--odoo-api-key", default=None, help="Odoo's API key (default: a random one).")
 def sandbox(
+    vendor: str,
     contacts: int,
     campaigns: int,
     calls: int,
@@ -49,9 +59,14 @@ def sandbox(
     host: str,
     api_key: str | None,
     webhook_secret: str | None,
+    webhook_auth: str | None,
     odoo_api_key: str | None,
 ) -> None:
     """Run the voice-platform and Odoo sandboxes until interrupted; print their settings."""
+    try:
+        credential = load(vendor).credential(Credential(kind=webhook_auth, secret=webhook_secret))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--webhook-auth") from None
     api = PlatformSandbox(
         contacts=contacts,
         campaigns=campaigns,
@@ -60,8 +75,9 @@ def sandbox(
         port=api_port,
         host=host,
         api_key=api_key,
-        webhook_secret=webhook_secret,
         webhook_url=webhook_url,
+        vendor=vendor,
+        webhook_credential=credential,
     ).start()
     odoo = OdooSandbox(port=odoo_port, host=host, api_key=odoo_api_key).start()
     for key, value in sandbox_settings(api, odoo).items():

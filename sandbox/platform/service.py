@@ -1,9 +1,12 @@
 """PlatformSandbox: the one object tests, the demo and the benchmarks hold to stand in for the voice
 platform. It ties the seeded data, the change operations, webhook delivery, fault injection and
-the HTTP server together; each of those lives in its own module."""
+the HTTP server together; each of those lives in its own module. Which vendor's API it speaks
+(``vendor="generic"``, ``"vapi"``...) is one module under ``vendors``: the same store backs them all.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 from collections.abc import Sequence
@@ -15,9 +18,9 @@ from sandbox.platform.clock import Clock
 from sandbox.platform.data import Generator
 from sandbox.platform.stats import CallStats
 from sandbox.platform.store import Change, Record, Store
-from sandbox.platform.webhooks import WebhookSender, event_body
+from sandbox.platform.vendors import Vendor, load
+from sandbox.platform.webhooks import Credential, WebhookSender
 from sandbox.server import BackgroundServer
-from shared.signing import new_secret
 
 
 class PlatformSandbox:
@@ -26,6 +29,10 @@ class PlatformSandbox:
     Changes made through the methods below (or the ``/_sandbox`` endpoints) emit webhooks to
     ``webhook_url`` the way the real platform would; ``emit=False`` makes a change the platform
     "forgot" to announce, which is what reconciliation exists to repair.
+
+    ``vendor`` picks the API spoken (``sandbox.platform.vendors.NAMES``); ``webhook_credential``
+    how deliveries are authenticated (its ``None`` fields take the vendor's defaults, e.g.
+    ``Credential(kind="hmac")`` under Vapi); ``webhook_secret``, when given, is its secret.
     """
 
     def __init__(
@@ -40,10 +47,22 @@ class PlatformSandbox:
         webhook_secret: str | None = None,
         webhook_url: str | None = None,
         report_total: bool = True,
+        vendor: str = "generic",
+        webhook_credential: Credential | None = None,
     ) -> None:
+        self.vendor = vendor
+        self.vendor_api: Vendor = load(vendor)
+        if webhook_secret is not None:
+            webhook_credential = dataclasses.replace(webhook_credential or Credential(), secret=webhook_secret)
+        self._credential = self.vendor_api.credential(webhook_credential)
         generator = Generator(seed)
         self.store = Store(generator.dataset(contacts, campaigns, calls), Clock(), generator)
-        self.sender = WebhookSender(webhook_secret or new_secret(), webhook_url)
+        self.sender = WebhookSender(
+            lambda msg_id, payload: self.vendor_api.sign(self._credential, msg_id, payload),
+            webhook_url,
+            self.vendor_api.RETRY_SCHEDULE,
+            describe=self.vendor_api.message_type,
+        )
         self.injector = FaultInjector(FaultSettings(), seed=seed)
         self.call_stats = CallStats()
         self.api_key: str | None = api_key or "vk_" + secrets.token_urlsafe(24)
@@ -103,12 +122,25 @@ class PlatformSandbox:
         self.sender.url = url
 
     @property
+    def webhook_credential(self) -> Credential:
+        """The complete credential deliveries are signed with (no ``None`` left but an unused header)."""
+        return self._credential
+
+    @webhook_credential.setter
+    def webhook_credential(self, credential: Credential) -> None:
+        self._credential = self.vendor_api.credential(credential)
+
+    @property
     def webhook_secret(self) -> str:
-        return self.sender.secret
+        return str(self._credential.secret)
 
     @webhook_secret.setter
     def webhook_secret(self, secret: str) -> None:
-        self.sender.secret = secret
+        self._credential = dataclasses.replace(self._credential, secret=secret)
+
+    def webhook_settings(self) -> dict[str, str]:
+        """The voicesync settings that make it accept this sandbox's deliveries."""
+        return self.vendor_api.credential_settings(self._credential)
 
     @property
     def retry_schedule(self) -> list[float]:
@@ -139,6 +171,16 @@ class PlatformSandbox:
     def get(self, entity: str, id: str) -> Record | None:
         return self.store.get(entity, id)
 
+    def vendor_id(self, store_id: str) -> str:
+        """The id the vendor's API shows for a store id (a uuid under Vapi; itself under generic)."""
+        return self.vendor_api.public_id(store_id)
+
+    def vendor_record(self, entity: str, id: str) -> dict[str, Any] | None:
+        """The record as the vendor's API serves it now; ``None`` when there is none (or the vendor
+        has no such resource, like Vapi's contacts)."""
+        record = self.store.get(entity, id)
+        return None if record is None else self.vendor_api.render(self, entity, record)
+
     def create(self, entity: str, values: dict[str, Any], emit: bool = True) -> Record:
         """A new record; generated values fill in the fields ``values`` leaves out."""
         return self.publish(self.store.create(entity, values, fill=True), emit)[0]
@@ -155,16 +197,26 @@ class PlatformSandbox:
 
     def publish(self, change: Change, emit: bool = True, wait: bool = True) -> tuple[Record, dict[str, Any] | None]:
         """Announce a change by webhook (unless not ``emit``); answers the record and the delivery
-        (``{"id", "status"}``, ``None`` when not emitted). ``wait`` makes the first attempt now."""
-        if not emit:
-            return change.record, None
-        return change.record, self.sender.send(self.event(change.type, change.record), wait)
+        (``{"id", "status"}`` of the last message, when the vendor sends several; ``None`` when
+        nothing was sent). ``wait`` makes the first attempt of each message now, in order."""
+        delivery = None
+        for body in self.vendor_api.messages(self, change) if emit else ():
+            delivery = self.sender.send(body, wait)
+        return change.record, delivery
 
     # -- webhooks --------------------------------------------------------------------------------
 
+    def messages(self, type: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """The webhook bodies the vendor sends for a change of ``type`` (``call.completed``...) that
+        left ``record``, without sending them; empty when the vendor announces no such change."""
+        return self.vendor_api.messages(self, Change(type, record))
+
     def event(self, type: str, record: dict[str, Any]) -> dict[str, Any]:
-        """The webhook body for ``record`` without sending it."""
-        return event_body(type, record)
+        """The (last) webhook body for ``record`` without sending it; ValueError when none."""
+        bodies = self.messages(type, record)
+        if not bodies:
+            raise ValueError(f"the {self.vendor} platform sends nothing for {type}")
+        return bodies[-1]
 
     def deliver(self, body: dict[str, Any], msg_id: str | None = None, url: str | None = None) -> int:
         """Sign and POST one delivery now, without retries; the HTTP status, 0 on no connection."""

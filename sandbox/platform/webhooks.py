@@ -1,9 +1,11 @@
-"""Webhook delivery as a Standard Webhooks sender does it: sign, POST, retry on a schedule, give up.
+"""Webhook delivery the same way for every vendor: sign, POST, retry on a schedule, give up.
 
-A message keeps its id and body bytes across attempts; each attempt gets a fresh timestamp and
-signature. Retries (and first attempts that need not be waited for) run on one background thread
-ordered by due time, so a receiver that is down costs one sleeping thread, not one per message.
-Every attempt is logged for tests and the demo to inspect.
+What differs by vendor comes in as two functions: ``sign`` (the headers that authenticate one
+attempt: Standard Webhooks for generic, a bearer secret or an HMAC for Vapi...) and ``describe``
+(a body's type, for the log). A message keeps its id and body bytes across attempts; each attempt
+is signed afresh (a new timestamp). Retries (and first attempts that need not be waited for) run
+on one background thread ordered by due time, so a receiver that is down costs one sleeping
+thread, not one per message. Every attempt is logged for tests and the demo to inspect.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,6 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from sandbox.platform.clock import iso, now_us
-from shared.signing import sign_headers
 
 DEFAULT_RETRY_SCHEDULE = (0.5, 1.0, 2.0, 4.0, 8.0)
 ATTEMPT_TIMEOUT = 5.0
@@ -35,10 +36,19 @@ def new_msg_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
-def event_body(type_: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The body of an event: the whole record, or only its id once it is deleted."""
-    data = {"id": record["id"]} if type_.endswith(".deleted") else record
-    return {"type": type_, "timestamp": iso(now_us()), "data": data}
+Signer = Callable[[str, bytes], dict[str, str]]
+"""``(msg_id, payload) -> headers`` that authenticate one attempt."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How deliveries prove they come from the platform. ``None`` fields take the vendor's default
+    (see each vendor module's ``credential``): ``kind`` names the scheme (``standard-webhooks``;
+    Vapi's ``bearer`` or ``hmac``), ``header`` the header that carries it where that can vary."""
+
+    kind: str | None = None
+    secret: str | None = None
+    header: str | None = None
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -55,16 +65,18 @@ class _Message:
 
 
 class WebhookSender:
-    """Signs with ``secret`` and POSTs to ``url`` (``None``: events are not sent)."""
+    """Signs with ``sign`` and POSTs to ``url`` (``None``: events are not sent)."""
 
     def __init__(
         self,
-        secret: str,
+        sign: Signer,
         url: str | None = None,
         retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
         timeout: float = ATTEMPT_TIMEOUT,
+        describe: Callable[[Mapping[str, Any]], str] = lambda body: str(body["type"]),
     ) -> None:
-        self.secret = secret
+        self.sign = sign
+        self.describe = describe
         self.url = url
         self.retry_schedule = list(retry_schedule)
         self.timeout = timeout
@@ -87,7 +99,7 @@ class WebhookSender:
         msg_id = new_msg_id()
         if self.url is None:
             return {"id": msg_id, "status": None}
-        message = _Message(msg_id, body["type"], self.url, encode(body))
+        message = _Message(msg_id, self.describe(body), self.url, encode(body))
         if not wait:
             self._schedule(message, attempt=1, delay=0.0)
             return {"id": msg_id, "status": None}
@@ -100,7 +112,7 @@ class WebhookSender:
         target = url or self.url
         if target is None:
             raise ValueError("no webhook URL: pass url= or set webhook_url")
-        message = _Message(msg_id or new_msg_id(), body["type"], target, encode(body))
+        message = _Message(msg_id or new_msg_id(), self.describe(body), target, encode(body))
         return self._attempt(message, attempt=1)
 
     def deliveries(self) -> list[dict[str, Any]]:
@@ -119,7 +131,7 @@ class WebhookSender:
         self._http.close()
 
     def _attempt(self, message: _Message, attempt: int) -> int:
-        headers = sign_headers(self.secret, message.msg_id, message.payload)
+        headers = self.sign(message.msg_id, message.payload)
         headers["Content-Type"] = "application/json"
         error = None
         try:

@@ -44,8 +44,8 @@ def test_sandbox_command_prints_settings_that_work(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(7))
-        assert set(settings) == {f"VOICE_{k}" for k in ("API_URL", "API_KEY", "WEBHOOK_SECRET")} | {
+        settings = dict(process.stdout.readline().strip().split("=", 1) for _ in range(8))
+        assert set(settings) == {f"VOICE_{k}" for k in ("PLATFORM", "API_URL", "API_KEY", "WEBHOOK_SECRET")} | {
             f"ODOO_{k}" for k in ("URL", "DB", "USER", "API_KEY")
         }
         listed = requests.get(
