@@ -85,12 +85,19 @@ FIELD_LABELS: dict[str, str] = {
     "x_name": "Call",
     "x_partner_id": "Contact",
     "x_campaign_id": "Campaign",
+    "x_assistant": "Assistant",
     "x_direction": "Direction",
     "x_status": "Status",
+    "x_ended_reason": "Outcome",
     "x_started_at": "Started",
+    "x_ended_at": "Ended",
     "x_duration_seconds": "Duration (s)",
+    "x_cost": "Cost (USD)",
     "x_recording_url": "Recording",
+    "x_success_evaluation": "Success evaluation",
     "x_summary": "Summary",
+    "x_transcript": "Transcript",
+    "x_structured_data": "Structured data",
     "x_active": "Active",
 }
 INDEXED = frozenset(name for name, ttype in CALLS.mapper.fields.items() if ttype == "many2one")
@@ -125,39 +132,57 @@ def _call_fields() -> list[Owned]:
     return owned
 
 
-LIST_ARCH = """<list string="Voice calls">
+# Costs are fractions of a cent: shown with four decimals (display only; the value is kept whole).
+COST_DIGITS = "[16, 4]"
+
+LIST_ARCH = f"""<list string="Voice calls">
     <field name="x_started_at"/>
     <field name="x_partner_id"/>
     <field name="x_campaign_id" optional="show"/>
+    <field name="x_assistant" optional="hide"/>
     <field name="x_direction"/>
     <field name="x_status"/>
-    <field name="x_duration_seconds" optional="show"/>
+    <field name="x_ended_reason"/>
+    <field name="x_duration_seconds" sum="Total duration"/>
+    <field name="x_cost" digits="{COST_DIGITS}" sum="Total cost"/>
+    <field name="x_success_evaluation" optional="hide"/>
+    <field name="x_ended_at" optional="hide"/>
     <field name="x_summary" optional="hide"/>
-    <field name="x_recording_url" widget="url" optional="show"/>
+    <field name="x_recording_url" widget="url" optional="hide"/>
 </list>"""
 
-FORM_ARCH = """<form string="Voice call" create="false">
+FORM_ARCH = f"""<form string="Voice call" create="false">
     <sheet>
         <div class="oe_title">
             <h1><field name="x_name" readonly="1"/></h1>
         </div>
         <group>
-            <group>
+            <group string="Call" name="call">
                 <field name="x_partner_id"/>
                 <field name="x_campaign_id"/>
+                <field name="x_assistant"/>
                 <field name="x_direction"/>
                 <field name="x_status"/>
+                <field name="x_ended_reason"/>
+                <field name="x_success_evaluation"/>
             </group>
-            <group>
+            <group string="Time and cost" name="timing">
                 <field name="x_started_at"/>
+                <field name="x_ended_at"/>
                 <field name="x_duration_seconds"/>
+                <field name="x_cost" digits="{COST_DIGITS}"/>
                 <field name="x_recording_url" widget="url"/>
                 <field name="x_active" invisible="1"/>
             </group>
         </group>
+        <separator string="Summary"/>
+        <field name="x_summary" nolabel="1" placeholder="No summary"/>
         <notebook>
-            <page string="Summary" name="summary">
-                <field name="x_summary"/>
+            <page string="Transcript" name="transcript">
+                <field name="x_transcript" nolabel="1" placeholder="No transcript"/>
+            </page>
+            <page string="Structured data" name="structured_data">
+                <field name="x_structured_data" nolabel="1" class="font-monospace" placeholder="None"/>
             </page>
         </notebook>
     </sheet>
@@ -167,15 +192,24 @@ SEARCH_ARCH = """<search string="Voice calls">
     <field name="x_partner_id"/>
     <field name="x_campaign_id"/>
     <field name="x_status"/>
+    <field name="x_ended_reason"/>
+    <field name="x_assistant"/>
     <field name="x_summary"/>
+    <field name="x_transcript"/>
     <filter string="Inbound" name="inbound" domain="[('x_direction', '=', 'inbound')]"/>
     <filter string="Outbound" name="outbound" domain="[('x_direction', '=', 'outbound')]"/>
+    <separator/>
+    <filter string="Started" name="started" date="x_started_at"/>
     <separator/>
     <filter string="Archived" name="archived" domain="[('x_active', '=', False)]"/>
     <group>
         <filter string="Contact" name="by_partner" context="{'group_by': 'x_partner_id'}"/>
         <filter string="Campaign" name="by_campaign" context="{'group_by': 'x_campaign_id'}"/>
+        <filter string="Direction" name="by_direction" context="{'group_by': 'x_direction'}"/>
         <filter string="Status" name="by_status" context="{'group_by': 'x_status'}"/>
+        <filter string="Outcome" name="by_ended_reason" context="{'group_by': 'x_ended_reason'}"/>
+        <filter string="Assistant" name="by_assistant" context="{'group_by': 'x_assistant'}"/>
+        <filter string="Day started" name="by_started" context="{'group_by': 'x_started_at:day'}"/>
     </group>
 </search>"""
 
@@ -185,12 +219,14 @@ PARTNER_TAB_ARCH = f"""<data>
             <field name="{PARTNER_CALLS_FIELD}" readonly="1">
                 <list>
                     <field name="x_started_at"/>
-                    <field name="x_campaign_id"/>
                     <field name="x_direction"/>
                     <field name="x_status"/>
+                    <field name="x_ended_reason"/>
                     <field name="x_duration_seconds"/>
-                    <field name="x_summary"/>
-                    <field name="x_recording_url" widget="url"/>
+                    <field name="x_cost" digits="{COST_DIGITS}"/>
+                    <field name="x_campaign_id" optional="hide"/>
+                    <field name="x_summary" optional="show"/>
+                    <field name="x_recording_url" widget="url" optional="hide"/>
                 </list>
             </field>
         </page>

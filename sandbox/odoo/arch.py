@@ -10,10 +10,11 @@ by its tag and attributes (a ``<field>`` by its name alone), applied ``inside`` 
 Validating: the root tag must be the view's type, the model must exist, every ``<field name>``
 in the nodes being validated must be a field of the model it sits in (a field's ``<list>``,
 ``<form>``, ``<kanban>``, ``<graph>`` or ``<calendar>`` children are subviews of its comodel),
-a list's children must be list tags, ``<filter domain>`` leaves must name fields, and ``attrs``/
-``states`` are refused. Which nodes are validated follows Odoo's ``__validate__`` flags: all of
-them when the view itself is the root or on ``write``; on ``create`` of an extension, only what
-its specs insert (``after``/``before``/``inside``), everything for a ``replace``.
+a list's children must be list tags, ``<filter domain>`` leaves and a context's literal
+``group_by`` must name fields, and ``attrs``/``states`` are refused. Which nodes are validated
+follows Odoo's ``__validate__`` flags: all of them when the view itself is the root or on
+``write``; on ``create`` of an extension, only what its specs insert (``after``/``before``/
+``inside``), everything for a ``replace``.
 """
 
 from __future__ import annotations
@@ -254,6 +255,8 @@ def validate(arch: ET.Element, view_type: str, model: Model | None, models: Call
 
 def _walk(node: ET.Element, model: Model, models: Callable[[str], Model | None], validate: bool) -> None:
     validate = validate or node.get(FLAG) is not None
+    if validate and node.get("context"):
+        _check_group_by(node, model)
     if node.tag == "field":
         name = node.get("name")
         if not name:
@@ -296,6 +299,26 @@ def _check_domain(node: ET.Element, model: Model) -> None:
                 field = first.value.split(".")[0]
                 if field not in model.fields and field != "parent":
                     raise ArchError(f'Unknown field "{model.name}.{field}" in {use} ({source}))', node)
+
+
+def _check_group_by(node: ET.Element, model: Model) -> None:
+    """``_validate_attributes``: a literal ``group_by`` in a context must be a string naming a field
+    of the model (``field:granularity`` allowed)."""
+    source = str(node.get("context"))
+    try:
+        tree = ast.parse(source.strip(), mode="eval").body
+    except SyntaxError:
+        return
+    if not isinstance(tree, ast.Dict):
+        return
+    for key, value in zip(tree.keys, tree.values, strict=True):
+        if not (isinstance(key, ast.Constant) and key.value == "group_by"):
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            raise ArchError(f'"group_by" value must be a string context=“{source}”', node)
+        field = value.value.split(":")[0]
+        if field not in model.fields:
+            raise ArchError(f'Unknown field “{field}” in "group_by" value in context=“{source}”', node)
 
 
 def strip_flags(arch: ET.Element) -> None:

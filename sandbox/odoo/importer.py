@@ -76,12 +76,13 @@ def load(records: BaseModel, fields: list[str], data: list[list[Any]]) -> dict[s
             )
             continue
         except (UserError, ValueError) as exc:
+            kind = qualified_name(exc).removeprefix("builtins.")  # ``str(e.__class__)``: no module for a built-in
             messages.append(
                 {
                     **info,
                     "type": "error",
                     "moreinfo": "Resolve other errors first",
-                    "message": f"Unknown error during import: <class '{qualified_name(exc)}'>: {exc}",
+                    "message": f"Unknown error during import: <class '{kind}'>: {exc}",
                 }
             )
             continue

@@ -548,7 +548,10 @@ def to_column(model: Model, field: Field, value: Any) -> Any:
         if not comma or not record_id.strip().isdigit() or target not in {key for key, _label in field.selection}:
             raise ValueError(f"Wrong value for {model.name}.{field.name}: {value!r}")
         return f"{target},{int(record_id)}"
-    return str(value)
+    text = str(value)
+    if "\x00" in text:  # psycopg2 refuses to send it, before PostgreSQL sees the query
+        raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+    return text
 
 
 def _to_date(value: Any, with_time: bool) -> str:

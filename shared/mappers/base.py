@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,8 @@ def odoo_datetime(value: Any) -> str | bool:
 
 
 def _text(value: Any) -> str | bool:
-    return str(value).strip() or False if value is not None else False
+    """Text as Odoo stores it: stripped (inner lines kept); NUL, which PostgreSQL refuses, dropped."""
+    return str(value).replace("\x00", "").strip() or False if value is not None else False
 
 
 def _integer(value: Any) -> int:
@@ -61,10 +63,41 @@ def _integer(value: Any) -> int:
         raise DataError(f"not an integer: {value!r}") from None
 
 
+def _float(value: Any) -> float:
+    """A number as Odoo's ``read`` returns a float field: a float, ``0.0`` for empty.
+
+    Odoo rounds on write only for a field with ``digits``; a manual field has none (its column is
+    a ``double precision``), so the value is kept exactly (``repr`` round-trips through ``load``).
+    """
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise DataError(f"not a number: {value!r}")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise DataError(f"not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise DataError(f"not a finite number: {value!r}")
+    return number + 0.0  # -0.0 -> 0.0
+
+
+def json_text(value: Any) -> str | bool:
+    """Any JSON value as pretty, key-sorted JSON text (stable under key order); empty -> False."""
+    if value is None or (isinstance(value, (str, dict, list)) and not value):
+        return False
+    try:
+        return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"not a JSON value: {exc}") from None
+
+
 _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "char": _text,
     "text": _text,
     "integer": _integer,
+    "float": _float,
+    "json": json_text,
     "boolean": bool,
     "datetime": odoo_datetime,
 }
@@ -81,6 +114,12 @@ class Mapper:
     - ``active_field``: the model's archive flag, always written True: a record the platform
       still serves is live, and sending it re-activates one archived earlier. None for a model
       Odoo cannot archive.
+    - ``unknown_kept``: Odoo field -> canonical key; when the vendor does not give the key at all
+      (not even empty), the field is left out, so Odoo keeps what it holds (a Vapi customer
+      with no name must not rename the partner it is matched to).
+    - ``create_defaults``: Odoo field -> method, for a field left out but required when voicesync
+      creates the record (never written over an existing one).
+    - ``matches_partners``: before creating, look for the partner Odoo already has.
     """
 
     fields: ClassVar[dict[str, str]] = {}
@@ -89,6 +128,9 @@ class Mapper:
     computed: ClassVar[dict[str, str]] = {}
     required: ClassVar[tuple[str, ...]] = ("id", "updated_at")
     active_field: ClassVar[str | None] = "active"
+    unknown_kept: ClassVar[dict[str, str]] = {}
+    create_defaults: ClassVar[dict[str, str]] = {}
+    matches_partners: ClassVar[bool] = False
 
     def map(self, record: dict[str, Any]) -> dict[str, Any]:
         """The Odoo values of ``record``; raises :class:`DataError` when it cannot be mapped."""
@@ -107,7 +149,14 @@ class Mapper:
             values[field_name] = getattr(self, method)(record)
         if self.active_field:
             values[self.active_field] = True
+        for field_name, key in self.unknown_kept.items():
+            if key not in record:
+                del values[field_name]
         return values
+
+    def defaults_for_create(self, values: dict[str, Any], platform_id: str) -> dict[str, Any]:
+        """What a record voicesync creates needs beyond what the platform said (a name)."""
+        return {f: getattr(self, m)(values, platform_id) for f, m in self.create_defaults.items() if f not in values}
 
     def dependencies(self, values: dict[str, Any]) -> list[Ref]:
         """The linked records these values need in Odoo first."""

@@ -4,13 +4,96 @@ from __future__ import annotations
 
 import pytest
 
+from shared import odoo_owned
+from shared.entities import ENTITIES
+from shared.mappers.base import Ref
+from shared.mappers.calls import CallMapper
 from shared.odoo import OdooClient, version_major
 from shared.odoo_check import check
 from shared.odoo_owned import CALL_MODEL, FIELD_LABELS, PARTNER_CALLS_FIELD, PREFIX, owned_records
 from shared.odoo_setup import Bootstrap
+from shared.upsert import _load_cell
 from tests.odoo_contract.conftest import OdooTarget
 
 MODES = ("read", "write", "create", "unlink")
+
+
+# What the previous version (before outcome, cost, transcript, ...) made: its call fields and views.
+V1_FIELDS = {
+    "x_name": "char",
+    "x_partner_id": "many2one",
+    "x_campaign_id": "many2one",
+    "x_direction": "char",
+    "x_status": "char",
+    "x_started_at": "datetime",
+    "x_duration_seconds": "integer",
+    "x_recording_url": "char",
+    "x_summary": "text",
+    "x_active": "boolean",
+}
+V1_LIST = """<list string="Voice calls">
+    <field name="x_started_at"/>
+    <field name="x_partner_id"/>
+    <field name="x_campaign_id" optional="show"/>
+    <field name="x_direction"/>
+    <field name="x_status"/>
+    <field name="x_duration_seconds" optional="show"/>
+    <field name="x_summary" optional="hide"/>
+    <field name="x_recording_url" widget="url" optional="show"/>
+</list>"""
+V1_FORM = """<form string="Voice call" create="false">
+    <sheet>
+        <div class="oe_title"><h1><field name="x_name" readonly="1"/></h1></div>
+        <group>
+            <group>
+                <field name="x_partner_id"/>
+                <field name="x_campaign_id"/>
+                <field name="x_direction"/>
+                <field name="x_status"/>
+            </group>
+            <group>
+                <field name="x_started_at"/>
+                <field name="x_duration_seconds"/>
+                <field name="x_recording_url" widget="url"/>
+                <field name="x_active" invisible="1"/>
+            </group>
+        </group>
+        <notebook><page string="Summary" name="summary"><field name="x_summary"/></page></notebook>
+    </sheet>
+</form>"""
+V1_SEARCH = """<search string="Voice calls">
+    <field name="x_partner_id"/>
+    <field name="x_campaign_id"/>
+    <field name="x_status"/>
+    <field name="x_summary"/>
+    <filter string="Inbound" name="inbound" domain="[('x_direction', '=', 'inbound')]"/>
+    <filter string="Outbound" name="outbound" domain="[('x_direction', '=', 'outbound')]"/>
+    <separator/>
+    <filter string="Archived" name="archived" domain="[('x_active', '=', False)]"/>
+    <group>
+        <filter string="Contact" name="by_partner" context="{'group_by': 'x_partner_id'}"/>
+        <filter string="Campaign" name="by_campaign" context="{'group_by': 'x_campaign_id'}"/>
+        <filter string="Status" name="by_status" context="{'group_by': 'x_status'}"/>
+    </group>
+</search>"""
+V1_PARTNER_TAB = f"""<data>
+    <xpath expr="//notebook" position="inside">
+        <page string="Voice calls" name="voicesync_calls">
+            <field name="{PARTNER_CALLS_FIELD}" readonly="1">
+                <list>
+                    <field name="x_started_at"/>
+                    <field name="x_campaign_id"/>
+                    <field name="x_direction"/>
+                    <field name="x_status"/>
+                    <field name="x_duration_seconds"/>
+                    <field name="x_summary"/>
+                    <field name="x_recording_url" widget="url"/>
+                </list>
+            </field>
+        </page>
+    </xpath>
+</data>"""
+VIEWS = ("view_call_list", "view_call_form", "view_call_search", "view_partner_calls")
 
 
 def _list_type(client: OdooClient) -> str:
@@ -33,6 +116,98 @@ def test_bootstrap_creates_everything_once_then_changes_nothing(client: OdooClie
     assert Bootstrap(client).run().changes == []
     findings = check(client)
     assert all(finding.ok for finding in findings), [str(f) for f in findings if not f.ok]
+
+
+def test_bootstrap_upgrades_a_database_the_previous_version_bootstrapped(client: OdooClient) -> None:
+    """The new call fields are added, the views rewritten to show them, the calls kept."""
+    with pytest.MonkeyPatch.context() as previous:
+        previous.setattr(CallMapper, "fields", V1_FIELDS)
+        for name, arch in (("LIST_ARCH", V1_LIST), ("FORM_ARCH", V1_FORM), ("SEARCH_ARCH", V1_SEARCH)):
+            previous.setattr(odoo_owned, name, arch)
+        previous.setattr(odoo_owned, "PARTNER_TAB_ARCH", V1_PARTNER_TAB)
+        Bootstrap(client).run()
+        assert Bootstrap(client).run().changes == []
+    created = client.call(CALL_MODEL, "create", vals_list=[{"x_name": "old-call", "x_status": "ended"}])
+    [call_id] = created if isinstance(created, list) else [created]
+    new_fields = set(CallMapper.fields) - set(V1_FIELDS)
+    assert new_fields == {f"x_{n}" for n in ("assistant", "ended_reason", "ended_at", "cost")} | {
+        "x_success_evaluation",
+        "x_transcript",
+        "x_structured_data",
+    }
+    assert not new_fields & set(client.call(CALL_MODEL, "fields_get", attributes=["type"]))
+
+    upgrade = Bootstrap(client).run()
+    assert sorted((c.verb, c.owned.name, c.fields) for c in upgrade.changes) == sorted(
+        [("create", f"field_{name}", ()) for name in new_fields] + [("update", view, ("arch",)) for view in VIEWS]
+    )
+    described = client.call(CALL_MODEL, "fields_get", attributes=["string", "type"])
+    for name in new_fields:
+        assert (described[name]["type"], described[name]["string"]) == (CallMapper.fields[name], FIELD_LABELS[name])
+    [row] = client.call(CALL_MODEL, "read", ids=[call_id], fields=["x_name", *sorted(new_fields)])
+    assert row == {"id": call_id, "x_name": "old-call", "x_cost": 0.0, **dict.fromkeys(new_fields - {"x_cost"}, False)}
+    kind = _list_type(client)
+    views = client.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "search"]])["views"]
+    assert 'name="x_cost"' in views[kind]["arch"] and 'name="x_ended_reason"' in views[kind]["arch"]
+    assert 'name="x_transcript"' in views["form"]["arch"] and 'name="x_structured_data"' in views["form"]["arch"]
+    assert "'group_by': 'x_ended_reason'" in views["search"]["arch"]
+    partner_form = client.call("res.partner", "get_views", views=[[False, "form"]])["views"]["form"]["arch"]
+    assert 'name="x_ended_reason"' in partner_form
+    assert Bootstrap(client).run().changes == []
+    findings = check(client)
+    assert all(finding.ok for finding in findings), [str(f) for f in findings if not f.ok]
+
+
+FULL_CALL = {
+    "id": "cl_full",
+    "updated_at": "2026-01-02T00:00:00Z",
+    "contact_id": "ct_full",
+    "direction": "outbound",
+    "status": "ended",
+    "started_at": "2026-01-02T03:04:05Z",
+    "ended_at": "2026-01-02T03:05:47.5+01:00",
+    "duration_seconds": 102,
+    "ended_reason": "customer-ended-call",
+    "summary": "Line one.\nLine two.",
+    "transcript": "AI: Hello, Ada — how are you?\nUser: Fine.\r\n\n  indented\tline\nAI: «Bye» 👋\x00",
+    "recording_url": "https://example.com/r.wav",
+    "success_evaluation": "true",
+    "structured_data": {"z": 1, "a": {"y": [3, 1], "b": None}, "note": "line1\nline2"},
+    "assistant_id": "asst_7",
+}
+
+
+def _load_call(client: OdooClient, values: dict[str, object]) -> dict[str, object]:
+    """``values`` written as the upsert engine writes them (one ``load`` row), then ``read`` back."""
+    types = CallMapper.fields
+    columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in types)]
+    row = [ENTITIES["calls"].xmlid(str(values["x_name"])), *(_load_cell(values[n], types[n]) for n in types)]
+    answer = client.call(CALL_MODEL, "load", fields=columns, data=[row])
+    assert answer["ids"], answer["messages"]
+    [read] = client.call(CALL_MODEL, "read", ids=answer["ids"], fields=list(types))
+    return {k: v[0] if isinstance(v, list) else v for k, v in read.items() if k != "id"}
+
+
+@pytest.mark.parametrize("cost", [0.1234, 12345.678901234567, 1e-05, None])
+def test_a_loaded_call_reads_back_as_mapped(bootstrapped: OdooClient, cost: float | None) -> None:
+    """Floats unrounded (no digits on a manual field), text with its lines, JSON text as written:
+    what the drift check compares."""
+    answer = bootstrapped.call(
+        "res.partner", "load", fields=["id", "name"], data=[[ENTITIES["contacts"].xmlid("ct_full"), "Ada"]]
+    )
+    values = CallMapper().map({**FULL_CALL, "cost": cost})
+    expected = {k: answer["ids"][0] if isinstance(v, Ref) else v for k, v in values.items()}
+    assert _load_call(bootstrapped, values) == expected
+    assert isinstance(expected["x_cost"], float) and "\n" in str(expected["x_transcript"])
+
+
+def test_load_refuses_a_nul_which_the_mapper_drops(bootstrapped: OdooClient) -> None:
+    row = [ENTITIES["calls"].xmlid("cl_nul"), "cl_nul", "a\x00b"]
+    answer = bootstrapped.call(CALL_MODEL, "load", fields=["id", "x_name", "x_transcript"], data=[row])
+    assert answer["ids"] is False
+    assert [m["message"] for m in answer["messages"]] == [
+        "Unknown error during import: <class 'ValueError'>: A string literal cannot contain NUL (0x00) characters."
+    ]
 
 
 def test_the_integration_user_can_use_the_call_model_right_after_bootstrap(bootstrapped: OdooClient) -> None:
@@ -85,7 +260,8 @@ def test_calls_have_labels_an_indexed_partner_link_views_an_action_and_a_menu(bo
     assert link["index"] is True
     kind = _list_type(bootstrapped)
     views = bootstrapped.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "search"]])
-    for view_type, field_name in ((kind, "x_recording_url"), ("form", "x_summary"), ("search", "x_partner_id")):
+    shown = ((kind, "x_cost"), ("form", "x_transcript"), ("form", "x_summary"), ("search", "x_ended_reason"))
+    for view_type, field_name in shown:
         assert f'name="{field_name}"' in views["views"][view_type]["arch"], view_type
     [action] = bootstrapped.call(
         "ir.actions.act_window", "search_read", domain=[("res_model", "=", CALL_MODEL)], fields=["view_mode"]

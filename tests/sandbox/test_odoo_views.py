@@ -107,6 +107,14 @@ def test_create_fills_type_name_mode_and_priority(odoo: OdooSandbox, calls: str)
             {"arch": '<search><filter name="f" string="F" domain="[(\'x_nope\', \'=\', 1)]"/></search>'},
             'Unknown field "x_call.x_nope" in domain of <filter name="f">',
         ),
+        (
+            {"arch": '<search><filter name="g" string="G" context="{\'group_by\': \'x_nope:day\'}"/></search>'},
+            "Unknown field “x_nope” in \"group_by\" value in context=“{'group_by': 'x_nope:day'}”",
+        ),
+        (
+            {"arch": '<search><filter name="g" string="G" context="{\'group_by\': 1}"/></search>'},
+            "\"group_by\" value must be a string context=“{'group_by': 1}”",
+        ),
         ({"arch": "<form/>", "mode": "extension"}, "Invalid inheritance mode: if the mode is 'extension'"),
     ],
 )

@@ -8,10 +8,9 @@ from shared.entities import ENTITIES, ref_xmlid
 from shared.errors import DataError
 from shared.mappers.base import Ref, content_hash, odoo_datetime
 
-CONTACT = {
+CONTACT = {  # canonical, as an adapter gives it
     "id": "ct_1",
-    "first_name": " Ada ",
-    "last_name": "Lovelace",
+    "name": " Ada Lovelace ",
     "email": "ada@example.com",
     "phone": "+14155550100",
     "updated_at": "2026-01-02T03:04:05.123Z",
@@ -41,8 +40,18 @@ def test_contact_maps_to_partner_values() -> None:
 
 
 def test_contact_without_names_is_named_by_phone() -> None:
-    values = ENTITIES["contacts"].mapper.map({**CONTACT, "first_name": "", "last_name": None})
+    values = ENTITIES["contacts"].mapper.map({**CONTACT, "name": None})
     assert values["name"] == "+14155550100"
+
+
+def test_what_a_vendor_does_not_know_is_left_as_odoo_holds_it() -> None:
+    """A Vapi customer with a number only: the matched partner keeps its name and email; a
+    partner voicesync creates is named by the number."""
+    mapper = ENTITIES["contacts"].mapper
+    values = mapper.map({"id": "tel-14155550100", "phone": "+14155550100", "updated_at": CONTACT["updated_at"]})
+    assert values == {"phone": "+14155550100", "active": True}
+    assert mapper.defaults_for_create(values, "tel-14155550100") == {"name": "+14155550100"}
+    assert mapper.defaults_for_create(mapper.map(CONTACT), "ct_1") == {}
 
 
 def test_call_links_and_normalises() -> None:
@@ -103,3 +112,83 @@ def test_external_ids() -> None:
 def test_campaign_has_a_unique_identifier_and_is_live() -> None:
     values = ENTITIES["campaigns"].mapper.map({"id": "cp_3", "name": "Spring", "updated_at": "2026-01-01T00:00:00Z"})
     assert values == {"name": "voicesync-cp_3", "title": "Spring", "active": True}
+
+
+FULL_CALL = {
+    **CALL,
+    "ended_at": "2026-01-02T03:04:47+02:00",
+    "ended_reason": "customer-ended-call",
+    "cost": 0.1234,
+    "summary": "Booked a demo.",
+    "transcript": "AI: Hello, Ada.\nUser: Hi!\n\nAI: Bye.\n",
+    "recording_url": "https://example.com/r/cl_9.wav",
+    "success_evaluation": "true",
+    "structured_data": {"slot": {"time": "10:00", "day": "Mon"}, "booked": True, "score": 0.5},
+    "assistant_id": "asst_7",
+}
+
+
+def test_call_maps_every_canonical_key() -> None:
+    values = ENTITIES["calls"].mapper.map(FULL_CALL)
+    assert values["x_ended_at"] == "2026-01-02 01:04:47"
+    assert values["x_ended_reason"] == "customer-ended-call"
+    assert values["x_cost"] == 0.1234 and isinstance(values["x_cost"], float)
+    assert values["x_transcript"] == "AI: Hello, Ada.\nUser: Hi!\n\nAI: Bye."  # inner lines kept
+    assert values["x_success_evaluation"] == "true"
+    assert values["x_assistant"] == "asst_7"
+    assert values["x_recording_url"] == "https://example.com/r/cl_9.wav"
+    assert values["x_structured_data"] == (
+        '{\n  "booked": true,\n  "score": 0.5,\n  "slot": {\n    "day": "Mon",\n    "time": "10:00"\n  }\n}'
+    )
+    assert set(values) == set(ENTITIES["calls"].mapper.fields)
+
+
+def test_absent_call_keys_are_empty_as_odoo_reads_them() -> None:
+    """The generic platform's subset: every key it lacks maps to what Odoo reads for empty."""
+    values = ENTITIES["calls"].mapper.map(CALL)
+    for name in ("x_ended_at", "x_ended_reason", "x_transcript", "x_success_evaluation", "x_structured_data"):
+        assert values[name] is False, name
+    assert values["x_assistant"] is False
+    assert values["x_cost"] == 0.0 and isinstance(values["x_cost"], float)
+    nones = ENTITIES["calls"].mapper.map(
+        {**FULL_CALL, **dict.fromkeys(set(FULL_CALL) - {"id", "updated_at", "contact_id"})}
+    )
+    assert nones == {**values, "x_duration_seconds": 0, "x_started_at": False, "x_direction": False, "x_status": False}
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [(0.1234, 0.1234), (3, 3.0), ("0.07", 0.07), (None, 0.0), ("", 0.0), (-0.0, 0.0), (1e-05, 1e-05)],
+)
+def test_cost_is_a_float_as_odoo_reads_it(cost: object, expected: float) -> None:
+    value = ENTITIES["calls"].mapper.map({**CALL, "cost": cost})["x_cost"]
+    assert isinstance(value, float) and value == expected
+    assert float(repr(value)) == value  # the load cell (str of a float) round-trips exactly
+
+
+@pytest.mark.parametrize("cost", ["cheap", True, [1], {"usd": 1}, float("nan"), float("inf"), 10**400])
+def test_bad_cost_raises_data_error(cost: object) -> None:
+    with pytest.raises(DataError, match="number"):
+        ENTITIES["calls"].mapper.map({**CALL, "cost": cost})
+
+
+def test_structured_data_is_stable_json_text() -> None:
+    mapper = ENTITIES["calls"].mapper
+    one = mapper.map({**CALL, "structured_data": {"b": 1, "a": {"y": [2, 1], "x": None}}})
+    two = mapper.map({**CALL, "structured_data": {"a": {"x": None, "y": [2, 1]}, "b": 1}})
+    assert one["x_structured_data"] == two["x_structured_data"]
+    assert content_hash(one, ref_xmlid) == content_hash(two, ref_xmlid)
+    assert one["x_structured_data"].startswith('{\n  "a": {')
+    assert mapper.map({**CALL, "structured_data": ["é", 1]})["x_structured_data"] == '[\n  "é",\n  1\n]'
+    assert mapper.map({**CALL, "structured_data": False})["x_structured_data"] == "false"
+    for empty in (None, {}, [], ""):
+        assert mapper.map({**CALL, "structured_data": empty})["x_structured_data"] is False
+    with pytest.raises(DataError, match="JSON"):
+        mapper.map({**CALL, "structured_data": {"t": object()}})
+    with pytest.raises(DataError, match="JSON"):
+        mapper.map({**CALL, "structured_data": {"n": float("nan")}})
+
+
+def test_text_keeps_inner_lines_and_drops_nul() -> None:
+    values = ENTITIES["calls"].mapper.map({**CALL, "transcript": "  a\r\nb\x00c \n"})
+    assert values["x_transcript"] == "a\r\nbc"
