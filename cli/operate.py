@@ -43,6 +43,9 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
         raise SystemExit(1)  # a skipped run is not a failure: another run of the entity is doing the work
 
 
+AMBIGUOUS_SHOWN = 20
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
@@ -60,9 +63,13 @@ def status(as_json: bool) -> None:
             click.echo(
                 f"  run {run['id']} {run['mode']} {run['status']} started {run['started_at']}: "
                 f"created {run['created']}, updated {run['updated']}, unchanged {run['unchanged']}, "
-                f"archived {run['archived']}, drift {run['drift_repaired']}, failed {run['failed']}, "
-                f"retries {run['retries']}"
+                f"archived {run['archived']}, drift {run['drift_repaired']}, matched {run['matched']}, "
+                f"ambiguous {run['ambiguous']}, failed {run['failed']}, retries {run['retries']}"
             )
+        if entity["ambiguous"]:
+            click.echo(f"  {len(entity['ambiguous'])} bound to no partner: several existing partners could be them")
+        for row in entity["ambiguous"][:AMBIGUOUS_SHOWN]:
+            click.echo(f"    {row['platform_id']}: partners {row['partner_ids']} share its {row['by']}")
     click.echo(f"dead letters: {report['dead_letters']}")
 
 

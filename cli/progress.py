@@ -32,7 +32,8 @@ def counts(run: SyncRun) -> str:
     return (
         f"run {run.id} {run.entity} ({run.mode}): {run.status}; created {run.created}, updated {run.updated}, "
         f"unchanged {run.unchanged}, archived {run.archived}, drift repaired {run.drift_repaired}, "
-        f"failed {run.failed}, retries {run.retries}" + (f"; {run.error}" if run.error else "")
+        f"matched {run.matched}, ambiguous {run.ambiguous}, failed {run.failed}, retries {run.retries}"
+        + (f"; {run.error}" if run.error else "")
     )
 
 

@@ -19,6 +19,7 @@ from shared.ledger.db import Ledger
 from shared.ledger.dead_letters import DeadLetters
 from shared.ledger.inbox import Inbox
 from shared.ledger.runs import Runs
+from shared.matching import PartnerMatcher
 from shared.odoo import OdooClient
 from shared.platforms.base import Platform
 from shared.ratelimit import RedisRateGate
@@ -66,7 +67,7 @@ class Services:
 
     @cached_property
     def engine(self) -> UpsertEngine:
-        return UpsertEngine(self.odoo, self.binder)
+        return UpsertEngine(self.odoo, self.binder, PartnerMatcher(self.odoo, self.settings.phone_region))
 
     @cached_property
     def importer(self) -> Importer:

@@ -3,7 +3,9 @@
 Per batch of platform records it makes at most:
 
 1. one ``ir.model.data`` search for the records voicesync has no binding for (found: update;
-   not found: create),
+   not found: create), and for contacts still to create, at most two ``res.partner`` searches
+   for the partner Odoo already has (by phone, then email) and one ``ir.model.data`` create
+   binding the ones found,
 2. in a full run, one ``search_read`` of the bound records to find hand edits (drift),
 3. one ``load`` that creates the missing records with their external ids and updates the changed
    ones, atomically, in a single round trip (Odoo's own import path),
@@ -23,6 +25,7 @@ from shared.errors import DataError
 from shared.ledger.bindings import Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, content_hash
+from shared.matching import Candidate, PartnerMatcher
 from shared.odoo import OdooClient
 from shared.timeutil import parse_instant
 
@@ -46,6 +49,8 @@ class UpsertResult:
     drift_repaired: int = 0
     stale: int = 0
     archived: int = 0
+    matched: int = 0
+    ambiguous: list[str] = field(default_factory=list)  # bound to no partner: several could be them
     failures: list[Failure] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)  # platform id -> Odoo id, for the logs
 
@@ -56,6 +61,8 @@ class UpsertResult:
             "unchanged": self.unchanged + self.stale,
             "drift_repaired": self.drift_repaired,
             "archived": self.archived,
+            "matched": self.matched,
+            "ambiguous": len(self.ambiguous),
             "failed": len(self.failures),
         }
 
@@ -85,9 +92,10 @@ def _load_cell(value: Any, ttype: str) -> str:
 class UpsertEngine:
     """Writes batches of platform records into Odoo idempotently, by external id."""
 
-    def __init__(self, odoo: OdooClient, binder: Binder) -> None:
+    def __init__(self, odoo: OdooClient, binder: Binder, matcher: PartnerMatcher | None = None) -> None:
         self.odoo = odoo
         self.binder = binder
+        self.matcher = matcher
         self._odoo_holds: dict[str, tuple[bool, float]] = {}  # model -> (Odoo held voicesync ids, when asked)
 
     def upsert(
@@ -116,6 +124,8 @@ class UpsertEngine:
         result.unchanged += len(unchanged)
         to_write = self._with_dependencies(spec, to_write, result)
         self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
+        if self.matcher is not None and spec.mapper.matches_partners:
+            to_write = self._match_partners(spec, to_write, result)
         written = self._load(spec, to_write, result)
         for item, odoo_id in written.items():
             setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
@@ -192,7 +202,8 @@ class UpsertEngine:
 
     def _with_dependencies(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> list[_Planned]:
         """Keep the records whose linked records are in Odoo (the importer brought them first);
-        the others fail, naming what they lack."""
+        a link to a person several partners could be is left empty; the others fail, naming
+        what they lack."""
         wanted: dict[str, set[str]] = {}
         for item in items:
             for ref in spec.mapper.dependencies(item.values):
@@ -200,10 +211,21 @@ class UpsertEngine:
         missing = {
             Ref(entity, pid) for entity, ids in wanted.items() for pid in ids - set(self.binder.get_many(entity, ids))
         }
+        undecided = {
+            Ref(entity, pid)
+            for entity in {ref.entity for ref in missing}
+            for pid in self.binder.ambiguous(entity, [ref.platform_id for ref in missing if ref.entity == entity])
+        }
         kept = []
         for item in items:
             lacking = [ref for ref in spec.mapper.dependencies(item.values) if ref in missing]
-            if lacking:
+            if lacking and all(ref in undecided for ref in lacking):
+                # The person is one of several partners: the record is written, unlinked, and the
+                # link is made by its next sync once a single partner remains.
+                item.values = {name: False if value in lacking else value for name, value in item.values.items()}
+                item.digest = content_hash(item.values, ref_xmlid)
+                kept.append(item)
+            elif lacking:
                 names = ", ".join(f"{ENTITIES[r.entity].singular} {r.platform_id}" for r in lacking)
                 result.failures.append(Failure(item.platform_id, "DataError", f"linked {names} could not be synced"))
             else:
@@ -223,6 +245,44 @@ class UpsertEngine:
         )
         for row in found:
             names[row["name"]].kind = "update"
+
+    def _match_partners(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> list[_Planned]:
+        """Records about to be created, bound instead to the one partner Odoo already has for
+        them (by phone, then email; :mod:`shared.matching`). A record that several partners
+        could be is bound to none and not created either: it is kept for ``voicesync status``.
+        A partner already bound to another platform record is not a candidate."""
+        creates = [item for item in items if item.kind == "create"]
+        if not creates or self.matcher is None:
+            return items
+        candidates = [
+            Candidate(item.platform_id, item.values.get("phone") or None, item.values.get("email") or None)
+            for item in creates
+        ]
+        matches = self.matcher.match(candidates)
+        seen = {pid for m in matches.values() for pid in (m.partner_id, *m.ambiguous) if pid}
+        taken = set(self.binder.by_odoo_ids(spec.name, seen))
+        if taken:
+            matches = self.matcher.match(candidates, exclude=taken)
+        found = {key: m.partner_id for key, m in matches.items() if m.partner_id}
+        undecided = {key: (m.ambiguous, m.by or "") for key, m in matches.items() if m.ambiguous}
+        if found:
+            self.odoo.write_quietly(
+                "ir.model.data",
+                "create",
+                vals_list=[
+                    {"module": XMLID_MODULE, "name": spec.xmlid_name(key), "model": spec.odoo_model, "res_id": pid}
+                    for key, pid in found.items()
+                ],
+            )
+        for item in creates:
+            if item.platform_id in found:
+                item.kind = "match"
+        self.binder.note_ambiguous(spec.name, undecided)
+        self.binder.clear_ambiguous(
+            spec.name, [item.platform_id for item in creates if item.platform_id not in undecided]
+        )
+        result.ambiguous += sorted(undecided)
+        return [item for item in items if item.platform_id not in undecided]
 
     def _odoo_has_none(self, spec: EntitySpec) -> bool:
         """Whether Odoo holds no voicesync record of the model at all, asked at most once a minute.
@@ -246,27 +306,46 @@ class UpsertEngine:
         return not found
 
     def _load(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> dict[_Planned, int]:
-        """``load`` the rows in one call; when Odoo refuses the batch, halve it to find the bad rows."""
-        if not items:
-            return {}
+        """``load`` the rows, one call per set of fields (nearly always one): a record whose vendor
+        left a field unknown does not write it, and one voicesync creates gets what Odoo needs."""
+        groups: dict[tuple[str, ...], list[tuple[_Planned, dict[str, Any]]]] = {}
+        for item in items:
+            row = item.values
+            if item.kind == "create":
+                row = {**spec.mapper.defaults_for_create(item.values, item.platform_id), **row}
+            groups.setdefault(tuple(name for name in spec.mapper.fields if name in row), []).append((item, row))
+        written: dict[_Planned, int] = {}
+        for names, rows in groups.items():
+            written.update(self._load_rows(spec, names, rows, result))
+        return written
+
+    def _load_rows(
+        self,
+        spec: EntitySpec,
+        names: tuple[str, ...],
+        rows: list[tuple[_Planned, dict[str, Any]]],
+        result: UpsertResult,
+    ) -> dict[_Planned, int]:
+        """One ``load`` of rows with the same fields; when Odoo refuses it, halve it to find the bad rows."""
         types = spec.mapper.fields
-        columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in types)]
-        rows = [
-            [spec.xmlid(item.platform_id), *(_load_cell(item.values[n], types[n]) for n in types)] for item in items
-        ]
-        answer = self.odoo.write_quietly(spec.odoo_model, "load", fields=columns, data=rows)
+        columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in names)]
+        data = [[spec.xmlid(item.platform_id), *(_load_cell(row[n], types[n]) for n in names)] for item, row in rows]
+        answer = self.odoo.write_quietly(spec.odoo_model, "load", fields=columns, data=data)
         ids = answer.get("ids")
         if ids:
-            return dict(zip(items, ids, strict=True))
-        if len(items) == 1:
+            return {item: odoo_id for (item, _row), odoo_id in zip(rows, ids, strict=True)}
+        if len(rows) == 1:
             messages = "; ".join(str(m.get("message")) for m in answer.get("messages") or []) or "refused by Odoo"
-            result.failures.append(Failure(items[0].platform_id, "OdooLoadError", messages))
+            result.failures.append(Failure(rows[0][0].platform_id, "OdooLoadError", messages))
             return {}
-        half = len(items) // 2
-        return {**self._load(spec, items[:half], result), **self._load(spec, items[half:], result)}
+        half = len(rows) // 2
+        return {
+            **self._load_rows(spec, names, rows[:half], result),
+            **self._load_rows(spec, names, rows[half:], result),
+        }
 
 
-_COUNTER = {"create": "created", "update": "updated", "drift": "drift_repaired"}
+_COUNTER = {"create": "created", "update": "updated", "drift": "drift_repaired", "match": "matched"}
 
 
 def _read_value(value: Any) -> Any:

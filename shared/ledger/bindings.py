@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
-from shared.ledger.models import Binding, utcnow
+from shared.ledger.models import AmbiguousMatch, Binding, utcnow
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,41 @@ class Binder:
                 )
                 or 0
             )
+
+    def note_ambiguous(self, entity: str, rows: dict[str, tuple[tuple[int, ...], str]]) -> None:
+        """Keep the records that several partners could be (platform id -> (partner ids, by what))."""
+        if not rows:
+            return
+        statement = self._insert(AmbiguousMatch)
+        statement = statement.on_conflict_do_update(
+            index_elements=["entity", "platform_id"],
+            set_={name: statement.excluded[name] for name in ("partner_ids", "by", "seen_at")},
+        )
+        values = [
+            {
+                "entity": entity,
+                "platform_id": pid,
+                "partner_ids": ",".join(map(str, ids))[:255],
+                "by": by,
+                "seen_at": utcnow(),
+            }
+            for pid, (ids, by) in rows.items()
+        ]
+        with self.ledger.session() as session:
+            session.execute(statement, values)
+
+    def clear_ambiguous(self, entity: str, platform_ids: Iterable[str]) -> None:
+        ids = list(platform_ids)
+        if ids:
+            with self.ledger.session() as session:
+                session.execute(
+                    delete(AmbiguousMatch).where(AmbiguousMatch.entity == entity, AmbiguousMatch.platform_id.in_(ids))
+                )
+
+    def ambiguous(self, entity: str, platform_ids: Iterable[str] | None = None) -> dict[str, AmbiguousMatch]:
+        """The records waiting for a single partner (all of them, or those of ``platform_ids``)."""
+        query = select(AmbiguousMatch).where(AmbiguousMatch.entity == entity)
+        if platform_ids is not None:
+            query = query.where(AmbiguousMatch.platform_id.in_(list(platform_ids)))
+        with self.ledger.session() as session:
+            return {row.platform_id: row for row in session.scalars(query.order_by(AmbiguousMatch.platform_id))}

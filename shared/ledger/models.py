@@ -102,8 +102,22 @@ class SyncRun(Base):
     drift_repaired: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     retries: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ambiguous: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_sync_runs_entity_started", "entity", "started_at"),)
+
+
+class AmbiguousMatch(Base):
+    """A contact that several existing partners could be: bound to none until one remains."""
+
+    __tablename__ = "ambiguous_matches"
+
+    entity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    partner_ids: Mapped[str] = mapped_column(String(255))
+    by: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RunPage(Base):

@@ -16,7 +16,9 @@ from shared.ledger.db import Ledger
 from shared.ledger.models import Bookmark, RunPage, SyncRun, utcnow
 from shared.ledger.states import FINISHED_RUN, OPEN_RUN, RunStatus
 
-COUNTERS = ("created", "updated", "unchanged", "archived", "drift_repaired", "failed", "retries")
+COUNTERS = (
+    "created", "updated", "unchanged", "archived", "drift_repaired", "matched", "ambiguous", "failed", "retries",
+)  # fmt: skip
 
 
 class Runs:

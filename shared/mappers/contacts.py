@@ -8,10 +8,19 @@ from shared.mappers.base import Mapper
 
 
 class ContactMapper(Mapper):
+    """A person: matched to the partner Odoo already has before one is created. A name or email
+    the vendor does not know leaves the partner's own as it is."""
+
     fields = {"name": "char", "email": "char", "phone": "char", "active": "boolean"}
     direct = (("email", "email"), ("phone", "phone"))
     computed = {"name": "full_name"}
+    unknown_kept = {"name": "name", "email": "email"}
+    create_defaults = {"name": "number_as_name"}
+    matches_partners = True
 
     def full_name(self, record: dict[str, Any]) -> str:
         """The person's name, else the phone number: Odoo requires a partner name."""
         return str(record.get("name") or "").strip() or str(record.get("phone") or record["id"])
+
+    def number_as_name(self, values: dict[str, Any], platform_id: str) -> str:
+        return str(values.get("phone") or platform_id)

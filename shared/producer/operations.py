@@ -95,6 +95,10 @@ def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
             "bookmark": services.runs.bookmark(name),
             "bindings": services.binder.count(name),
             "queue_length": queue_length(spec.queue),
+            "ambiguous": [
+                {"platform_id": row.platform_id, "partner_ids": row.partner_ids, "by": row.by}
+                for row in services.binder.ambiguous(name).values()
+            ],
         }
     return {"entities": entities, "dead_letters": services.dead_letters.count()}
 
