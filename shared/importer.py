@@ -88,13 +88,19 @@ class Importer:
     ) -> UpsertResult:
         """The records they carry first, under their own locks; then those they link to by id and
         voicesync has not bound yet; then the records themselves."""
+        people = UpsertResult()
         for entity, rows in related.items():
             if rows and entity != spec.name:
                 with self._locked({entity: _ids(rows)}):
-                    self.engine.upsert(ENTITIES[entity], rows)
+                    carried = self.engine.upsert(ENTITIES[entity], rows)
+                people.matched += carried.matched
+                people.ambiguous += carried.ambiguous
         for entity, ids in self._unbound_links(spec, records, related).items():
             self.sync_many(ENTITIES[entity], ids, archive_missing=False)
-        return self.engine.upsert(spec, records, **options)
+        result = self.engine.upsert(spec, records, **options)
+        result.matched += people.matched  # the run says how its people were matched
+        result.ambiguous += people.ambiguous
+        return result
 
     def _unbound_links(
         self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]]

@@ -95,8 +95,11 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def platform() -> Iterator[PlatformSandbox]:
-    with PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11) as api:
+def platform(request: pytest.FixtureRequest) -> Iterator[PlatformSandbox]:
+    """The voice platform's emulator; generic unless a test asks for a vendor
+    (``@pytest.mark.parametrize("platform", ["vapi"], indirect=True)``)."""
+    vendor = getattr(request, "param", "generic")
+    with PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11, vendor=vendor) as api:
         yield api
 
 
@@ -110,9 +113,10 @@ def odoo() -> Iterator[OdooSandbox]:
 def env(platform: PlatformSandbox, odoo: OdooSandbox, redis_url: str, tmp_path: Path) -> dict[str, str]:
     """Settings, as environment variables, pointing voicesync at this test's servers."""
     return {
+        "VOICE_PLATFORM": platform.vendor,
         "VOICE_API_URL": platform.url,
         "VOICE_API_KEY": str(platform.api_key),
-        "VOICE_WEBHOOK_SECRET": platform.webhook_secret,
+        **platform.webhook_settings(),
         "VOICE_TIMEOUT": "2",
         "VOICE_PAGE_SIZE": "25",
         "ODOO_URL": odoo.url,

@@ -1,0 +1,159 @@
+"""``VOICE_PLATFORM=vapi`` against the Vapi emulator, through real workers on Redis: full and
+incremental resyncs of campaigns, calls and the people they name; server messages under both
+credential kinds; the partners Odoo already has, matched and never duplicated."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+import pytest
+import requests
+
+from cli.processes import ManagedProcess, wait_for
+from sandbox.odoo import OdooSandbox
+from sandbox.platform import Credential, PlatformSandbox
+from sandbox.server import BackgroundServer
+from shared.entities import ENTITIES
+from shared.ledger.models import SyncRun
+from shared.odoo_setup import bootstrap
+from shared.parity import check
+from shared.platforms.vapi import contact_id
+from shared.producer.operations import start_resync
+from shared.services import Services
+from shared.settings import Settings
+from web import create_app
+
+pytestmark = pytest.mark.parametrize("platform", ["vapi"], indirect=True)
+StartWorker = Callable[..., ManagedProcess]
+QUEUES = "contacts,campaigns,calls"
+FINISHED = {"succeeded", "failed", "skipped"}
+
+
+def resync(services: Services, entity: str, full: bool = True) -> SyncRun:
+    run_id = start_resync(services, entity, full=full)
+    wait_for(lambda: services.runs.get(run_id).status in FINISHED, 90, what=f"the {entity} run")
+    return services.runs.get(run_id)
+
+
+def odoo_call(odoo: OdooSandbox, platform: PlatformSandbox, store_id: str) -> dict:
+    [row] = odoo.records(
+        "x_voicesync_call",
+        [("x_name", "=", platform.vendor_id(store_id))],
+        ["x_partner_id", "x_status", "x_summary", "x_ended_reason", "x_transcript", "x_cost", "x_duration_seconds"],
+    )
+    return row
+
+
+@pytest.fixture
+def bootstrapped(services: Services) -> Services:
+    bootstrap(services.odoo)
+    return services
+
+
+def test_a_full_resync_brings_campaigns_calls_and_the_people_they_name(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    start_worker(QUEUES, concurrency=2)
+    for entity in ("campaigns", "calls", "contacts"):
+        run = resync(bootstrapped, entity)
+        assert run.status == "succeeded", run.error
+    for entity in ("campaigns", "calls", "contacts"):
+        report = check(ENTITIES[entity], bootstrapped.platform, bootstrapped.odoo)
+        assert report.ok and report.platform_records > 0, report.summary()
+    people = {c["phone"] for c in platform.records("contacts")}
+    named = {platform.get("contacts", call["contact_id"])["phone"] for call in platform.records("calls")}
+    partners = odoo.records("res.partner", [("phone", "in", sorted(people))], ["phone"])
+    assert len(partners) == len({p["phone"] for p in partners}) >= len(named)  # one partner per person
+    ended = next(c for c in platform.records("calls") if c["status"] == "completed" and c["summary"])
+    row = odoo_call(odoo, platform, ended["id"])
+    assert row["x_status"] == "ended" and row["x_ended_reason"] and row["x_transcript"]
+    assert row["x_summary"] == ended["summary"] and row["x_duration_seconds"] == ended["duration_seconds"]
+    again = resync(bootstrapped, "calls")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, len(platform.records("calls")))
+
+
+def test_an_incremental_resync_reads_only_what_changed_since(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    start_worker(QUEUES)
+    assert resync(bootstrapped, "calls").status == "succeeded"
+    call = next(c for c in platform.records("calls") if c["status"] == "completed")
+    platform.update("calls", call["id"], {"summary": "Changed after the full run."}, emit=False)
+    run = resync(bootstrapped, "calls", full=False)
+    assert run.mode == "incremental" and run.status == "succeeded", run.error
+    assert run.updated == 1 and run.created == 0
+    assert odoo_call(odoo, platform, call["id"])["x_summary"] == "Changed after the full run."
+
+
+@pytest.mark.parametrize("kind", ["bearer", "hmac"])
+def test_server_messages_under_either_credential_reach_odoo(
+    kind: str,
+    bootstrapped: Services,
+    start_worker: StartWorker,
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    env: dict[str, str],
+    ledger_url: str,
+) -> None:
+    platform.webhook_credential = Credential(kind=kind, secret=secrets.token_urlsafe(24))
+    settings = Settings.from_env({**env, **platform.webhook_settings(), "DATABASE_URL": ledger_url})
+    start_worker("calls")
+    with BackgroundServer(create_app(settings)) as receiver:
+        platform.webhook_url = f"{receiver.url}/webhooks/voice"
+        call = platform.create("calls", {"summary": None})
+        platform.complete_call(call["id"], {"summary": "Booked a visit.", "duration_seconds": 95})
+        wait_for(
+            lambda: (
+                odoo.records("x_voicesync_call", [("x_name", "=", platform.vendor_id(call["id"]))], ["x_summary"])
+                and odoo_call(odoo, platform, call["id"])["x_summary"] == "Booked a visit."
+            ),
+            30,
+            what="the call in Odoo",
+        )
+        row = odoo_call(odoo, platform, call["id"])
+        person = platform.get("contacts", call["contact_id"])
+        [partner] = odoo.records("res.partner", [("id", "=", row["x_partner_id"][0])], ["phone"])
+        assert partner["phone"] == person["phone"] and row["x_duration_seconds"] == 95
+        ignored = requests.post(f"{platform.url}/_sandbox/calls/{call['id']}/message", json={"type": "speech-update"})
+        assert ignored.status_code == 200 and ignored.json()["webhook"]["status"] == 202
+        forged = requests.post(
+            f"{receiver.url}/webhooks/voice",
+            json={"message": {"type": "end-of-call-report", "call": {"id": platform.vendor_id(call["id"])}}},
+            headers={"Authorization": "Bearer not-the-secret", "x-signature": "00", "x-timestamp": "1"},
+        )
+        assert forged.status_code == 401
+
+
+def test_the_partners_odoo_already_has_are_matched_never_duplicated(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    """Free-form phones match; a phone two partners share binds to neither (and the person's calls
+    are still written, unlinked); a partner with only the email matches by email."""
+    people = [platform.get("contacts", c["contact_id"]) for c in platform.records("calls")]
+    people = list({p["id"]: p for p in people if p["email"]}.values())
+    free_form, shared, by_email = people[0], people[1], people[2]
+    digits = free_form["phone"][2:]
+
+    def partner(values: dict) -> int:
+        [made] = bootstrapped.odoo.call("res.partner", "create", vals_list=[values])
+        return int(made)
+
+    kept = partner({"name": "Ada (ours)", "phone": f"+1 ({digits[:3]}) {digits[3:6]}-{digits[6:]}"})
+    twins = [partner({"name": f"Twin {n}", "phone": shared["phone"]}) for n in (1, 2)]
+    mailed = partner({"name": "Mail only", "email": by_email["email"].upper()})
+    start_worker(QUEUES)
+    run = resync(bootstrapped, "calls")
+    assert run.status == "succeeded", run.error
+    ids = bootstrapped.binder.get_many("contacts", [contact_id(p["phone"]) for p in (free_form, by_email)])
+    assert ids[contact_id(free_form["phone"])].odoo_id == kept
+    assert ids[contact_id(by_email["phone"])].odoo_id == mailed
+    [ours] = odoo.records("res.partner", [("id", "=", kept)], ["name"])
+    assert ours["name"] == "Ada (ours)" or ours["name"] == free_form["first_name"] + " " + free_form["last_name"]
+    assert len(odoo.records("res.partner", [("phone", "=", shared["phone"])], ["id"])) == 2  # no third
+    assert contact_id(shared["phone"]) in bootstrapped.binder.ambiguous("contacts")
+    unlinked = [c for c in platform.records("calls") if c["contact_id"] == shared["id"]]
+    assert unlinked and odoo_call(odoo, platform, unlinked[0]["id"])["x_partner_id"] is False
+    assert run.failed == 0 and run.matched >= 1 and run.ambiguous >= 1  # per page that carried them
+    noted = bootstrapped.binder.ambiguous("contacts")[contact_id(shared["phone"])]
+    assert sorted(twins) == sorted(int(i) for i in noted.partner_ids.split(",")) and noted.by == "phone"
