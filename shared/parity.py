@@ -15,6 +15,7 @@ from shared.entities import ENTITIES, EntitySpec
 from shared.mappers.base import XMLID_MODULE, Ref
 from shared.odoo import OdooClient
 from shared.platforms.base import Platform
+from shared.timeutil import parse_instant
 
 CHUNK = 1000
 
@@ -53,7 +54,13 @@ def _xmlids(odoo: OdooClient, models: set[str]) -> list[dict[str, Any]]:
 def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityReport:
     """Compare every platform record of ``spec`` with its Odoo record, field by field."""
     report = ParityReport(spec.name)
-    records = [record for page in platform.pages(spec.name) for record in page.records]
+    newest: dict[str, dict[str, Any]] = {}  # a derived record (a person on many calls) comes often
+    for page in platform.pages(spec.name):
+        for record in page.records:
+            seen = newest.get(str(record["id"]))
+            if seen is None or parse_instant(str(seen["updated_at"])) <= parse_instant(str(record["updated_at"])):
+                newest[str(record["id"])] = record
+    records = list(newest.values())
     report.platform_records = len(records)
     models = {spec.odoo_model, *(ENTITIES[d].odoo_model for d in spec.dependencies)}
     rows = _xmlids(odoo, models)

@@ -1,7 +1,8 @@
 """The voice platforms voicesync speaks, one module each, chosen by ``VOICE_PLATFORM``.
 
-A vendor module defines ``ADAPTER`` (a :class:`~shared.platforms.base.Platform` subclass) and
-``WEBHOOKS`` (its webhook scheme, built from settings). Adding a vendor is adding its module here
+A vendor module defines ``ADAPTER`` (a :class:`~shared.platforms.base.Platform` subclass),
+``WEBHOOKS`` (its webhook scheme, built from settings) and ``SETTINGS`` (the ``<VENDOR>_*``
+variables it reads, from :attr:`shared.settings.Settings.vendor_settings`). Adding a vendor is adding its module here
 (and its emulator under ``sandbox/``): nothing else names the vendors.
 """
 
@@ -43,3 +44,8 @@ def adapter(settings: Settings, gate: RateGate | None = None) -> Platform:
 def webhooks(settings: Settings) -> Webhooks:
     """The configured vendor's webhook scheme (ConfigError when its settings are wrong)."""
     return vendor(settings.voice_platform).WEBHOOKS(settings)
+
+
+def setting_names() -> set[str]:
+    """Every ``<VENDOR>_*`` variable some vendor reads (for the documentation checks)."""
+    return {name for vendor_name in names() for name in vendor(vendor_name).SETTINGS}

@@ -120,3 +120,4 @@ def contact_values(partner: Mapping[str, Any]) -> dict[str, Any]:
 
 ADAPTER = GenericPlatform
 WEBHOOKS = GenericWebhooks
+SETTINGS: tuple[str, ...] = ()  # its webhook secret is VOICE_WEBHOOK_SECRET, a setting of its own

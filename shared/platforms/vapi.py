@@ -278,3 +278,7 @@ class VapiWebhooks:
 
 ADAPTER = VapiPlatform
 WEBHOOKS = VapiWebhooks
+SETTINGS = tuple(
+    f"VAPI_WEBHOOK_{name}"
+    for name in ("SECRET", "AUTH", "HEADER", "TIMESTAMP_HEADER", "ALGORITHM", "ENCODING", "PREFIX", "PAYLOAD")
+)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from shared import platforms
 from shared.settings import PROJECT_ROOT, Settings
 
 COMPOSE_PATH = PROJECT_ROOT / "docker-compose.yml"
@@ -159,8 +160,9 @@ def dotenv_from(entries: Mapping[str, EnvEntry]) -> dict[str, str]:
 
 
 def settings_variables() -> set[str]:
-    """Every environment variable ``shared.settings.Settings`` reads (its fields' ``env``)."""
-    return {f.metadata["env"] for f in fields(Settings) if "env" in f.metadata}
+    """Every environment variable ``shared.settings.Settings`` reads (its fields' ``env``, and the
+    vendors' own ``<VENDOR>_*`` ones)."""
+    return {f.metadata["env"] for f in fields(Settings) if "env" in f.metadata} | platforms.setting_names()
 
 
 def service_environment(service: Mapping[str, Any], dotenv: Mapping[str, str]) -> dict[str, str]:
