@@ -81,6 +81,13 @@ class Paginator(ABC):
         """Point the next request at page ``number`` (only where :meth:`remaining` offers pages)."""
         raise InvalidRequest("this listing cannot be read from the middle", system="platform", name="no_jump")
 
+    @abstractmethod
+    def state(self) -> dict[str, Any]:
+        """Where the walk stands, JSON-simple: a walk retried after a failure goes on from there."""
+
+    @abstractmethod
+    def restore(self, state: dict[str, Any]) -> None: ...
+
 
 @dataclass
 class PageNumberPaginator(Paginator):
@@ -127,6 +134,13 @@ class PageNumberPaginator(Paginator):
         self.current = number
         self.done = False
 
+    def state(self) -> dict[str, Any]:
+        return {"current": self.current, "done": self.done, "seen": sorted(self._seen), "total": self._total}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.current, self.done, self._total = int(state["current"]), bool(state["done"]), state["total"]
+        self._seen = {int(n) for n in state["seen"]}
+
 
 @dataclass
 class TimeWindowPaginator(Paginator):
@@ -150,6 +164,13 @@ class TimeWindowPaginator(Paginator):
         if self.boundary is not None:
             params[self.upper_param] = self.boundary
         return params
+
+    def state(self) -> dict[str, Any]:
+        return {"boundary": self.boundary, "at_boundary": sorted(self._at_boundary), "done": self.done}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.boundary, self.done = state["boundary"], bool(state["done"])
+        self._at_boundary = {str(i) for i in state["at_boundary"]}
 
     def update(self, body: Any) -> list[Record]:
         if not isinstance(body, list) or not all(isinstance(r, dict) and r.get("id") for r in body):

@@ -12,6 +12,7 @@ page that completes and released by the finaliser.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -92,7 +93,11 @@ class Reconciliation:
         return push_changed_partners(self.services)
 
     def open_walk(self, run: SyncRun) -> Walk:
-        return self.services.platform.pages(self.spec.name, since=run.since)
+        """The run's walk of the listing: from the start, or from where a failed try of it stopped."""
+        walk = self.services.platform.pages(self.spec.name, since=run.since)
+        if run.cursor:
+            walk.resume(json.loads(run.cursor))
+        return walk
 
     def fetch(self, run: SyncRun, number: int) -> Page:
         """One of the pages handed out by :meth:`plan`."""
@@ -120,12 +125,19 @@ class Reconciliation:
             self.services.runs.set_plan(run.id, len(rest) + 1, first.total)
         return rest
 
-    def walk(self, run: SyncRun, walk: Walk, first: Page) -> None:
-        """Upsert page after page of the same walk; the plan is known at its end."""
-        self.upsert_page(run, first)
+    def walk(self, run: SyncRun, walk: Walk, first: Page | None) -> None:
+        """Upsert page after page of the same walk, keeping where it stands after each: a page that
+        fails retries the task, which goes on from there (one bad page must not restart a long
+        walk, which under steady faults would never end). The plan is known at its end."""
+        if first is not None:
+            self._walked(run, walk, first)
         for page in walk:
-            self.upsert_page(run, page)
+            self._walked(run, walk, page)
         self.services.runs.set_plan(run.id, walk.number, None)
+
+    def _walked(self, run: SyncRun, walk: Walk, page: Page) -> None:
+        self.upsert_page(run, page)
+        self.services.runs.save_cursor(run.id, json.dumps(walk.checkpoint()))
 
     def finalize(self, run_id: int) -> str:
         """Close the run: archive what a clean full run did not see, move the bookmark, unlock."""

@@ -157,6 +157,10 @@ def register(spec: EntitySpec) -> EntityTasks:
         self.request.kwargs["run_id"] = run.id  # a retry resumes this run instead of opening another
         reconciliation.catch_up_odoo()
         walk = reconciliation.open_walk(run)
+        if run.cursor:  # a retry of a walk that had got this far: on from there
+            reconciliation.walk(run, walk, None)
+            reconciliation.finalize(run.id)
+            return run.id
         first = next(walk)
         rest = reconciliation.plan(run, walk, first)
         if rest:

@@ -104,6 +104,7 @@ class SyncRun(Base):
     retries: Mapped[int] = mapped_column(Integer, default=0)
     matched: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     ambiguous: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cursor: Mapped[str | None] = mapped_column(Text)  # where a walk stands (JSON), for its retries
 
     __table_args__ = (Index("ix_sync_runs_entity_started", "entity", "started_at"),)
 

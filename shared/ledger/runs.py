@@ -70,6 +70,11 @@ class Runs:
                 update(SyncRun).where(SyncRun.id == run_id).values(pages_total=pages_total, records_total=records_total)
             )
 
+    def save_cursor(self, run_id: int, cursor: str) -> None:
+        """Where a walked run stands, so that a retry of its task goes on from there."""
+        with self.ledger.session() as session:
+            session.execute(update(SyncRun).where(SyncRun.id == run_id).values(cursor=cursor))
+
     def add(self, run_id: int, **counts: int) -> None:
         """Add to a run's counters (retries, archived, ...)."""
         with self.ledger.session() as session:

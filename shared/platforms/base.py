@@ -264,6 +264,22 @@ class Walk:
             return Page(self.number, page.related.get(self.entity, []))
         raise StopIteration
 
+    def checkpoint(self) -> dict[str, Any]:
+        """Where this walk stands (JSON-simple), kept by a reconciliation after each page."""
+        if self.paginator is not None:
+            return {"number": self.number, "paginator": self.paginator.state()}
+        return {"number": self.number, "sources": [source.checkpoint() for source in self.sources]}
+
+    def resume(self, checkpoint: dict[str, Any]) -> None:
+        """Go on from a :meth:`checkpoint` of the same walk (a retried task after a failed page)."""
+        self.number = int(checkpoint["number"])
+        if self.paginator is not None:
+            self.paginator.restore(checkpoint["paginator"])
+            return
+        self.sources = self.sources[len(self.sources) - len(checkpoint["sources"]) :]
+        for source, point in zip(self.sources, checkpoint["sources"], strict=True):
+            source.resume(point)
+
     @property
     def has_next(self) -> bool:
         if self.paginator is None:

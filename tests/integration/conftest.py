@@ -14,6 +14,7 @@ from kombu.exceptions import KombuError
 
 from cli.processes import ManagedProcess, celery_worker, wait_for
 from sandbox.server import BackgroundServer
+from shared.odoo_setup import bootstrap
 from shared.ports import free_port
 from shared.services import Services
 from shared.settings import PROJECT_ROOT, Settings
@@ -55,6 +56,13 @@ def start_worker(env: dict[str, str], settings: Settings, tmp_path: Path) -> Ite
     yield start
     for worker in started:
         worker.kill()  # the test is over, its broker database is flushed: no need for a shutdown
+
+
+@pytest.fixture
+def bootstrapped(services: Services) -> Services:
+    """Services on an Odoo that holds voicesync's call model."""
+    bootstrap(services.odoo)
+    return services
 
 
 @pytest.fixture

@@ -44,12 +44,6 @@ def partner_count(odoo: OdooSandbox) -> int:
     return len(odoo.records("res.partner", [("email", "!=", False)], ["id"], active_test=False))
 
 
-@pytest.fixture
-def bootstrapped(services: Services) -> Services:
-    bootstrap(services.odoo)
-    return services
-
-
 def test_a_call_before_its_contact_creates_the_contact_once(
     bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
 ) -> None:

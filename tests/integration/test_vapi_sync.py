@@ -16,7 +16,6 @@ from sandbox.platform import Credential, PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
-from shared.odoo_setup import bootstrap
 from shared.parity import check
 from shared.platforms.vapi import contact_id
 from shared.producer.operations import start_resync
@@ -43,12 +42,6 @@ def odoo_call(odoo: OdooSandbox, platform: PlatformSandbox, store_id: str) -> di
         ["x_partner_id", "x_status", "x_summary", "x_ended_reason", "x_transcript", "x_cost", "x_duration_seconds"],
     )
     return row
-
-
-@pytest.fixture
-def bootstrapped(services: Services) -> Services:
-    bootstrap(services.odoo)
-    return services
 
 
 def test_a_full_resync_brings_campaigns_calls_and_the_people_they_name(

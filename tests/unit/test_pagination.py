@@ -90,3 +90,24 @@ def test_a_time_window_answer_that_is_not_a_list_of_records_is_refused() -> None
         TimeWindowPaginator(10).update({"results": []})
     with pytest.raises(InvalidRequest, match="createdAt"):
         TimeWindowPaginator(1).update([{"id": "a", "createdAt": "yesterday"}])
+
+
+def test_a_walk_restored_from_its_state_goes_on_where_it_stood() -> None:
+    """What a retried reconciliation relies on: the state survives JSON, and the rest of the walk
+    reads each remaining record once."""
+    import json
+
+    calls = _calls(20, [n // 2 for n in range(20)])
+    first, read = TimeWindowPaginator(6), []
+    for _ in range(2):
+        read += [c["id"] for c in first.update(_serve(calls, first.params()))]
+    again = TimeWindowPaginator(6)
+    again.restore(json.loads(json.dumps(first.state())))
+    while again.has_next:
+        read += [c["id"] for c in again.update(_serve(calls, again.params()))]
+    assert sorted(read) == sorted(c["id"] for c in calls) and len(read) == len(set(read))
+    numbered = _numbered({1: 2, 2: 3, 3: None})
+    numbered.update({})
+    resumed = _numbered({1: 2, 2: 3, 3: None})
+    resumed.restore(json.loads(json.dumps(numbered.state())))
+    assert resumed.params()["page"] == 2 and resumed.has_next

@@ -1,11 +1,13 @@
-"""partner matching: runs count matched and ambiguous contacts; ambiguous ones are listed
+"""partner matching and resumable walks: runs count matched and ambiguous contacts (ambiguous
+ones are listed) and keep where a walk stands
 
 Revision ID: 0004
 Revises: 0003
 
 A contact whose phone (or email) two existing partners share is bound to neither; it is kept in
 ``ambiguous_matches`` until a later sync finds a single partner, so ``voicesync status`` can say
-which people need a look in Odoo.
+which people need a look in Odoo. ``sync_runs.cursor`` is where a page-by-page walk stands, so a
+retry of its task goes on from there instead of starting again.
 """
 
 import sqlalchemy as sa
@@ -21,6 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sync_runs") as batch_op:
         batch_op.add_column(sa.Column("matched", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("ambiguous", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("cursor", sa.Text(), nullable=True))
     op.create_table(
         "ambiguous_matches",
         sa.Column("entity", sa.String(32), primary_key=True),
@@ -34,5 +37,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("ambiguous_matches")
     with op.batch_alter_table("sync_runs") as batch_op:
+        batch_op.drop_column("cursor")
         batch_op.drop_column("ambiguous")
         batch_op.drop_column("matched")

@@ -1,0 +1,60 @@
+"""The partners Odoo already has, found as real Odoo stores them: free-form phones, shared phones,
+email only; bound to one, never duplicated, and an ambiguous person bound to none."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from shared.entities import ENTITIES
+from shared.ledger.bindings import Binder
+from shared.ledger.db import Ledger
+from shared.matching import PartnerMatcher
+from shared.odoo import OdooClient
+from shared.upsert import UpsertEngine
+
+CONTACTS = ENTITIES["contacts"]
+UPDATED = "2026-01-01T00:00:00Z"
+
+
+@pytest.fixture
+def engine(client: OdooClient, tmp_path: Path) -> UpsertEngine:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.upgrade()
+    return UpsertEngine(client, Binder(ledger), PartnerMatcher(client, "US"))
+
+
+def _partner(client: OdooClient, **values: str) -> int:
+    [made] = client.call("res.partner", "create", vals_list=[values])
+    return int(made)
+
+
+def test_existing_partners_are_matched_and_never_duplicated(client: OdooClient, engine: UpsertEngine) -> None:
+    tag = uuid.uuid4().hex[:6]
+    area = f"4{int(tag, 16) % 90 + 10}"  # a different number in every run, so earlier data cannot match
+    kept = _partner(client, name="Ada (ours)", phone=f"+1 ({area}) 555-0123")
+    national = _partner(client, name="Grace", phone=f"{area}.555.0144")
+    twins = [_partner(client, name=f"Twin {n}", phone=f"+1 {area} 555 0155") for n in (1, 2)]
+    mailed = _partner(client, name="Mail only", email=f"Only.{tag}@Example.org")
+    people = [
+        {"id": f"p1{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550123", "name": "Ada Lovelace"},
+        {"id": f"p2{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550144"},
+        {"id": f"p3{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550155", "name": "Twin"},
+        {"id": f"p4{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550166", "email": f"only.{tag}@example.org"},
+        {"id": f"p5{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550177", "name": "New Person"},
+    ]
+    before = client.call("res.partner", "search_count", domain=[])
+    result = engine.upsert(CONTACTS, people)
+    assert (result.matched, result.created, result.ambiguous, result.failures) == (3, 1, [f"p3{tag}"], [])
+    bound = engine.binder.get_many(CONTACTS.name, [p["id"] for p in people])
+    assert [bound[f"p{n}{tag}"].odoo_id for n in (1, 2, 4)] == [kept, national, mailed]
+    assert f"p3{tag}" not in bound and client.call("res.partner", "search_count", domain=[]) == before + 1
+    [grace] = client.call("res.partner", "read", ids=[national], fields=["name", "phone"])
+    assert grace == {"id": national, "name": "Grace", "phone": f"+1{area}5550144"}  # no name from the platform
+    assert sorted(twins) == sorted(
+        int(i) for i in engine.binder.ambiguous(CONTACTS.name)[f"p3{tag}"].partner_ids.split(",")
+    )
+    again = engine.upsert(CONTACTS, people)
+    assert (again.created, again.matched, again.unchanged) == (0, 0, 4)
