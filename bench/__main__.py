@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import odoo_options
 from bench.context import BenchContext
 from bench.infra import broker_url, postgres_available
-from bench.report import Row, table, write_results, write_section
+from bench.report import Row, main_command, table, write_results, write_section
 from bench.scale import FULL, QUICK
 from shared import embedded_redis
 from shared.settings import use_environment
@@ -36,6 +36,8 @@ ROWS = {
     "9": "bench.burst",
     "mixed": "bench.mixed",
 }
+COMPLETE = "python -m bench"  # the run whose main table only another such run replaces
+PARTIAL = "partial run"  # the section of any other run, made while RESULTS.md holds a complete one
 SECTIONS = {  # rows with their own section
     "8": "Row 8: first full sync of contacts into a fresh real Odoo",
     "9": "Row 9: a burst of webhooks that keep changing the same contacts",
@@ -133,20 +135,31 @@ def main(argv: list[str]) -> None:
 def _write(args: argparse.Namespace, keys: list[str], ran: dict[str, Ran], wall: float, setup: list[str]) -> None:
     """The main table for the rows without a section of their own; a section for each row that has
     one and produced figures (a skipped row 8 leaves its last figures in place, its note goes to the
-    main table's notes)."""
+    main table's notes). While RESULTS.md holds a complete full run (``COMPLETE``), any other run's
+    main rows go to the ``PARTIAL`` section instead, which the next complete run drops."""
     quick = " --quick" if args.quick else ""
     sections = [key for key in keys if key in SECTIONS and ran[key].rows]
     main = {key: r for key, r in ran.items() if key not in sections}
     if any(key not in SECTIONS for key in main):
         rows_flag = "" if keys == list(ROWS) else f" --rows {','.join(main)}"
-        path = write_results(
-            [row for r in main.values() for row in r.rows],
-            scale="quick" if args.quick else "full",
-            command=f"python -m bench{quick}{rows_flag}",
-            wall_seconds=sum(r.seconds for r in main.values()) if sections else wall,
-            setup=setup,
-            notes=[note for r in main.values() for note in r.notes] + [_loads(main)],
-        )
+        command = f"python -m bench{quick}{rows_flag}"
+        seconds = sum(r.seconds for r in main.values()) if sections else wall
+        notes = [note for r in main.values() for note in r.notes] + [_loads(main)]
+        rows = [row for r in main.values() for row in r.rows]
+        if command != COMPLETE and main_command() == COMPLETE:
+            # a quick run or a few rows must not replace every full figure: they get a section of their own
+            title = f"Partial run: rows {', '.join(main)}{' (QUICK run)' if args.quick else ''}, beside the table above"
+            path = write_section(PARTIAL, title, rows, command=command, wall_seconds=seconds, setup=setup, notes=notes)
+        else:
+            path = write_results(
+                rows,
+                scale="quick" if args.quick else "full",
+                command=command,
+                wall_seconds=seconds,
+                setup=setup,
+                notes=notes,
+                drop=(PARTIAL,) if command == COMPLETE else (),
+            )
         print(f"written to {path}")
     for key in sections:
         path = write_section(

@@ -1,13 +1,14 @@
 """Row 2: records per second of a full reconciliation through the Celery pool into the sandbox Odoo,
-against the same clients and upsert engine walking the pages in one plain process (no Celery)."""
+against the same clients and upsert engine walking the pages in one plain process (no Celery); once
+per vendor workload (:mod:`bench.workload`: generic's contacts, Vapi's calls with their people)."""
 
 from __future__ import annotations
 
 from bench.context import BenchContext
 from bench.plain import run_plain
 from bench.report import Row, ratio
-from bench.stack import Stack
 from bench.sync import first_sync, parity_ok
+from bench.workload import Workload, per_vendor
 
 MIN_RATIO = 0.8
 LIMITS = (
@@ -22,22 +23,23 @@ LIMITS = (
 )
 
 
-def run(ctx: BenchContext) -> list[Row]:
-    contacts = ctx.scale.contacts
-    print(f"  {contacts} contacts in one plain process", flush=True)
-    with Stack(ctx, contacts=contacts) as stack:
-        plain = run_plain("contacts", stack.env)
-        plain_ok = parity_ok(stack, ("contacts",))
+def _rows(ctx: BenchContext, workload: Workload) -> list[Row]:
+    """The plain process and the Celery pool on the same records of one vendor's workload."""
+    records = ctx.scale.contacts
+    print(f"  {workload.describe(records)} in one plain process", flush=True)
+    with workload.stack(ctx, records) as stack:
+        plain = run_plain(workload.entity, stack.env)
+        plain_ok = parity_ok(stack, workload.parity)
     plain_rate = plain["records"] / plain["seconds"]
-    celery = first_sync(ctx, contacts)
+    celery = first_sync(ctx, records, workload)
     print(f"  plain {plain_rate:.0f} records/s; Celery {celery.rate:.0f} records/s", flush=True)
     if not plain_ok:
-        ctx.note("row 2: the plain-process baseline did not reach parity")
+        ctx.note(f"row {workload.key('2')}: the plain-process baseline did not reach parity")
     share = ratio(celery.rate, plain_rate)
     return [
         Row(
             "2",
-            f"full reconciliation of {contacts} contacts via Celery (1 worker process)",
+            f"full reconciliation of {workload.describe(records)} via Celery (1 worker process)",
             f"{celery.rate:.0f} records/s ({celery.seconds:.1f} s, CPU {celery.cpu_busy:.0%} busy)",
             f"one plain process {plain_rate:.0f} records/s",
             share,
@@ -46,3 +48,7 @@ def run(ctx: BenchContext) -> list[Row]:
             celery.parity_ok and plain_ok,
         )
     ]
+
+
+def run(ctx: BenchContext) -> list[Row]:
+    return per_vendor(ctx, _rows)

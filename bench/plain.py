@@ -1,5 +1,6 @@
 """The floor of voicesync's own overhead: one plain process walks every page and hands it to the same
 importer and upsert engine the workers use, with no Celery, no run accounting and no lock per run.
+A page's carried records (under Vapi the people its calls name) go with it, as a worker's page does.
 
 Run as ``python -m bench.plain ENTITY`` with the settings in the environment; prints
 ``{"records": n, "seconds": s}`` on its last line. It is its own process (like a worker) so that
@@ -25,7 +26,8 @@ def sync_all(entity: str) -> dict[str, float]:
     records = 0
     started = time.perf_counter()
     for page in services.platform.pages(spec.name):
-        counts = services.importer.sync_records(spec, page.records, check_drift=True, run_id=None).counts()
+        result = services.importer.sync_records(spec, page.records, related=page.related, check_drift=True, run_id=None)
+        counts = result.counts()
         records += counts["created"] + counts["updated"] + counts["unchanged"] + counts["drift_repaired"]
     return {"records": records, "seconds": time.perf_counter() - started}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,20 +98,46 @@ def _end(name: str) -> str:
     return f"<!-- end of section {name} -->"
 
 
-def _kept_sections() -> str:
-    """The sections of the current RESULTS.md (rows measured in their own runs, e.g. row 8)."""
+def _without(text: str, name: str) -> str:
+    begin, end = text.find(_start(name)), text.find(_end(name))
+    if begin < 0 or end < begin:
+        return text
+    return text[:begin] + text[end + len(_end(name)) :].lstrip("\n")
+
+
+def _kept_sections(drop: tuple[str, ...] = ()) -> str:
+    """The sections of the current RESULTS.md (rows measured in their own runs, e.g. row 8), but
+    those named in ``drop``."""
     text = RESULTS.read_text() if RESULTS.exists() else ""
     start = text.find("<!-- section ")
-    return "" if start < 0 else text[start:]
+    kept = "" if start < 0 else text[start:]
+    for name in drop:
+        kept = _without(kept, name)
+    return kept
+
+
+def main_command() -> str | None:
+    """The command that made RESULTS.md's main table; ``None`` when there is none."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    found = re.search(r"^- command: `([^`]*)`", text.split("<!-- section ", 1)[0], re.MULTILINE)
+    return found.group(1) if found else None
 
 
 def write_results(
-    rows: list[Row], *, scale: str, command: str, wall_seconds: float, setup: list[str], notes: list[str]
+    rows: list[Row],
+    *,
+    scale: str,
+    command: str,
+    wall_seconds: float,
+    setup: list[str],
+    notes: list[str],
+    drop: tuple[str, ...] = (),
 ) -> Path:
-    """RESULTS.md's main table; the sections of rows run on their own are kept as they are."""
+    """RESULTS.md's main table; the sections of rows run on their own are kept as they are, but those
+    named in ``drop`` (a partial run's, which this run supersedes)."""
     heading = "# voicesync benchmarks" + (" (QUICK run: a tenth of the sizes)" if scale == "quick" else "")
     body = _body(command, wall_seconds, setup, rows, notes)
-    kept = _kept_sections()
+    kept = _kept_sections(drop)
     RESULTS.write_text("\n".join([heading, "", *body, ""]) + ("\n" + kept if kept else ""))
     return RESULTS
 

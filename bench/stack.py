@@ -38,8 +38,12 @@ class Stack:
         ledger_kind: str | None = None,
         bootstrap_odoo: bool = False,
         odoo_server: OdooServer | None = None,
+        vendor: str = "generic",
     ) -> None:
+        """``vendor`` is the API the platform sandbox speaks and voicesync's adapter for it
+        (``VOICE_PLATFORM``); :mod:`bench.workload` says what each vendor's rows seed."""
         self.ctx = ctx
+        self.vendor = vendor
         self.sizes = {"contacts": contacts, "campaigns": campaigns, "calls": calls}
         self.ledger_kind = ledger_kind or ctx.ledger_kind
         self.bootstrap_odoo = bootstrap_odoo
@@ -63,7 +67,7 @@ class Stack:
         ctx = self.ctx
         flush_redis(ctx.broker_url)
         self._exit.callback(flush_redis, ctx.broker_url)
-        self.api = self._exit.enter_context(PlatformSandbox(**self.sizes, seed=SEED))
+        self.api = self._exit.enter_context(PlatformSandbox(**self.sizes, seed=SEED, vendor=self.vendor))
         odoo_env = self._start_odoo()
         ledger_url = self._exit.enter_context(ledger_database(self.ledger_kind, ctx.var_dir))
         self.env = {

@@ -14,6 +14,7 @@ import psutil
 from bench.context import BenchContext
 from bench.processes import peak_memory_kb
 from bench.stack import Stack
+from bench.workload import GENERIC, Workload
 from shared.entities import ENTITIES
 from shared.parity import check
 
@@ -83,9 +84,11 @@ def celery_sync(
     workers: int = 1,
     concurrency: int = 1,
     check_parity: bool = True,
+    parity: tuple[str, ...] | None = None,
 ) -> SyncOutcome:
     """Fresh workers (so their peak memory is this run's), one full run per entity, wait, measure.
-    ``check_parity=False`` leaves the check to the caller (whose log window must end with the run)."""
+    ``check_parity=False`` leaves the check to the caller (whose log window must end with the run);
+    ``parity`` checks other entities than those synced (under Vapi the people a calls sync wrote)."""
     from shared.producer.operations import start_resync
 
     processes = [p for name in entities for p in stack.workers(ENTITIES[name].queue, workers, concurrency)]
@@ -117,16 +120,17 @@ def celery_sync(
     for process in processes:
         process.stop()
     if check_parity:
-        outcome.parity_ok = parity_ok(stack, entities)
+        outcome.parity_ok = parity_ok(stack, parity or entities)
     return outcome
 
 
-def first_sync(ctx: BenchContext, contacts: int) -> SyncOutcome:
-    """The first full sync of ``contacts`` into an empty Odoo by one worker process (rows 2, 3, 5)."""
+def first_sync(ctx: BenchContext, records: int, workload: Workload = GENERIC) -> SyncOutcome:
+    """The first full sync of ``records`` of ``workload`` into an empty Odoo by one worker process
+    (rows 2, 3, 5), taken once per run and shared by the rows that read it."""
 
     def measure() -> SyncOutcome:
-        print(f"  first full sync of {contacts} contacts through Celery", flush=True)
-        with Stack(ctx, contacts=contacts) as stack:
-            return celery_sync(stack)
+        print(f"  first full sync of {workload.describe(records)} through Celery", flush=True)
+        with workload.stack(ctx, records) as stack:
+            return celery_sync(stack, (workload.entity,), parity=workload.parity)
 
-    return ctx.once(("first_sync", contacts), measure)
+    return ctx.once(("first_sync", workload.vendor, records), measure)
