@@ -12,32 +12,31 @@ person's history in two; binding to the wrong one merges two people. So the rule
    already says "one of these", and an email match would only pick one of them by chance.
 
 Odoo stores phones free-form (``+1 415-555-0123``, ``(415) 555 0123``, ``0044 20 7946 0018``)
-and has no normalised phone column in ``base``, so no domain can compare E.164 numbers. Instead
-one ``search_read`` per page ORs a LIKE pattern per number that every written form of it matches
-(its last seven national digits with ``%`` between them), and the exact comparison is made here,
-after normalising each partner's phone the same way: the pattern only narrows, the check decides.
-A page of contacts costs at most two ``search_read`` calls (phones, then the emails of those the
-phones did not settle), never one per contact.
+and has no normalised phone column in ``base``, so no domain can compare E.164 numbers, and a
+LIKE pattern per number ORed over every partner costs a scan of all of them per page (a first
+sync then slows as partners pile up: 1.2 s a page of 200 against 10,000 partners). So each
+process keeps a :class:`PartnerIndex`: the active partners' phones (by their last seven digits,
+the subscriber part every written form keeps) and email addresses, read once and then kept
+current with one ``search_read`` of the partners written since (``write_date``) per page. The
+index only narrows; the exact comparison is made here, after normalising each partner's phone
+the same way the contact's was.
 
 Odoo 19 facts this relies on (its source, ``odoo/odoo`` 19.0 at ca3afd65, 2025-11-14):
 
-- ``odoo/orm/fields.py`` lines 1309-1326, ``Field._condition_to_sql``: ``like``/``ilike`` send
-  ``f"%{value}%"`` and ``=like``/``=ilike`` send ``str(value)`` to SQL ``LIKE``/``ILIKE``
-  **without escaping anything**: ``%`` and ``_`` in the value are wildcards. PostgreSQL's LIKE
-  escape character is the backslash, so ``\\%``, ``\\_`` and ``\\\\`` are literals; Odoo's own
-  helper for that is ``escape_psql`` (``odoo/tools/sql.py`` lines 634-635). ``ilike`` also wraps
-  both sides in ``unaccent()`` when the database has that extension.
-- ``odoo/orm/domains.py`` lines 1386-1403, ``_optimize_like_str``: an empty value makes
-  ``ilike`` match everything and ``=ilike`` mean ``= False``, so an empty pattern is never sent.
 - ``odoo/addons/base/models/res_partner.py`` lines 271-275: ``email`` and ``phone`` are plain
   ``Char`` fields; ``mobile`` is gone from ``base`` since 18.0 (OCA's ``partner_mobile`` adds it
-  back), so only ``phone`` is searched unless a caller names more fields.
+  back), so only ``phone`` is read unless a caller names more fields.
+- ``write_date`` is the time of the writing transaction's start (``cr.now()``): a partner written
+  by a transaction that began before the last look and committed after it carries an earlier
+  time, so each look reaches back ``LOOK_BACK`` before the newest time it saw.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import getaddresses
 from typing import Any
 
@@ -50,7 +49,10 @@ PARTNER_MODEL = "res.partner"
 PHONE_FIELDS: tuple[str, ...] = ("phone",)
 # Seven digits: the subscriber part every written form of a number keeps, whatever happens to its
 # country code, trunk prefix ("0", "1") or mobile markers (Argentina's "15" or "9").
-PATTERN_DIGITS = 7
+KEY_DIGITS = 7
+LOOK_BACK = timedelta(seconds=30)
+READ_PAGE = 5000
+_EXTENSION = re.compile(r"[A-Za-z#;,]")  # "555 0123 ext 9", "555 0123 #9": the number ends before it
 
 
 def _parse(text: str, region: str | None) -> PhoneNumber | None:
@@ -102,25 +104,6 @@ def normalize_phone(text: str | None, region: str) -> str | None:
     return None if number is None else _e164(number)
 
 
-def phone_pattern(e164: str) -> str:
-    """The ``=like`` pattern every written form of ``e164`` matches: its last seven national
-    digits, ``%`` around and between them (``+14155550123`` -> ``%5%5%5%0%1%2%3%``).
-
-    Separators, country code, trunk prefix and an extension may stand anywhere around or between
-    the digits. Digits are no LIKE wildcards and have no case, so nothing needs escaping and
-    ``=like`` (no ``lower()``/``unaccent()`` per row) finds what ``=ilike`` would.
-    """
-    number = phonenumbers.parse(e164, None)
-    digits = phonenumbers.national_significant_number(number)[-PATTERN_DIGITS:]
-    return "%" + "%".join(digits) + "%"
-
-
-def escape_like(text: str) -> str:
-    """``text`` as a literal inside an Odoo LIKE pattern, as Odoo's ``escape_psql`` does: Odoo
-    passes ``%`` and ``_`` through as wildcards and PostgreSQL escapes with a backslash."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def email_addresses(text: str | None) -> list[str]:
     """The addresses in an email field, lower-cased: Odoo's ``email`` may hold ``Ada
     <ada@x.org>`` or several addresses separated by commas."""
@@ -133,12 +116,6 @@ def normalize_email(text: str | None) -> str | None:
     """The address a contact's email names (the first one), lower-cased; ``None`` if none."""
     addresses = email_addresses(text)
     return addresses[0] if addresses else None
-
-
-def any_of(terms: Sequence[Any]) -> list[Any]:
-    """The terms ORed in Odoo's prefix notation (``['|', t1, '|', t2, t3]`` flattened to
-    ``['|', '|', t1, t2, t3]``, the same tree read left to right)."""
-    return ["|"] * (len(terms) - 1) + list(terms)
 
 
 @dataclass(frozen=True)
@@ -173,13 +150,97 @@ class Match:
         return bool(self.ambiguous)
 
 
+def _phone_key(e164: str) -> str:
+    """The index key of a number: its last seven national digits."""
+    return phonenumbers.national_significant_number(phonenumbers.parse(e164, None))[-KEY_DIGITS:]
+
+
+def _stored_keys(text: Any) -> set[str]:
+    """The index keys of a phone as Odoo holds it: the last seven digits, and those before an
+    extension (``555 0123 ext 9``)."""
+    if not isinstance(text, str):
+        return set()
+    keys = {re.sub(r"\D", "", part)[-KEY_DIGITS:] for part in (text, _EXTENSION.split(text, 1)[0])}
+    return {key for key in keys if len(key) == KEY_DIGITS}
+
+
+@dataclass
+class PartnerIndex:
+    """The active partners' phones and emails, read once and kept current by ``write_date``.
+
+    One per process (through its matcher): the first look reads every partner with a phone or an
+    email (pages of ``READ_PAGE``); each later look reads only the partners written since the
+    newest ``write_date`` seen, less ``LOOK_BACK``, archived ones included so they leave the index.
+    A partner deleted from Odoo stays until the process restarts; binding to it fails that
+    record's ``load`` (a dead letter naming it), it never writes elsewhere.
+    """
+
+    odoo: OdooClient
+    phone_fields: tuple[str, ...]
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_key: dict[str, set[int]] = field(default_factory=dict)
+    by_email: dict[str, set[int]] = field(default_factory=dict)
+    newest: str | None = None
+
+    def refresh(self) -> None:
+        if self.newest is None:
+            latest = self._read([], limit=1, order="write_date desc", active_test=False)
+            self.newest = latest[0]["write_date"] if latest else "1970-01-01 00:00:00"
+            terms = [(name, "!=", False) for name in (*self.phone_fields, "email")]
+            domain: list[Any] = ["|"] * (len(terms) - 1) + terms
+            active_test = True
+        else:
+            since = datetime.fromisoformat(self.newest) - LOOK_BACK
+            domain, active_test = [("write_date", ">=", since.strftime("%Y-%m-%d %H:%M:%S"))], False
+        offset = 0
+        while page := self._read(domain, limit=READ_PAGE, offset=offset, order="id", active_test=active_test):
+            offset += len(page)
+            for row in page:
+                self._put(row)
+                self.newest = max(self.newest, str(row["write_date"]))
+            if len(page) < READ_PAGE:
+                break
+
+    def _read(self, domain: list[Any], *, active_test: bool, **options: Any) -> list[dict[str, Any]]:
+        fields = ["id", "active", "email", "write_date", *self.phone_fields]
+        return self.odoo.call(
+            PARTNER_MODEL, "search_read", domain=domain, fields=fields, context={"active_test": active_test}, **options
+        )
+
+    def _put(self, row: dict[str, Any]) -> None:
+        partner_id = int(row["id"])
+        old = self.rows.pop(partner_id, None)
+        if old is not None:
+            for key in self._keys(old):
+                self.by_key.get(key, set()).discard(partner_id)
+            for address in email_addresses(old.get("email") or None):
+                self.by_email.get(address, set()).discard(partner_id)
+        if not row.get("active", True) or not (self._keys(row) or email_addresses(row.get("email") or None)):
+            return  # archived, or nothing to be found by
+        self.rows[partner_id] = row
+        for key in self._keys(row):
+            self.by_key.setdefault(key, set()).add(partner_id)
+        for address in email_addresses(row.get("email") or None):
+            self.by_email.setdefault(address, set()).add(partner_id)
+
+    def _keys(self, row: dict[str, Any]) -> set[str]:
+        return {key for name in self.phone_fields for key in _stored_keys(row.get(name))}
+
+    def by_phone_key(self, keys: set[str]) -> list[dict[str, Any]]:
+        """The partners whose phone may be one of the numbers with these keys."""
+        ids = {partner_id for key in keys for partner_id in self.by_key.get(key, ())}
+        return [self.rows[partner_id] for partner_id in sorted(ids)]
+
+
 class PartnerMatcher:
-    """Matches pages of candidates against the active partners Odoo holds, in two calls at most."""
+    """Matches pages of candidates against the active partners Odoo holds, in one call a page
+    once its process has read them (:class:`PartnerIndex`)."""
 
     def __init__(self, odoo: OdooClient, region: str, *, phone_fields: Sequence[str] = PHONE_FIELDS) -> None:
         self.odoo = odoo
         self.region = _region(region)
         self.phone_fields = tuple(phone_fields)
+        self.index = PartnerIndex(odoo, self.phone_fields)
 
     def match(self, candidates: Iterable[Candidate], exclude: Collection[int] = frozenset()) -> dict[str, Match]:
         """A :class:`Match` per candidate key (the first candidate of a repeated key counts).
@@ -193,10 +254,12 @@ class PartnerMatcher:
         unique: dict[str, Candidate] = {}
         for candidate in candidates:
             unique.setdefault(candidate.key, candidate)
+        phones = {key: normalize_phone(c.phone, self.region or "") for key, c in unique.items()}
+        if any(phones.values()) or any(normalize_email(c.email) for c in unique.values()):
+            self.index.refresh()  # nothing to look for, nothing to read
         taken = set(exclude)
         results: dict[str, Match] = {}
 
-        phones = {key: normalize_phone(c.phone, self.region or "") for key, c in unique.items()}
         by_phone = self._partners_by_phone({e164 for e164 in phones.values() if e164})
         rest: list[Candidate] = []
         for key, candidate in unique.items():
@@ -225,21 +288,11 @@ class PartnerMatcher:
             return Match(key, None, ambiguous=left, by=by)
         return None
 
-    def _search(self, terms: list[Any]) -> list[dict[str, Any]]:
-        """One ``search_read`` of the active partners matching any of ``terms``."""
-        fields = ["id", "name", "email", *self.phone_fields]
-        domain = [("active", "=", True), *any_of(terms)]
-        return self.odoo.call(PARTNER_MODEL, "search_read", domain=domain, fields=fields)
-
     def _partners_by_phone(self, numbers: set[str]) -> dict[str, list[int]]:
-        """E.164 number -> ids of the active partners whose phone is that number (one call)."""
-        if not numbers:
-            return {}
-        patterns = sorted({phone_pattern(n) for n in numbers})
-        terms = [(name, "=like", pattern) for pattern in patterns for name in self.phone_fields]
+        """E.164 number -> ids of the active partners whose phone is that number."""
         regions = sorted({r for n in numbers if (r := _region_of(n)) and r != self.region})
         found: dict[str, list[int]] = {}
-        for row in self._search(terms):
+        for row in self.index.by_phone_key({_phone_key(n) for n in numbers}):
             readings: set[str] = set()
             for name in self.phone_fields:
                 readings |= self._readings(row.get(name), regions)
@@ -264,18 +317,9 @@ class PartnerMatcher:
         return readings
 
     def _partners_by_email(self, emails: set[str]) -> dict[str, list[int]]:
-        """Lower-cased address -> ids of the active partners whose email field holds it (one call).
-
-        ``ilike`` with the address escaped finds it anywhere in the field (``Ada <ada@x.org>``),
-        case-insensitively; the exact comparison of whole addresses is made here."""
-        if not emails:
-            return {}
-        terms = [("email", "ilike", escape_like(email)) for email in sorted(emails)]
-        found: dict[str, list[int]] = {}
-        for row in self._search(terms):
-            for address in set(email_addresses(row.get("email") or None)) & emails:
-                found.setdefault(address, []).append(int(row["id"]))
-        return found
+        """Lower-cased address -> ids of the active partners whose email field holds it (``Ada
+        <ada@x.org>`` and lists of addresses count)."""
+        return {email: sorted(ids) for email in emails if (ids := self.index.by_email.get(email))}
 
 
 def _region_of(e164: str) -> str | None:

@@ -3,8 +3,9 @@
 Per batch of platform records it makes at most:
 
 1. one ``ir.model.data`` search for the records voicesync has no binding for (found: update;
-   not found: create), and for contacts still to create, at most two ``res.partner`` searches
-   for the partner Odoo already has (by phone, then email) and one ``ir.model.data`` create
+   not found: create), and for contacts still to create, one ``res.partner`` read of the
+   partners written since the last page (to find the one Odoo already has, by phone then email,
+   in the process's :class:`~shared.matching.PartnerIndex`) and one ``ir.model.data`` create
    binding the ones found,
 2. in a full run, one ``search_read`` of the bound records to find hand edits (drift),
 3. one ``load`` that creates the missing records with their external ids and updates the changed

@@ -8,15 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.odoo import OdooSandbox
-from shared.matching import (
-    Candidate,
-    Match,
-    PartnerMatcher,
-    escape_like,
-    normalize_email,
-    normalize_phone,
-    phone_pattern,
-)
+from shared.matching import Candidate, Match, PartnerMatcher, normalize_email, normalize_phone
 from shared.odoo import OdooClient
 
 # --- normalize_phone, no Odoo --------------------------------------------------------------------
@@ -62,10 +54,7 @@ def test_lenient_like_odoo_a_possible_number_counts() -> None:
     assert normalize_phone("+1 555 555 0123", "US") == "+15555550123"
 
 
-def test_patterns_and_escaping() -> None:
-    assert phone_pattern("+14155550123") == "%5%5%5%0%1%2%3%"
-    assert phone_pattern("+442079460018") == "%9%4%6%0%0%1%8%"
-    assert escape_like("a_b%c\\d@x.org") == "a\\_b\\%c\\\\d@x.org"
+def test_emails_are_read_as_addresses() -> None:
     assert normalize_email("  Ada Lovelace <ADA@X.org> ") == "ada@x.org"
     assert normalize_email("not an address") is None
 
@@ -210,10 +199,12 @@ def test_unparsable_phones_fall_through_to_email(client: OdooClient, odoo: OdooS
         [Candidate("a", phone="n/a", email="ADA@x.test"), Candidate("b", phone="12", email=None)]
     )
     assert found == {"a": Match("a", partner, by="email"), "b": Match("b")}
-    assert odoo.call_counts() == {"res.partner.search_read": 1}  # no phone to look for: no phone call
+    assert odoo.call_counts() == {"res.partner.search_read": 2}  # a new process reads the partners once
 
 
-def test_a_page_of_200_costs_two_search_reads(client: OdooClient, odoo: OdooSandbox) -> None:
+def test_a_page_of_200_costs_two_search_reads_then_one(client: OdooClient, odoo: OdooSandbox) -> None:
+    """The first page of a process reads the partners (the newest write, then all of them); each
+    later page reads the ones written since."""
     phones = create(client, *({"name": f"P{i}", "phone": f"+1 (415) 555-{i:04d}"} for i in range(100)))
     mails = create(client, *({"name": f"M{i}", "email": f"m{i}@x.test"} for i in range(50)))
     create(client, *({"name": f"D{i}", "phone": f"(212) 555-{i:04d}"} for i in range(20)))  # pattern decoys
@@ -221,15 +212,20 @@ def test_a_page_of_200_costs_two_search_reads(client: OdooClient, odoo: OdooSand
     candidates += [Candidate(f"m{i}", phone=f"+1 646 555 {i:04d}", email=f"M{i}@X.test") for i in range(50)]
     candidates += [Candidate(f"n{i}", phone="unknown" if i % 2 else None, email=f"n{i}@x.test") for i in range(50)]
     odoo.reset_call_counts()
-    found = PartnerMatcher(client, "US").match(candidates)
+    matcher = PartnerMatcher(client, "US")
+    found = matcher.match(candidates)
     assert odoo.call_counts() == {"res.partner.search_read": 2}
+    (late,) = create(client, {"name": "Late", "phone": "+1 415 555 7777"})
+    odoo.reset_call_counts()
+    assert matcher.match([Candidate("late", phone="4155557777")])["late"].partner_id == late
+    assert odoo.call_counts() == {"res.partner.search_read": 1}
     assert [found[f"p{i}"].partner_id for i in range(100)] == phones
     assert [found[f"m{i}"].partner_id for i in range(50)] == mails
     assert not any(found[f"n{i}"].found or found[f"n{i}"].is_ambiguous for i in range(50))
     assert len(found) == 200
 
 
-def test_a_page_settled_by_phone_costs_one_call_and_an_empty_page_none(client: OdooClient, odoo: OdooSandbox) -> None:
+def test_a_page_with_nothing_to_look_for_costs_no_call(client: OdooClient, odoo: OdooSandbox) -> None:
     (partner,) = create(client, {"name": "Ada", "phone": "+1 415 555 0123"})
     odoo.reset_call_counts()
     found = PartnerMatcher(client, "US").match([Candidate("c", phone="4155550123", email="a@x.test")])
@@ -238,7 +234,7 @@ def test_a_page_settled_by_phone_costs_one_call_and_an_empty_page_none(client: O
         "x": Match("x"),
         "y": Match("y"),
     }
-    assert odoo.call_counts() == {"res.partner.search_read": 1}
+    assert odoo.call_counts() == {"res.partner.search_read": 2}  # the first matcher's first look only
 
 
 def test_same_answers_over_json_rpc(odoo: OdooSandbox) -> None:
