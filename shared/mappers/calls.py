@@ -54,7 +54,9 @@ class CallMapper(Mapper):
     )
     references = {"x_partner_id": ("contact_id", "contacts"), "x_campaign_id": ("campaign_id", "campaigns")}
     computed = {"x_structured_data": "structured_data"}
-    required = ("id", "updated_at", "contact_id")
+    # No contact_id required: a web call, or a Vapi customer with no number, names nobody, and is
+    # written without a partner rather than refused.
+    required = ("id", "updated_at")
     active_field = "x_active"
 
     def structured_data(self, record: dict[str, Any]) -> str | bool:

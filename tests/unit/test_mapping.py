@@ -83,8 +83,13 @@ def test_bad_values_raise_data_error() -> None:
         ENTITIES["calls"].mapper.map({**CALL, "started_at": "yesterday"})
     with pytest.raises(DataError, match="integer"):
         ENTITIES["calls"].mapper.map({**CALL, "duration_seconds": "long"})
-    with pytest.raises(DataError, match="lacks contact_id"):
-        ENTITIES["calls"].mapper.map({**CALL, "contact_id": None})
+    with pytest.raises(DataError, match="lacks updated_at"):
+        ENTITIES["calls"].mapper.map({**CALL, "updated_at": None})
+
+
+def test_a_call_that_names_nobody_is_written_without_a_partner() -> None:
+    values = ENTITIES["calls"].mapper.map({**CALL, "contact_id": None})
+    assert values["x_partner_id"] is False and ENTITIES["calls"].mapper.dependencies(values) == []
 
 
 def test_odoo_datetime_forms() -> None:
