@@ -1,8 +1,9 @@
 """What every request body must be before its event joins a batch, checked on its own.
 
 A body over its endpoint's limit is a 413 whether it came with a ``Content-Length`` or chunked
-(never cut short); JSON nested too deep is a 400, as is an id or type outside its strict pattern.
-The patterns admit only ASCII letters, digits and a few separators, so nothing that reaches the
+(never cut short); JSON nested too deep is a 400, as is a type outside its strict pattern (a
+record id is checked by the vendor's adapter, :func:`shared.platforms.base.check_id`, the same
+way). The patterns admit only ASCII letters, digits and a few separators, so nothing that reaches the
 inbox can fail a batch (a lone surrogate, a NUL) or change the path it is later put into
 (``../``, ``?``, ``#``). Each check raises :class:`ValueError` with the message the sender gets.
 """
@@ -16,7 +17,6 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 EVENT_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 ODOO_MODEL = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 ODOO_MODEL_MAX = 64

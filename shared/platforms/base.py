@@ -280,12 +280,6 @@ class Walk:
         for source, point in zip(self.sources, checkpoint["sources"], strict=True):
             source.resume(point)
 
-    @property
-    def has_next(self) -> bool:
-        if self.paginator is None:
-            return bool(self.sources)
-        return self.paginator.has_next
-
     def remaining(self) -> list[int]:
         """After the first page: the pages other workers may fetch at once (empty: walk on)."""
         return self.paginator.remaining() if self.paginator is not None else []
