@@ -18,7 +18,7 @@ from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
 from shared.parity import check
 from shared.platforms.vapi import contact_id
-from shared.producer.operations import start_resync
+from shared.producer.operations import start_resync, status
 from shared.services import Services
 from shared.settings import Settings
 from web import create_app
@@ -148,5 +148,7 @@ def test_the_partners_odoo_already_has_are_matched_never_duplicated(
     unlinked = [c for c in platform.records("calls") if c["contact_id"] == shared["id"]]
     assert unlinked and odoo_call(odoo, platform, unlinked[0]["id"])["x_partner_id"] is False
     assert run.failed == 0 and run.matched >= 1 and run.ambiguous >= 1  # per page that carried them
+    reported = status(bootstrapped)["entities"]["contacts"]["ambiguous"]  # what `voicesync status` shows
+    assert [row["platform_id"] for row in reported] == [contact_id(shared["phone"])]
     noted = bootstrapped.binder.ambiguous("contacts")[contact_id(shared["phone"])]
     assert sorted(twins) == sorted(int(i) for i in noted.partner_ids.split(",")) and noted.by == "phone"
