@@ -99,8 +99,41 @@ def platform(request: pytest.FixtureRequest) -> Iterator[PlatformSandbox]:
     """The voice platform's emulator; generic unless a test asks for a vendor
     (``@pytest.mark.parametrize("platform", ["vapi"], indirect=True)``)."""
     vendor = getattr(request, "param", "generic")
-    with PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11, vendor=vendor) as api:
+    api = PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11, vendor=vendor)
+    problems: list[str] = []
+    if vendor == "vapi":
+        _judged_by_the_sdk(api, problems)
+    with api:
         yield api
+    assert problems == [], "the Vapi emulator answered what the SDK's models refuse"
+
+
+def _judged_by_the_sdk(api: PlatformSandbox, problems: list[str]) -> None:
+    """Every list and record the tests get from the Vapi emulator, held to ``vapi-server-sdk``'s
+    own models (strictly: :mod:`tests.sandbox.vapi_oracle`); what fails is reported at teardown."""
+    from flask import Response, request
+
+    from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, strict
+
+    def judge(response: Response) -> Response:
+        if response.status_code != 200 or not response.is_json:
+            return response
+        body, path = response.get_json(), request.path
+        try:
+            if path == "/call":
+                for call in body:
+                    strict(Call, call)
+            elif path.startswith("/call/"):
+                strict(Call, body)
+            elif path == "/campaign":
+                strict(CampaignPaginatedResponse, body)
+            elif path.startswith("/campaign/"):
+                strict(Campaign, body)
+        except AssertionError as exc:
+            problems.append(f"{request.method} {request.full_path}: {exc}")
+        return response
+
+    api.app.after_request(judge)
 
 
 @pytest.fixture
