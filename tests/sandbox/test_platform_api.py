@@ -82,14 +82,6 @@ def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
     receiver.reset()
 
 
-@pytest.fixture
-def http(platform: PlatformSandbox) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {platform.api_key}"
-    yield session
-    session.close()
-
-
 def walk(http: requests.Session, url: str, **params: Any) -> list[dict[str, Any]]:
     """Every page of a list, following next_page; checks each page's own bookkeeping."""
     records: list[dict[str, Any]] = []

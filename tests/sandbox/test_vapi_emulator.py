@@ -60,14 +60,6 @@ def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
     receiver.reset()
 
 
-@pytest.fixture
-def http(platform: PlatformSandbox) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {platform.api_key}"
-    yield session
-    session.close()
-
-
 def calls(http: requests.Session, platform: PlatformSandbox, **params: Any) -> list[dict[str, Any]]:
     """``GET /call``: a bare array, each item a strict Call."""
     answer = http.get(platform.url + "/call", params=params)
