@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -109,8 +110,9 @@ def platform(request: pytest.FixtureRequest) -> Iterator[PlatformSandbox]:
 
 
 def _judged_by_the_sdk(api: PlatformSandbox, problems: list[str]) -> None:
-    """Every list and record the tests get from the Vapi emulator, held to ``vapi-server-sdk``'s
-    own models (strictly: :mod:`tests.sandbox.vapi_oracle`); what fails is reported at teardown."""
+    """Every list, record and server message the tests get from the Vapi emulator, held to
+    ``vapi-server-sdk``'s own models (strictly: :mod:`tests.sandbox.vapi_oracle`); what fails is
+    reported at teardown."""
     from flask import Response, request
 
     from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, strict
@@ -134,6 +136,29 @@ def _judged_by_the_sdk(api: PlatformSandbox, problems: list[str]) -> None:
         return response
 
     api.app.after_request(judge)
+    api.vendor_api = _JudgedMessages(api.vendor_api, problems)
+
+
+class _JudgedMessages:
+    """The emulator's vendor module, with each server message it is about to send judged first."""
+
+    def __init__(self, vendor: Any, problems: list[str]) -> None:
+        self._vendor = vendor
+        self._problems = problems
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._vendor, name)
+
+    def messages(self, platform: PlatformSandbox, change: Any) -> list[dict[str, Any]]:
+        from tests.sandbox.vapi_oracle import server_message
+
+        bodies = self._vendor.messages(platform, change)
+        for body in bodies:
+            try:
+                server_message(body)
+            except AssertionError as exc:
+                self._problems.append(f"server message {body.get('message', {}).get('type')}: {exc}")
+        return bodies
 
 
 @pytest.fixture
