@@ -21,7 +21,7 @@ from shared.errors import NotFound
 from shared.importer import lock_name
 from shared.ledger.bindings import BindingRow
 from shared.locks import record_locks
-from shared.mappers.base import XMLID_MODULE, content_hash
+from shared.mappers.base import content_hash
 from shared.services import Services
 
 CONTACTS = ENTITIES["contacts"]
@@ -76,7 +76,7 @@ class PartnerPusher:
             # lock and then finds the binding, instead of creating a second partner.
             with self._locked(lock_name(CONTACTS, str(record["id"]))):
                 self._bind(odoo_id, record)
-                self._name_partner(odoo_id, str(record["id"]))
+                services.engine.name_in_odoo(CONTACTS, {str(record["id"]): odoo_id})
             return PushResult("created", str(record["id"]))
 
     def _locked(self, name: str) -> Any:
@@ -87,21 +87,6 @@ class PartnerPusher:
         digest = content_hash(CONTACTS.mapper.map(record), ref_xmlid)
         self.services.binder.bind_many(
             CONTACTS.name, [BindingRow(str(record["id"]), odoo_id, digest, str(record["updated_at"]))]
-        )
-
-    def _name_partner(self, odoo_id: int, platform_id: str) -> None:
-        """Give the partner voicesync's external id, so later syncs update it instead of adding one."""
-        self.services.odoo.write_quietly(
-            "ir.model.data",
-            "create",
-            vals_list=[
-                {
-                    "module": XMLID_MODULE,
-                    "name": CONTACTS.xmlid_name(platform_id),
-                    "model": CONTACTS.odoo_model,
-                    "res_id": odoo_id,
-                }
-            ],
         )
 
 

@@ -266,15 +266,7 @@ class UpsertEngine:
             matches = self.matcher.match(candidates, exclude=taken)
         found = {key: m.partner_id for key, m in matches.items() if m.partner_id}
         undecided = {key: (m.ambiguous, m.by or "") for key, m in matches.items() if m.ambiguous}
-        if found:
-            self.odoo.write_quietly(
-                "ir.model.data",
-                "create",
-                vals_list=[
-                    {"module": XMLID_MODULE, "name": spec.xmlid_name(key), "model": spec.odoo_model, "res_id": pid}
-                    for key, pid in found.items()
-                ],
-            )
+        self.name_in_odoo(spec, found)
         for item in creates:
             if item.platform_id in found:
                 item.kind = "match"
@@ -284,6 +276,19 @@ class UpsertEngine:
         )
         result.ambiguous += sorted(undecided)
         return [item for item in items if item.platform_id not in undecided]
+
+    def name_in_odoo(self, spec: EntitySpec, records: dict[str, int]) -> None:
+        """Give Odoo records voicesync did not create (platform id -> Odoo id) voicesync's external
+        ids, so later syncs update them by that id instead of adding others."""
+        if records:
+            self.odoo.write_quietly(
+                "ir.model.data",
+                "create",
+                vals_list=[
+                    {"module": XMLID_MODULE, "name": spec.xmlid_name(pid), "model": spec.odoo_model, "res_id": odoo_id}
+                    for pid, odoo_id in records.items()
+                ],
+            )
 
     def _odoo_has_none(self, spec: EntitySpec) -> bool:
         """Whether Odoo holds no voicesync record of the model at all, asked at most once a minute.
