@@ -23,7 +23,7 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
         "VOICE_PLATFORM": api.vendor,
         "VOICE_API_URL": api.url,
         "VOICE_API_KEY": str(api.api_key),
-        **api.webhook_settings(),
+        **api.vendor_settings(),
         "ODOO_URL": odoo.url,
         "ODOO_DB": odoo.db,
         "ODOO_USER": odoo.login,

@@ -174,7 +174,7 @@ def env(platform: PlatformSandbox, odoo: OdooSandbox, redis_url: str, tmp_path: 
         "VOICE_PLATFORM": platform.vendor,
         "VOICE_API_URL": platform.url,
         "VOICE_API_KEY": str(platform.api_key),
-        **platform.webhook_settings(),
+        **platform.vendor_settings(),
         "VOICE_TIMEOUT": "2",
         "VOICE_PAGE_SIZE": "25",
         "ODOO_URL": odoo.url,

@@ -50,9 +50,14 @@ def control_answer(record: dict[str, Any], webhook: dict[str, Any] | None) -> Re
     return json_response({"record": record, "webhook": webhook})
 
 
-def _bearer_key() -> str | None:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" else None
+def _offered_key(scheme: str) -> str | None:
+    """The API key in ``Authorization``: after ``scheme`` (``Bearer``), or the whole value when the
+    vendor's scheme is the bare key."""
+    value = request.headers.get("Authorization", "").strip()
+    if not scheme:
+        return value or None
+    given, _, key = value.partition(" ")
+    return key.strip() if given.lower() == scheme.lower() else None
 
 
 def create_app(platform: PlatformSandbox) -> Flask:
@@ -83,8 +88,8 @@ def create_app(platform: PlatformSandbox) -> Flask:
         if not is_api(request.path):
             return None
         platform.injector.delay()
-        if not platform.key_matches(_bearer_key()):
-            challenge = {"WWW-Authenticate": "Bearer"}
+        if not platform.key_matches(_offered_key(vendor.KEY_SCHEME)):
+            challenge = {"WWW-Authenticate": vendor.KEY_SCHEME} if vendor.KEY_SCHEME else {}
             return vendor.error(401, "unauthorized", "missing or invalid API key", challenge)
         return injected_fault()
 

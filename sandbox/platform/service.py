@@ -58,7 +58,7 @@ class PlatformSandbox:
         generator = Generator(seed)
         self.store = Store(generator.dataset(contacts, campaigns, calls), Clock(), generator)
         self.sender = WebhookSender(
-            lambda msg_id, payload: self.vendor_api.sign(self._credential, msg_id, payload),
+            lambda msg_id, payload: self.vendor_api.sign(self, msg_id, payload),
             webhook_url,
             self.vendor_api.RETRY_SCHEDULE,
             describe=self.vendor_api.message_type,
@@ -138,9 +138,10 @@ class PlatformSandbox:
     def webhook_secret(self, secret: str) -> None:
         self._credential = dataclasses.replace(self._credential, secret=secret)
 
-    def webhook_settings(self) -> dict[str, str]:
-        """The voicesync settings that make it accept this sandbox's deliveries."""
-        return self.vendor_api.credential_settings(self._credential)
+    def vendor_settings(self) -> dict[str, str]:
+        """The vendor's voicesync settings for this sandbox: its webhook credential, and what the
+        vendor's API cannot list (Retell's batch calls)."""
+        return self.vendor_api.settings(self)
 
     @property
     def retry_schedule(self) -> list[float]:

@@ -90,7 +90,7 @@ def test_server_messages_under_either_credential_reach_odoo(
     ledger_url: str,
 ) -> None:
     platform.webhook_credential = Credential(kind=kind, secret=secrets.token_urlsafe(24))
-    settings = Settings.from_env({**env, **platform.webhook_settings(), "DATABASE_URL": ledger_url})
+    settings = Settings.from_env({**env, **platform.vendor_settings(), "DATABASE_URL": ledger_url})
     start_worker("calls")
     with BackgroundServer(create_app(settings)) as receiver:
         platform.webhook_url = f"{receiver.url}/webhooks/voice"

@@ -450,7 +450,7 @@ def test_hmac_credential_signs_timestamp_and_raw_body(platform: PlatformSandbox,
     other = hmac.new(b"another-secret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert headers["x-signature"] != other
     assert type(member).__name__ == "ServerMessageStatusUpdate"
-    assert platform.webhook_settings() == {"VAPI_WEBHOOK_SECRET": "hmac-sandbox-secret", "VAPI_WEBHOOK_AUTH": "hmac"}
+    assert platform.vendor_settings() == {"VAPI_WEBHOOK_SECRET": "hmac-sandbox-secret", "VAPI_WEBHOOK_AUTH": "hmac"}
 
 
 def test_bearer_credential_in_another_header(platform: PlatformSandbox, receiver: Receiver) -> None:
@@ -459,7 +459,7 @@ def test_bearer_credential_in_another_header(platform: PlatformSandbox, receiver
     [(headers, _, _)] = messages(receiver, 1)
     assert headers["x-vapi-secret"] == "legacy-secret"
     assert "authorization" not in headers
-    assert platform.webhook_settings()["VAPI_WEBHOOK_HEADER"] == "X-Vapi-Secret"
+    assert platform.vendor_settings()["VAPI_WEBHOOK_HEADER"] == "X-Vapi-Secret"
 
 
 def test_credentials_given_to_the_constructor() -> None:
@@ -538,7 +538,7 @@ def test_generic_is_still_the_default_and_unchanged() -> None:
         assert missing == {"error": {"code": "not_found", "message": "no call cl_99999999"}}
         assert sandbox.retry_schedule == list(generic.RETRY_SCHEDULE) == [0.5, 1.0, 2.0, 4.0, 8.0]
         assert sandbox.webhook_secret.startswith("whsec_")
-        assert sandbox.webhook_settings() == {"VOICE_WEBHOOK_SECRET": sandbox.webhook_secret}
+        assert sandbox.vendor_settings() == {"VOICE_WEBHOOK_SECRET": sandbox.webhook_secret}
         assert sandbox.vendor_id("cl_00000001") == "cl_00000001"
         assert [body["type"] for body in sandbox.messages("campaign.updated", sandbox.records("campaigns")[0])] == [
             "campaign.updated"

@@ -31,6 +31,8 @@ class Vendor(Protocol):
     """URL prefixes of the vendor's API: the key guard, faults and statistics apply under them."""
     RETRY_SCHEDULE: tuple[float, ...]
     """The vendor's redelivery delays for a failed webhook (empty: it never retries)."""
+    KEY_SCHEME: str
+    """How the API key arrives in ``Authorization``: ``"Bearer"``, or ``""`` for the bare key."""
 
     def register(self, app: Flask, platform: PlatformSandbox) -> None:
         """Add the vendor's API routes (and any vendor-only ``/_sandbox`` controls) to ``app``."""
@@ -54,11 +56,13 @@ class Vendor(Protocol):
     def credential(self, given: Credential | None) -> Credential:
         """``given`` completed with the vendor's defaults (ValueError for a kind it does not know)."""
 
-    def credential_settings(self, credential: Credential) -> dict[str, str]:
-        """The voicesync settings (``KEY: value``) that make voicesync accept ``credential``."""
+    def settings(self, platform: PlatformSandbox) -> dict[str, str]:
+        """The vendor's voicesync settings (``KEY: value``) that make voicesync accept the sandbox's
+        deliveries (and know what the vendor's API cannot list, like Retell's batch calls)."""
 
-    def sign(self, credential: Credential, msg_id: str, payload: bytes) -> dict[str, str]:
-        """The headers that authenticate one delivery attempt of ``payload``."""
+    def sign(self, platform: PlatformSandbox, msg_id: str, payload: bytes) -> dict[str, str]:
+        """The headers that authenticate one delivery attempt of ``payload`` (with
+        ``platform.webhook_credential``, or what else the vendor signs with)."""
 
     def public_id(self, store_id: str) -> str:
         """The id the vendor's API shows for a store id."""

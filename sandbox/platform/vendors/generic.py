@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sandbox.platform.store import Change, Record
 
 PATHS = ("/v1",)
+KEY_SCHEME = "Bearer"
 RETRY_SCHEDULE = (0.5, 1.0, 2.0, 4.0, 8.0)
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
@@ -70,11 +71,13 @@ def credential(given: Credential | None) -> Credential:
     return dataclasses.replace(given, kind=KIND, secret=given.secret or new_secret())
 
 
-def credential_settings(credential: Credential) -> dict[str, str]:
+def settings(platform: PlatformSandbox) -> dict[str, str]:
+    credential = platform.webhook_credential
     return {"VOICE_WEBHOOK_SECRET": str(credential.secret)}
 
 
-def sign(credential: Credential, msg_id: str, payload: bytes) -> dict[str, str]:
+def sign(platform: PlatformSandbox, msg_id: str, payload: bytes) -> dict[str, str]:
+    credential = platform.webhook_credential
     return sign_headers(str(credential.secret), msg_id, payload)
 
 

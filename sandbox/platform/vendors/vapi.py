@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from sandbox.platform.store import Change, Record
 
 PATHS = ("/call", "/campaign")
+KEY_SCHEME = "Bearer"
 RETRY_SCHEDULE: tuple[float, ...] = ()
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -401,11 +402,12 @@ def credential(given: Credential | None) -> Credential:
     return Credential(kind, given.secret or secrets.token_urlsafe(32), given.header or DEFAULT_HEADER[kind])
 
 
-def credential_settings(credential: Credential) -> dict[str, str]:
-    settings = {"VAPI_WEBHOOK_SECRET": str(credential.secret), "VAPI_WEBHOOK_AUTH": str(credential.kind)}
+def settings(platform: PlatformSandbox) -> dict[str, str]:
+    credential = platform.webhook_credential
+    values = {"VAPI_WEBHOOK_SECRET": str(credential.secret), "VAPI_WEBHOOK_AUTH": str(credential.kind)}
     if credential.header != DEFAULT_HEADER[str(credential.kind)]:
-        settings["VAPI_WEBHOOK_HEADER"] = str(credential.header)
-    return settings
+        values["VAPI_WEBHOOK_HEADER"] = str(credential.header)
+    return values
 
 
 def hmac_signature(secret: str, timestamp: str, payload: bytes) -> str:
@@ -413,7 +415,8 @@ def hmac_signature(secret: str, timestamp: str, payload: bytes) -> str:
     return hmac.new(secret.encode(), timestamp.encode() + b"." + payload, hashlib.sha256).hexdigest()
 
 
-def sign(credential: Credential, msg_id: str, payload: bytes) -> dict[str, str]:
+def sign(platform: PlatformSandbox, msg_id: str, payload: bytes) -> dict[str, str]:
+    credential = platform.webhook_credential
     secret, header = str(credential.secret), str(credential.header)
     if credential.kind == "hmac":
         timestamp = str(_now_ms())
