@@ -9,6 +9,8 @@ what differs is the paginator its endpoint names (as dlt's ``rest_api`` does it)
 - :class:`TimeWindowPaginator`: an answer with no cursor (Vapi's bare array of calls, newest
   first): the next window ends at the oldest ``createdAt`` seen, inclusive, and the records of
   that instant already read are dropped, so ties are neither skipped nor read twice.
+- :class:`OffsetPaginator`: page numbers sent as an index window (Bland's ``from``/``to``).
+- :class:`CursorPaginator`: an opaque cursor from each answer (Retell's ``pagination_key``).
 
 A paginator fails loudly (:class:`InvalidRequest` ``pagination_loop``) when the server hands back
 a page it already gave: the loop that would otherwise never end.
@@ -191,3 +193,59 @@ class TimeWindowPaginator(Paginator):
         self.boundary = str(oldest[self.instant_key])
         self._at_boundary |= {str(r["id"]) for at, r in instants if at == oldest_at}
         return fresh
+
+
+@dataclass
+class OffsetPaginator(PageNumberPaginator):
+    """Page numbers sent as an index window (Bland's ``from``/``to``, ``skip``/``take``): page N is
+    records ``(N-1)*size`` up to ``N*size``. ``end_param`` is left out where the vendor takes a
+    start and a count only."""
+
+    page_param: str = "from"
+    size_param: str = "limit"
+    end_param: str | None = "to"
+
+    def params(self) -> dict[str, Any]:
+        start = (self.current - self.start) * self.size
+        params: dict[str, Any] = {self.page_param: start, self.size_param: self.size}
+        if self.end_param:
+            params[self.end_param] = start + self.size
+        return params
+
+
+@dataclass
+class CursorPaginator(Paginator):
+    """An opaque cursor handed back by each answer (Retell's ``pagination_key``), sent with the next
+    request, until the answer says there is no more. Pages must be walked in order."""
+
+    size: int
+    read: Callable[[Any], tuple[list[Record], str | None]]
+    cursor_param: str = "pagination_key"
+    size_param: str = "limit"
+    cursor: str | None = None
+    _seen: set[str] = field(default_factory=set)
+
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {self.size_param: self.size}
+        if self.cursor is not None:
+            params[self.cursor_param] = self.cursor
+        return params
+
+    def update(self, body: Any) -> list[Record]:
+        records, cursor = self.read(body)
+        if cursor is None:
+            self.done = True
+            return records
+        if cursor in self._seen or cursor == self.cursor:
+            raise pagination_loop(f"cursor {cursor!r} was handed out before")
+        if self.cursor is not None:
+            self._seen.add(self.cursor)
+        self.cursor = cursor
+        return records
+
+    def state(self) -> dict[str, Any]:
+        return {"cursor": self.cursor, "done": self.done, "seen": sorted(self._seen)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.cursor, self.done = state["cursor"], bool(state["done"])
+        self._seen = {str(c) for c in state["seen"]}

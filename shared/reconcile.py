@@ -45,12 +45,19 @@ def running_run_id(services: Services, spec: EntitySpec) -> int | None:
 
 def choose_mode(services: Services, entity: str, *, full: bool, since: str | None) -> tuple[str, str | None]:
     """``("full", None)`` or ``("incremental", since)``; with no ``since``, the bookmark less an
-    overlap (a record changed while the last run walked its pages is not missed); with no
-    bookmark either, a full run."""
+    overlap (a record changed while the last run walked its pages is not missed), or less the
+    lookback on a vendor whose records carry no ``updated_at`` (a call that started before the
+    last run may have ended or been analysed since); with no bookmark either, a full run."""
     if not full and since is None:
         bookmark = services.runs.bookmark(entity)
-        since = iso(parse_instant(bookmark) - BOOKMARK_OVERLAP) if bookmark else None
+        since = iso(parse_instant(bookmark) - _reach_back(services)) if bookmark else None
     return ("full", None) if full or since is None else ("incremental", since)
+
+
+def _reach_back(services: Services) -> timedelta:
+    if services.platform.capabilities.incremental == "lookback":
+        return max(BOOKMARK_OVERLAP, timedelta(seconds=services.settings.lookback))
+    return BOOKMARK_OVERLAP
 
 
 class Reconciliation:

@@ -93,6 +93,10 @@ class Settings:
     visibility_timeout: float = field(default=3600.0, metadata={"env": "VOICESYNC_VISIBILITY_TIMEOUT", "coerce": float})
     max_deliveries: int = field(default=5, metadata={"env": "VOICESYNC_MAX_DELIVERIES", "coerce": int})
     incremental_every: float = field(default=300.0, metadata={"env": "VOICESYNC_INCREMENTAL_EVERY", "coerce": float})
+    lookback: float = field(default=7200.0, metadata={"env": "VOICESYNC_LOOKBACK", "coerce": float})
+    """Seconds an incremental run reads back on a vendor with no ``updated_at`` (Retell, Bland):
+    calls started that long ago are read again, so one still ongoing or not yet analysed is not
+    left behind."""
     full_cron: str = field(default="0 3 * * *", metadata={"env": "VOICESYNC_FULL_CRON"})
     beat_lock_timeout: int = field(default=30, metadata={"env": "VOICESYNC_BEAT_LOCK_TIMEOUT", "coerce": int})
     lock_ttl: float = field(default=60.0, metadata={"env": "VOICESYNC_LOCK_TTL", "coerce": float})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
@@ -106,3 +107,25 @@ def verify(
     if not matched:
         raise SignatureError("bad_signature", "no signature matches a current secret")
     return msg_id
+
+
+def signed_forms(body: bytes) -> list[bytes]:
+    """What a vendor that signs ``JSON.stringify`` of its payload may have signed: the raw bytes
+    (what it sends, if nothing re-encoded them on the way), then the body re-serialised compactly
+    as JavaScript does, which is how Retell's and Bland's own examples verify."""
+    try:
+        compact = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, UnicodeDecodeError):
+        return [body]
+    return [body] if compact == body else [body, compact]
+
+
+def hex_hmac_matches(keys: Iterable[str], body: bytes, offered: str, suffix: bytes = b"") -> bool:
+    """Whether ``offered`` is the hex HMAC-SHA256, under one of ``keys``, of a form of ``body``
+    (:func:`signed_forms`) followed by ``suffix`` (Retell appends its timestamp); constant time."""
+    offered_bytes = offered.strip().lower().encode()
+    return any(
+        hmac.compare_digest(hmac.new(key.encode(), form + suffix, hashlib.sha256).hexdigest().encode(), offered_bytes)
+        for key in keys
+        for form in signed_forms(body)
+    )

@@ -44,13 +44,15 @@ class RateGate(Protocol):
 class Capabilities:
     """What a vendor offers, declared so that callers ask instead of guessing.
 
-    - ``derived``: entities with no resource of their own -> the entities whose records carry
-      them (Vapi's contacts are the customers its calls and campaigns name). They are never
-      archived for being unseen, and cannot be read one by one.
+    - ``derived``: entities whose records other entities carry -> those entities (Vapi's contacts
+      are the customers its calls and campaigns name; Retell's are its contacts resource and the
+      numbers its calls name). A walk of one reads its own listing first, if it has one, then
+      its sources'. They are never archived for being unseen; without a listing of their own
+      they cannot be read one by one.
     - ``contact_writes``: Odoo -> platform contact writes are possible.
     - ``incremental``: ``"updated_since"`` (the vendor filters by its ``updated_at``) or
-      ``"lookback"`` (no ``updated_at``: a window back from the bookmark, plus re-reading records
-      that are not final yet).
+      ``"lookback"`` (no ``updated_at``: an incremental run reads back ``VOICESYNC_LOOKBACK``
+      from the bookmark, so a call still ongoing or not yet analysed then is read again).
     """
 
     derived: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -60,13 +62,22 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One listing of a vendor: typed data, so the page loop stays generic."""
+    """One listing of a vendor: typed data, so the page loop stays generic.
+
+    ``method`` ``POST`` sends the parameters as a JSON body (Retell's ``list-calls``), where nested
+    objects from ``since``, ``params`` and a walk's ``where`` are merged (``filter_criteria``).
+    ``expand(platform, listed, whole)`` turns a listed record into the whole one where a listing
+    leaves out what matters (Retell and Bland list calls without their transcripts); ``whole`` is
+    False in a derived entity's walk, which is after only what the records carry.
+    """
 
     path: str
-    item_path: str
+    item_path: str | None
     paginator: Callable[[int], Paginator]
     since: Callable[[str], dict[str, Any]]
     params: Mapping[str, Any] = field(default_factory=dict)
+    method: Literal["GET", "POST"] = "GET"
+    expand: Callable[[Platform, Record, bool], Record] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,35 @@ class Event:
     type: str
     entity: str
     platform_id: str
+
+
+def contact_id(number: str) -> str:
+    """The contact id of a person known by their number, on a vendor that identifies people by it:
+    the E.164 number as an id (``+14155550123`` -> ``tel-14155550123``)."""
+    return "tel-" + number.removeprefix("+")
+
+
+def phone_contact(number: Any, updated_at: str, **known: Any) -> Record | None:
+    """The canonical contact of a person a vendor knows by ``number`` (E.164); None without a
+    usable number. Of ``known`` (``name``, ``email``) only what the vendor gives is kept: a key
+    left out never blanks what Odoo holds."""
+    if not isinstance(number, str) or not number.startswith("+") or not number[1:].isdigit():
+        return None
+    contact: Record = {"id": contact_id(number), "updated_at": updated_at, "phone": number}
+    contact.update((key, value) for key, value in known.items() if value)
+    return contact
+
+
+def merged(*parts: Mapping[str, Any]) -> dict[str, Any]:
+    """Request parameters from several sources; nested objects are merged, not replaced."""
+    result: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if isinstance(value, Mapping) and isinstance(result.get(key), dict):
+                result[key] = merged(result[key], value)
+            else:
+                result[key] = dict(value) if isinstance(value, Mapping) else value
+    return result
 
 
 def check_id(value: object, what: str) -> str:
@@ -112,6 +152,8 @@ class Platform:
     """A vendor's API behind one session; every failure is an :class:`ApiError`."""
 
     name: ClassVar[str]
+    key_scheme: ClassVar[str] = "Bearer"
+    """How the key is sent in ``Authorization``: after this scheme, or bare when empty (Bland)."""
     capabilities: ClassVar[Capabilities] = Capabilities()
     endpoints: ClassVar[dict[str, Endpoint]] = {}
 
@@ -128,7 +170,8 @@ class Platform:
         self.gate = gate
         self.timeout = timeout
         self.page_size = page_size
-        self._session = new_session({"Authorization": f"Bearer {api_key}", "Accept": "application/json"})
+        authorization = f"{self.key_scheme} {api_key}" if self.key_scheme else api_key
+        self._session = new_session({"Authorization": authorization, "Accept": "application/json"})
 
     @classmethod
     def from_settings(cls, settings: Settings, gate: RateGate | None = None) -> Platform:
@@ -184,21 +227,30 @@ class Platform:
         except KeyError:
             raise InvalidRequest(f"{self.name} has no {entity} listing", system=SYSTEM, name="no_listing") from None
 
-    def get(self, entity: str, record_id: str) -> Normalized:
-        """One record, read now (API first: webhooks only say that something changed). The id is
-        quoted into the path, and an answer about another record is refused: an id from a webhook
-        must never reach a different record (``../campaigns/x``, ``x?y=1``)."""
-        if entity in self.capabilities.derived:
-            raise NotFound(f"{self.name} {entity} cannot be read one by one", system=SYSTEM, name="derived")
-        path = self.endpoint(entity).item_path.format(id=quote(record_id, safe=""))
-        raw = self.request("GET", path)
-        if not isinstance(raw, dict) or str(raw.get("id")) != record_id:
-            raise DataError(f"{SYSTEM} answered {entity}/{record_id!r} with another record")
-        return self.normalize(entity, raw)
+    def read(self, entity: str, record_id: str) -> Any:
+        """The vendor's own record ``record_id`` (a vendor module overrides this where one record is
+        read another way, or comes wrapped). The id is quoted into the path."""
+        item_path = self.endpoint(entity).item_path
+        if item_path is None:
+            raise NotFound(f"{self.name} {entity} cannot be read one by one", system=SYSTEM, name="no_item_path")
+        return self.request("GET", item_path.format(id=quote(record_id, safe="")))
 
-    def pages(self, entity: str, *, since: str | None = None) -> Walk:
-        """Walk a listing (all of it, or what changed since ``since``) page by page."""
-        return Walk(self, entity, since)
+    def get(self, entity: str, record_id: str) -> Normalized:
+        """One record, read now (API first: webhooks only say that something changed). An answer
+        about another record is refused: an id from a webhook must never reach a different record
+        (``../campaigns/x``, ``x?y=1``)."""
+        if entity in self.capabilities.derived and entity not in self.endpoints:
+            raise NotFound(f"{self.name} {entity} cannot be read one by one", system=SYSTEM, name="derived")
+        raw = self.read(entity, record_id)
+        normalized = self.normalize(entity, raw) if isinstance(raw, dict) else None
+        if normalized is None or str(normalized.record.get("id")) != record_id:
+            raise DataError(f"{SYSTEM} answered {entity}/{record_id!r} with another record")
+        return normalized
+
+    def pages(self, entity: str, *, since: str | None = None, where: Mapping[str, Any] | None = None) -> Walk:
+        """Walk a listing (all of it, or what changed since ``since``) page by page; ``where`` adds
+        the vendor's own filters (Retell's ``filter_criteria`` of one batch call)."""
+        return Walk(self, entity, since, where)
 
     def page(self, entity: str, number: int, *, since: str | None = None) -> Page:
         """Page ``number`` on its own: one of :meth:`Walk.remaining`, handed to another worker."""
@@ -213,41 +265,51 @@ class Platform:
 class Walk:
     """One walk of a listing: the only page loop in voicesync.
 
-    A derived entity is walked through its sources' walks: the contacts of each page of calls
-    (then of campaigns) make one page.
+    A derived entity is walked through its sources' walks, after its own listing if it has one:
+    the contacts of each page of calls (then of campaigns) make one page.
     """
 
-    def __init__(self, platform: Platform, entity: str, since: str | None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        entity: str,
+        since: str | None,
+        where: Mapping[str, Any] | None = None,
+        *,
+        whole: bool = True,
+    ) -> None:
         self.platform = platform
         self.entity = entity
         self.since = since
+        self.where = where or {}
+        self.whole = whole
         self.number = 0
         sources = platform.capabilities.derived.get(entity, ())
-        self.sources = [platform.pages(source, since=since) for source in sources]
-        self.paginator = None if sources else platform.endpoint(entity).paginator(platform.page_size)
+        self.sources = [Walk(platform, source, since, whole=False) for source in sources]
+        own = entity in platform.endpoints or not sources
+        self.paginator = platform.endpoint(entity).paginator(platform.page_size) if own else None
 
     def __iter__(self) -> Iterator[Page]:
         return self
 
     def __next__(self) -> Page:
-        if self.sources:
-            return self._next_derived()
-        assert self.paginator is not None
-        if not self.paginator.has_next:
-            raise StopIteration
-        return self.fetch(self.number + 1)
+        if self.paginator is not None and self.paginator.has_next:
+            return self.fetch(self.number + 1)
+        return self._next_derived()
 
     def fetch(self, number: int) -> Page:
         assert self.paginator is not None
         endpoint = self.platform.endpoint(self.entity)
         since = endpoint.since(self.since) if self.since else {}
-        params = {**endpoint.params, **since, **self.paginator.params()}
-        body = self.platform.request("GET", endpoint.path, params=params)
+        params = merged(endpoint.params, since, self.where, self.paginator.params())
+        sent = {"json": params} if endpoint.method == "POST" else {"params": params}
+        body = self.platform.request(endpoint.method, endpoint.path, **sent)
         self.number = number
         records: list[Record] = []
         related: dict[str, list[Record]] = {}
         for raw in self.paginator.update(body):
-            normalized = self.platform.normalize(self.entity, raw)
+            listed = endpoint.expand(self.platform, raw, self.whole) if endpoint.expand else raw
+            normalized = self.platform.normalize(self.entity, listed)
             records.append(normalized.record)
             for entity, rows in normalized.related.items():
                 related.setdefault(entity, []).extend(rows)
@@ -266,20 +328,21 @@ class Walk:
 
     def checkpoint(self) -> dict[str, Any]:
         """Where this walk stands (JSON-simple), kept by a reconciliation after each page."""
+        point: dict[str, Any] = {"number": self.number, "sources": [source.checkpoint() for source in self.sources]}
         if self.paginator is not None:
-            return {"number": self.number, "paginator": self.paginator.state()}
-        return {"number": self.number, "sources": [source.checkpoint() for source in self.sources]}
+            point["paginator"] = self.paginator.state()
+        return point
 
     def resume(self, checkpoint: dict[str, Any]) -> None:
         """Go on from a :meth:`checkpoint` of the same walk (a retried task after a failed page)."""
         self.number = int(checkpoint["number"])
         if self.paginator is not None:
             self.paginator.restore(checkpoint["paginator"])
-            return
-        self.sources = self.sources[len(self.sources) - len(checkpoint["sources"]) :]
+        self.sources = self.sources[len(self.sources) - len(checkpoint.get("sources", [])) :]
         for source, point in zip(self.sources, checkpoint["sources"], strict=True):
             source.resume(point)
 
     def remaining(self) -> list[int]:
-        """After the first page: the pages other workers may fetch at once (empty: walk on)."""
-        return self.paginator.remaining() if self.paginator is not None else []
+        """After the first page: the pages other workers may fetch at once (empty: walk on). A walk
+        that goes on into its sources' walks is walked by one task, in order."""
+        return self.paginator.remaining() if self.paginator is not None and not self.sources else []

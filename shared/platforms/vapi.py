@@ -35,7 +35,16 @@ import requests
 
 from shared.errors import ApiError, ConfigError, DataError, error_for_response
 from shared.pagination import PageNumberPaginator, Record, TimeWindowPaginator, bad_page
-from shared.platforms.base import SYSTEM, Capabilities, Endpoint, Event, Normalized, Platform, check_id
+from shared.platforms.base import (
+    SYSTEM,
+    Capabilities,
+    Endpoint,
+    Event,
+    Normalized,
+    Platform,
+    check_id,
+    phone_contact,
+)
 from shared.signing import TIMESTAMP_TOLERANCE_SECONDS, SignatureError
 
 if TYPE_CHECKING:
@@ -48,24 +57,11 @@ DIRECTIONS = {"inboundPhoneCall": "inbound", "outboundPhoneCall": "outbound", "w
 MIN_SECRET_LENGTH = 16
 
 
-def contact_id(number: str) -> str:
-    """A person's contact id: their E.164 number as an id (``+14155550123`` -> ``tel-14155550123``)."""
-    return "tel-" + number.removeprefix("+")
-
-
 def _customer(customer: Any, updated_at: str) -> Record | None:
-    """The canonical contact of a Vapi customer; None without a usable number. Keys Vapi does not
-    give are left out, so they never blank what Odoo holds."""
+    """The canonical contact of a Vapi customer; None without a usable number."""
     if not isinstance(customer, dict):
         return None
-    number = customer.get("number")
-    if not isinstance(number, str) or not number.startswith("+") or not number[1:].isdigit():
-        return None
-    contact: Record = {"id": contact_id(number), "updated_at": updated_at, "phone": number}
-    for key in ("name", "email"):
-        if customer.get(key):
-            contact[key] = customer[key]
-    return contact
+    return phone_contact(customer.get("number"), updated_at, name=customer.get("name"), email=customer.get("email"))
 
 
 def _duration(started: Any, ended: Any) -> int:

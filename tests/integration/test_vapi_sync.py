@@ -17,7 +17,7 @@ from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
 from shared.parity import check
-from shared.platforms.vapi import contact_id
+from shared.platforms.base import contact_id
 from shared.producer.operations import start_resync, status
 from shared.services import Services
 from shared.settings import Settings

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from shared.errors import ConfigError
-from shared.platforms.base import Event
-from shared.platforms.vapi import VapiPlatform, VapiWebhooks, contact_id
+from shared.platforms.base import Event, contact_id
+from shared.platforms.vapi import VapiPlatform, VapiWebhooks
 from shared.settings import Settings
 from shared.signing import SignatureError
 
@@ -127,5 +127,5 @@ def test_a_bad_credential_setting_is_refused_at_start(values: dict[str, str], na
 
 
 def test_an_unknown_platform_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="VOICE_PLATFORM must be one of generic, vapi"):
+    with pytest.raises(ConfigError, match="VOICE_PLATFORM must be one of bland, generic, retell, vapi"):
         Settings.from_env({"VOICE_PLATFORM": "twilio"})
