@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,62 +102,88 @@ def platform(request: pytest.FixtureRequest) -> Iterator[PlatformSandbox]:
     vendor = getattr(request, "param", "generic")
     api = PlatformSandbox(contacts=60, campaigns=4, calls=80, seed=11, vendor=vendor)
     problems: list[str] = []
-    if vendor == "vapi":
-        _judged_by_the_sdk(api, problems)
+    if vendor in JUDGES:
+        _judged(api, *JUDGES[vendor](), problems)
     with api:
         yield api
-    assert problems == [], "the Vapi emulator answered what the SDK's models refuse"
+    assert problems == [], f"the {vendor} emulator answered what the vendor's own schema refuses"
 
 
-def _judged_by_the_sdk(api: PlatformSandbox, problems: list[str]) -> None:
-    """Every list, record and server message the tests get from the Vapi emulator, held to
-    ``vapi-server-sdk``'s own models (strictly: :mod:`tests.sandbox.vapi_oracle`); what fails is
-    reported at teardown."""
+Judge = Callable[[str, str, Any, int], None]
+"""``(method, path, body, status)``: AssertionError when the answer does not fit the vendor's schema."""
+
+
+def _vapi_judges() -> tuple[Judge, Callable[[Any], Any]]:
+    """``vapi-server-sdk``'s own models, strictly (:mod:`tests.sandbox.vapi_oracle`)."""
+    from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, server_message, strict
+
+    models = {"/call": Call, "/campaign": CampaignPaginatedResponse}
+
+    def judge(method: str, path: str, body: Any, status: int) -> None:
+        if status != 200:
+            return
+        if path in models:
+            for item in body if path == "/call" else [body]:
+                strict(models[path], item)
+        elif path.startswith(("/call/", "/campaign/")):
+            strict(Call if path.startswith("/call/") else Campaign, body)
+
+    return judge, server_message
+
+
+def _retell_judges() -> tuple[Judge, Callable[[Any], Any]]:
+    """``retell-sdk``'s models as its strict client validates (:mod:`tests.sandbox.retell_oracle`)."""
+    from tests.sandbox.retell_oracle import judge, judge_event
+
+    return judge, judge_event
+
+
+def _bland_judges() -> tuple[Judge, Callable[[Any], Any]]:
+    """JSON Schemas of Bland's public docs (:mod:`tests.sandbox.bland_schemas`)."""
+    from tests.sandbox.bland_schemas import judge, validate
+
+    return judge, lambda body: validate("post_call_webhook", body)
+
+
+JUDGES = {"vapi": _vapi_judges, "retell": _retell_judges, "bland": _bland_judges}
+
+
+def _judged(api: PlatformSandbox, judge: Judge, judge_message: Callable[[Any], Any], problems: list[str]) -> None:
+    """Every answer and webhook body the tests get from a vendor's emulator, held to the vendor's own
+    schema; what fails is reported at teardown."""
     from flask import Response, request
 
-    from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, strict
-
-    def judge(response: Response) -> Response:
-        if response.status_code != 200 or not response.is_json:
+    def judged(response: Response) -> Response:
+        if not response.is_json or request.path.startswith("/_sandbox"):
             return response
-        body, path = response.get_json(), request.path
         try:
-            if path == "/call":
-                for call in body:
-                    strict(Call, call)
-            elif path.startswith("/call/"):
-                strict(Call, body)
-            elif path == "/campaign":
-                strict(CampaignPaginatedResponse, body)
-            elif path.startswith("/campaign/"):
-                strict(Campaign, body)
+            judge(request.method, request.path, response.get_json(), response.status_code)
         except AssertionError as exc:
             problems.append(f"{request.method} {request.full_path}: {exc}")
         return response
 
-    api.app.after_request(judge)
-    api.vendor_api = _JudgedMessages(api.vendor_api, problems)
+    api.app.after_request(judged)
+    api.vendor_api = _JudgedMessages(api.vendor_api, judge_message, problems)
 
 
 class _JudgedMessages:
-    """The emulator's vendor module, with each server message it is about to send judged first."""
+    """The emulator's vendor module, with each webhook body it is about to send judged first."""
 
-    def __init__(self, vendor: Any, problems: list[str]) -> None:
+    def __init__(self, vendor: Any, judge: Callable[[Any], Any], problems: list[str]) -> None:
         self._vendor = vendor
+        self._judge = judge
         self._problems = problems
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._vendor, name)
 
     def messages(self, platform: PlatformSandbox, change: Any) -> list[dict[str, Any]]:
-        from tests.sandbox.vapi_oracle import server_message
-
         bodies = self._vendor.messages(platform, change)
         for body in bodies:
             try:
-                server_message(body)
+                self._judge(body)
             except AssertionError as exc:
-                self._problems.append(f"server message {body.get('message', {}).get('type')}: {exc}")
+                self._problems.append(f"webhook {self._vendor.message_type(body)}: {exc}")
         return bodies
 
 
