@@ -477,7 +477,7 @@ def test_credentials_given_to_the_constructor() -> None:
         PlatformSandbox(calls=1, vendor="vapi", webhook_credential=Credential(kind="basic"))
     with pytest.raises(ValueError, match="standard-webhooks"):
         PlatformSandbox(calls=1, webhook_credential=Credential(kind="hmac"))
-    with pytest.raises(ValueError, match="known: generic, vapi"):
+    with pytest.raises(ValueError, match="known: bland, generic, retell, vapi"):
         PlatformSandbox(calls=1, vendor="bland-ish")
 
 
