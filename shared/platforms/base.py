@@ -14,6 +14,7 @@ mapper then leaves that Odoo field as it is.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
@@ -21,7 +22,15 @@ from urllib.parse import quote
 
 import requests
 
-from shared.errors import ApiError, DataError, InvalidRequest, NotFound, RateLimited, error_for_response
+from shared.errors import (
+    ApiError,
+    DataError,
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    RetryableError,
+    error_for_response,
+)
 from shared.http import json_body, new_session, send
 from shared.pagination import Page, Paginator, Record
 
@@ -29,6 +38,9 @@ if TYPE_CHECKING:
     from shared.settings import Settings
 
 SYSTEM = "platform"
+WHOLE_READ_TRIES = 3
+WHOLE_READ_BACKOFF = 0.25
+MAX_WHOLE_READ_WAIT = 5.0
 RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")  # an id is an id, never a path
 
 
@@ -308,12 +320,27 @@ class Walk:
         records: list[Record] = []
         related: dict[str, list[Record]] = {}
         for raw in self.paginator.update(body):
-            listed = endpoint.expand(self.platform, raw, self.whole) if endpoint.expand else raw
+            listed = self._expanded(endpoint, raw) if endpoint.expand else raw
             normalized = self.platform.normalize(self.entity, listed)
             records.append(normalized.record)
             for entity, rows in normalized.related.items():
                 related.setdefault(entity, []).extend(rows)
         return Page(number, records, related, self.paginator.total)
+
+    def _expanded(self, endpoint: Endpoint, raw: Record) -> Record:
+        """A listed record read whole, each read retried in place a few times: a page whose N reads
+        had all to succeed in one try would, under steady faults, rarely succeed at all (a failure
+        retries the whole page, N + 1 requests)."""
+        assert endpoint.expand is not None
+        attempt = 1
+        while True:
+            try:
+                return endpoint.expand(self.platform, raw, self.whole)
+            except RetryableError as exc:
+                if attempt >= WHOLE_READ_TRIES:
+                    raise
+                time.sleep(min(exc.retry_after or WHOLE_READ_BACKOFF * 2**attempt, MAX_WHOLE_READ_WAIT))
+                attempt += 1
 
     def _next_derived(self) -> Page:
         while self.sources:

@@ -55,6 +55,7 @@ from shared.platforms.base import (
     Normalized,
     Platform,
     RateGate,
+    Walk,
     check_id,
     phone_contact,
 )
@@ -178,6 +179,8 @@ class BatchIndex:
         self.batches = dict(batches)
         self._batch_of: dict[str, str] = {}
         self._read_at: float | None = None
+        self._reading: dict[str, Walk] = {}  # a reading under way: the batches still to walk
+        self._found: dict[str, str] = {}
 
     def batch_of(self, call_id: str) -> str | None:
         if not self.batches:
@@ -188,12 +191,20 @@ class BatchIndex:
         return self._batch_of.get(call_id)
 
     def _read(self) -> None:
-        found: dict[str, str] = {}
-        for batch_id in self.batches:
-            where = {"filter_criteria": {"batch_call_id": {"type": "string", "op": "eq", "value": batch_id}}}
-            for page in self.platform.pages("batch_calls", where=where):
-                found.update((str(record["id"]), batch_id) for record in page.records)
-        self._batch_of, self._read_at = found, time.monotonic()
+        """Walk every batch's calls. A page that fails (its task is retried) keeps what was read:
+        the next try goes on from there instead of starting all the batches over."""
+        if not self._reading:
+            self._found = {}
+            self._reading = {batch_id: self._walk(batch_id) for batch_id in self.batches}
+        for batch_id, walk in list(self._reading.items()):
+            for page in walk:
+                self._found.update((str(record["id"]), batch_id) for record in page.records)
+            del self._reading[batch_id]
+        self._batch_of, self._read_at = self._found, time.monotonic()
+
+    def _walk(self, batch_id: str) -> Walk:
+        where = {"filter_criteria": {"batch_call_id": {"type": "string", "op": "eq", "value": batch_id}}}
+        return self.platform.pages("batch_calls", where=where)
 
 
 class RetellPlatform(Platform):

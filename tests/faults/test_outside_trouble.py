@@ -40,7 +40,7 @@ def three_pools(services: Services, start_worker: StartWorker, env: dict[str, st
     return services
 
 
-@pytest.mark.parametrize("platform", ["generic", "vapi"], indirect=True)
+@pytest.mark.parametrize("platform", ["generic", "vapi", "retell", "bland"], indirect=True)
 def test_a_flaky_platform_converges_and_counts_its_retries(
     three_pools: Services, platform: PlatformSandbox, odoo: OdooSandbox
 ) -> None:
@@ -60,7 +60,7 @@ def test_a_flaky_platform_converges_and_counts_its_retries(
     assert_parity(three_pools, platform, odoo, ALL)
 
 
-@pytest.mark.parametrize("platform", ["generic", "vapi"], indirect=True)
+@pytest.mark.parametrize("platform", ["generic", "vapi", "retell", "bland"], indirect=True)
 def test_a_revoked_key_dead_letters_at_once_and_replay_brings_parity(
     services: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
 ) -> None:
