@@ -126,6 +126,16 @@ def phone_contact(number: Any, updated_at: str, **known: Any) -> Record | None:
     return contact
 
 
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+def number_only(number: Any) -> Record | None:
+    """The contact of a person a call names by number alone (Retell, Bland). It carries nothing
+    newer than the number, which is its id: dated at the epoch, so it never outranks what the
+    vendor's contacts say of the person (a name), however recent the call."""
+    return phone_contact(number, EPOCH)
+
+
 def merged(*parts: Mapping[str, Any]) -> dict[str, Any]:
     """Request parameters from several sources; nested objects are merged, not replaced."""
     result: dict[str, Any] = {}

@@ -46,7 +46,7 @@ from shared.platforms.base import (
     Normalized,
     Platform,
     check_id,
-    phone_contact,
+    number_only,
 )
 from shared.signing import SignatureError, hex_hmac_matches
 from shared.timeutil import iso, parse_instant
@@ -109,7 +109,7 @@ def _call(raw: Record) -> Normalized:
     completed = bool(raw.get("completed"))
     updated_at = _instant((completed and raw.get("end_at")) or raw.get("started_at") or raw.get("created_at"))
     inbound = bool(raw.get("inbound"))
-    person = phone_contact(e164(raw.get("from") if inbound else raw.get("to")), str(updated_at or ""))
+    person = number_only(e164(raw.get("from") if inbound else raw.get("to")))
     record = {
         "id": raw.get("call_id"),
         "updated_at": updated_at,

@@ -11,9 +11,9 @@ the emulator through it in strict mode):
   (the analysis arrives after the call ends), and the ``call_analyzed`` webhook brings it sooner.
   A call's instant is its end, plus one millisecond once analysed, so a read without the analysis
   never replaces one with it.
-- Contacts: ``POST /list-contacts`` (a cursor, oldest first). The 6.2 SDK has no single read of a
-  contact (no ``get-contact`` or ``get-contact-by-phone``): one is read by a ``phone_number``
-  filter. A call names its person only by number, so a person is known by number
+- Contacts: ``POST /list-contacts`` (a cursor, oldest first); one is read by its number,
+  ``GET /get-contact-by-phone/{phone_number}`` (in the SDK since 6.2.13; 6.2.0 had no single
+  read). A call names its person only by number, so a person is known by number
   (``tel-<digits>``, as under Vapi): the contacts walk is Retell's contacts, then the numbers the
   calls name, which also serves accounts that do not use Retell's contacts.
 - Campaigns are batch calls. Retell cannot list or read them, and a call does not name its batch:
@@ -42,10 +42,11 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import requests
 
-from shared.errors import ApiError, ConfigError, DataError, NotFound, error_for_response
+from shared.errors import ApiError, ConfigError, DataError, error_for_response
 from shared.pagination import CursorPaginator, Record, bad_page
 from shared.platforms.base import (
     SYSTEM,
@@ -57,6 +58,7 @@ from shared.platforms.base import (
     RateGate,
     Walk,
     check_id,
+    number_only,
     phone_contact,
 )
 from shared.signing import MESSAGE_ID, TIMESTAMP_TOLERANCE_SECONDS, SignatureError, hex_hmac_matches
@@ -92,12 +94,12 @@ def _version(raw: Record) -> str:
     return str(_instant(int(ms) + (1 if raw.get("call_analysis") else 0)))
 
 
-def _person(raw: Record, updated_at: str) -> Record | None:
+def _person(raw: Record) -> Record | None:
     """The person a phone call is with: the caller of an inbound call, the callee of an outbound one."""
     if raw.get("call_type") != "phone_call":
         return None
     number = raw.get("from_number") if raw.get("direction") == "inbound" else raw.get("to_number")
-    return phone_contact(number, updated_at)
+    return number_only(number)
 
 
 def _analysis_data(analysis: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -250,16 +252,11 @@ class RetellPlatform(Platform):
         return error_for_response(response, str(message or response.reason or "error"), system=SYSTEM)
 
     def read(self, entity: str, record_id: str) -> Any:
-        """A contact has no single read: it is the one contact with its number."""
+        """A contact is read by its number (its id here is the number)."""
         if entity != "contacts":
             return super().read(entity, record_id)
         number = "+" + record_id.removeprefix("tel-")
-        where = {"phone_number": {"type": "string", "op": "eq", "value": number}}
-        body = self.request("POST", "/list-contacts", json={"filter_criteria": where, "limit": 1})
-        items, _ = _read_list(body)
-        if not items:
-            raise NotFound(f"retell has no contact with number {number}", system=SYSTEM, name="not_found")
-        return items[0]
+        return self.request("GET", f"/get-contact-by-phone/{quote(number, safe='')}")
 
     def normalize(self, entity: str, raw: Record) -> Normalized:
         if entity == "calls":
@@ -281,7 +278,7 @@ class RetellPlatform(Platform):
     def _call(self, raw: Record) -> Normalized:
         updated_at = _version(raw)
         call_id = raw.get("call_id")
-        person = _person(raw, updated_at)
+        person = _person(raw)
         batch = self.batches.batch_of(str(call_id)) if call_id else None
         analysis = raw.get("call_analysis") if isinstance(raw.get("call_analysis"), dict) else {}
         direction = raw.get("direction") if raw.get("call_type") == "phone_call" else "web"

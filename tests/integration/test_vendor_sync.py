@@ -50,7 +50,16 @@ def odoo_call(odoo: OdooSandbox, platform: PlatformSandbox, store_id: str) -> di
     [row] = odoo.records(
         "x_voicesync_call",
         [("x_name", "=", platform.vendor_id(store_id))],
-        ["x_partner_id", "x_status", "x_summary", "x_ended_reason", "x_transcript", "x_cost", "x_duration_seconds"],
+        [
+            "x_partner_id",
+            "x_campaign_id",
+            "x_status",
+            "x_summary",
+            "x_ended_reason",
+            "x_transcript",
+            "x_cost",
+            "x_duration_seconds",
+        ],
     )
     return row
 
@@ -74,6 +83,11 @@ def test_a_full_resync_brings_campaigns_calls_and_the_people_they_name(
     row = odoo_call(odoo, platform, ended["id"])
     assert row["x_status"] == ENDED[platform.vendor] and row["x_ended_reason"] and row["x_transcript"]
     assert row["x_summary"] == ended["summary"] and row["x_duration_seconds"] == ended["duration_seconds"]
+    in_campaign = next(c for c in platform.records("calls") if c["campaign_id"])
+    [campaign] = odoo.records(
+        "utm.campaign", [("id", "=", odoo_call(odoo, platform, in_campaign["id"])["x_campaign_id"][0])], ["title"]
+    )
+    assert campaign["title"] == platform.get("campaigns", in_campaign["campaign_id"])["name"]
     again = resync(bootstrapped, "calls")
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(platform.records("calls")))
 
@@ -199,3 +213,25 @@ def test_the_partners_odoo_already_has_are_matched_never_duplicated(
     assert [row["platform_id"] for row in reported] == [contact_id(shared["phone"])]
     noted = bootstrapped.binder.ambiguous("contacts")[contact_id(shared["phone"])]
     assert sorted(twins) == sorted(int(i) for i in noted.partner_ids.split(",")) and noted.by == "phone"
+
+
+@pytest.mark.parametrize("platform", ["retell"], indirect=True)
+def test_retell_contacts_are_its_contacts_then_the_people_its_calls_name(
+    bootstrapped: Services, start_worker: StartWorker, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    """An account that does not use Retell's contacts still gets its callers (by number, named by
+    it); once it does, their names come from Retell's contacts, read one by one by number too."""
+    start_worker(QUEUES)
+    requests.put(f"{platform.url}/_sandbox/retell/contacts", json={"enabled": False}).raise_for_status()
+    assert resync(bootstrapped, "contacts").status == "succeeded"
+    named = {platform.get("contacts", call["contact_id"])["phone"] for call in platform.records("calls")}
+    partners = odoo.records("res.partner", [("phone", "in", sorted(named))], ["name", "phone"])
+    assert {p["phone"] for p in partners} == named and all(p["name"] == p["phone"] for p in partners)
+    requests.put(f"{platform.url}/_sandbox/retell/contacts", json={"enabled": True}).raise_for_status()
+    run = resync(bootstrapped, "contacts")
+    assert run.status == "succeeded" and run.updated >= len(named), run.error
+    person = next(c for c in platform.records("contacts") if c["first_name"] and c["last_name"])
+    full_name = f"{person['first_name']} {person['last_name']}"
+    [partner] = odoo.records("res.partner", [("phone", "=", person["phone"])], ["name"])
+    assert partner["name"] == full_name
+    assert bootstrapped.platform.get("contacts", contact_id(person["phone"])).record["name"] == full_name

@@ -87,7 +87,7 @@ def test_a_retell_call_becomes_canonical_with_its_person() -> None:
     }
     assert call["started_at"] == "2026-01-02T03:00:00Z" and call["campaign_id"] is None
     assert normalized.related == {
-        "contacts": [{"id": "tel-14155550123", "updated_at": call["updated_at"], "phone": "+14155550123"}]
+        "contacts": [{"id": "tel-14155550123", "updated_at": "1970-01-01T00:00:00Z", "phone": "+14155550123"}]
     }
 
 
