@@ -747,6 +747,16 @@ def test_a_call_that_never_connects_sends_only_call_ended(platform: PlatformSand
     assert platform.messages("call.updated", record_of(platform, "failed"))[-1]["call"]["call_status"] == "error"
 
 
+def test_a_call_put_in_progress_without_a_start_sends_nothing_until_it_starts(platform: PlatformSandbox) -> None:
+    """The store allows an in-progress call with no start (the demo makes one); Retell's starts as
+    it connects, so it is announced once it has a start."""
+    queued = platform.create("calls", {"direction": "outbound", "started_at": None}, emit=False)
+    going = platform.update("calls", queued["id"], {"status": "in_progress"}, emit=False)
+    assert going["started_at"] is None and platform.messages("call.updated", going) == []
+    started = platform.update("calls", queued["id"], {"started_at": "2026-01-02T03:00:00Z"}, emit=False)
+    assert [body["event"] for body in platform.messages("call.updated", started)] == ["call_started"]
+
+
 def test_contact_and_campaign_changes_send_nothing(platform: PlatformSandbox, receiver: Receiver) -> None:
     control = platform.url + "/_sandbox"
     answers = [

@@ -414,7 +414,7 @@ def call_event(platform: PlatformSandbox, record: Record, event: str) -> dict[st
 def _events_for(record: Record) -> tuple[str, ...]:
     status = _status(record)
     if status == "ongoing":
-        return ("call_started",)
+        return ("call_started",) if record["started_at"] else ()  # Retell starts a call as it connects
     if status == "ended":
         return ("call_ended", "call_analyzed")
     return ("call_ended",) if status in ENDED else ()
