@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from cli.processes import ManagedProcess, wait_for
 from sandbox.platform import PlatformSandbox
 from shared.entities import ENTITIES
@@ -57,3 +59,27 @@ def test_full_sync_then_nothing_to_write_then_deletions_archive(
         [row] = services.odoo.call(spec.odoo_model, "read", ids=[binding.odoo_id], fields=["active"])
         assert row["active"] is False, entity
         assert check(spec, services.platform, services.odoo).ok
+
+
+@pytest.mark.parametrize("platform", ["retell", "bland"], indirect=True)
+def test_a_vendor_s_calls_campaigns_and_people_reach_odoo_once(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+) -> None:
+    """Retell's and Bland's records (epoch-millisecond and offset instants, costs, transcripts, the
+    structured analysis, people known by number) written to the Odoo under test, and nothing
+    written again by a second full sync."""
+    Bootstrap(services.odoo).run()
+    start_worker(",".join(ENTITIES))
+    first = full_sync(services)
+    assert [run.status for run in first] == ["succeeded"] * 3, [run.error for run in first]
+    for spec in ENTITIES.values():
+        report = check(spec, services.platform, services.odoo)
+        assert report.ok and report.platform_records > 0, report.summary()
+    ended = next(c for c in platform.records("calls") if c["status"] == "completed" and c["summary"])
+    binding = services.binder.get_many("calls", [platform.vendor_id(ended["id"])])[platform.vendor_id(ended["id"])]
+    [row] = services.odoo.call(
+        "x_voicesync_call", "read", ids=[binding.odoo_id], fields=["x_summary", "x_transcript", "x_cost", "x_ended_at"]
+    )
+    assert row["x_summary"] == ended["summary"] and row["x_transcript"] and row["x_cost"] > 0 and row["x_ended_at"]
+    second = full_sync(services)
+    assert [(run.created, run.updated, run.drift_repaired) for run in second] == [(0, 0, 0)] * 3
