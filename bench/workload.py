@@ -1,11 +1,12 @@
 """What rows 2-4 sync under each vendor: the one place that chooses the workload per vendor.
 
-Under ``generic`` the workload is the contacts listing, as the issue's figures were defined. Vapi has
-no contacts resource: its people are the customers its calls name, so there the workload is calls,
+Under ``generic`` the workload is the contacts listing, as the issue's figures were defined. Vapi,
+Retell and Bland identify people by the numbers their calls name, so there the workload is calls,
 each carrying its person, and a calls sync upserts (and matches to existing partners) those people
-first. A figure "per record" is then per call, the people's writes and matching searches included.
-Vapi's calls are seeded without campaigns: a call of a campaign voicesync has not bound yet makes
-it read the campaign by id first, a one-off cost per campaign that is not what these rows measure.
+first. A figure "per record" is then per call, the people's writes and matching searches included
+(and, on Retell and Bland, the read of each listed call whole). The calls are seeded without
+campaigns: a call of a campaign voicesync has not bound yet makes it read the campaign first, a
+one-off cost per campaign that is not what these rows measure.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bench.report import Row
 from bench.stack import Stack
 from sandbox.platform.store import Record
 
-CALLS_PER_PERSON = 5  # Vapi: N calls over N / 5 people, so most pages also name people seen before
+CALLS_PER_PERSON = 5  # N calls over N / 5 people, so most pages also name people seen before
 
 
 def _every(_record: Record) -> bool:
@@ -27,7 +28,7 @@ def _every(_record: Record) -> bool:
 
 
 def _has_summary(record: Record) -> bool:
-    """A summary Vapi shows: only a completed call carries its analysis."""
+    """A summary the vendor shows: only a completed call carries its analysis."""
     return record["status"] == "completed" and bool(record["summary"])
 
 
@@ -81,7 +82,13 @@ class Workload:
 
 
 GENERIC = Workload("generic", "contacts", ("contacts",), 1, "last_name")
-WORKLOADS = (GENERIC, Workload("vapi", "calls", ("calls", "contacts"), CALLS_PER_PERSON, "summary", _has_summary))
+WORKLOADS = (
+    GENERIC,
+    *(
+        Workload(vendor, "calls", ("calls", "contacts"), CALLS_PER_PERSON, "summary", _has_summary)
+        for vendor in ("vapi", "retell", "bland")
+    ),
+)
 
 
 def per_vendor(ctx: BenchContext, rows: Callable[[BenchContext, Workload], list[Row]]) -> list[Row]:
