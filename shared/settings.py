@@ -64,6 +64,9 @@ class Settings:
     voice_rate_limit: float = field(default=50.0, metadata={"env": "VOICE_RATE_LIMIT", "coerce": float})
     voice_rate_burst: float = field(default=50.0, metadata={"env": "VOICE_RATE_BURST", "coerce": float})
     voice_timeout: float = field(default=10.0, metadata={"env": "VOICE_TIMEOUT", "coerce": float})
+    voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
+    """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
+    each read whole)."""
     odoo_url: str = field(default="http://127.0.0.1:8069", metadata={"env": "ODOO_URL"})
     odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
     odoo_user: str = field(default="admin", metadata={"env": "ODOO_USER"})

@@ -55,7 +55,6 @@ from shared.platforms.base import (
     Event,
     Normalized,
     Platform,
-    RateGate,
     Walk,
     check_id,
     number_only,
@@ -232,15 +231,11 @@ class RetellPlatform(Platform):
         self.batches = BatchIndex(self, batches or {})
 
     @classmethod
-    def from_settings(cls, settings: Settings, gate: RateGate | None = None) -> Platform:
-        return cls(
-            settings.voice_api_url,
-            settings.voice_api_key,
-            batches=batch_calls(settings.vendor_settings.get("RETELL_BATCH_CALLS", "")),
-            timeout=settings.voice_timeout,
-            page_size=settings.voice_page_size,
-            gate=gate,
-        )
+    def options(cls, settings: Settings) -> dict[str, Any]:
+        return {
+            **super().options(settings),
+            "batches": batch_calls(settings.vendor_settings.get("RETELL_BATCH_CALLS", "")),
+        }
 
     def classify(self, response: requests.Response) -> ApiError:
         """``{"status": "error", "message"}`` when Retell sends it, else the status."""

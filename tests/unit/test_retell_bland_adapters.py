@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import pytest
@@ -239,3 +240,22 @@ def test_an_offset_walk_sends_index_windows() -> None:
     batches = OffsetPaginator(10, lambda body, number: (body, None, None), page_param="skip", size_param="take")
     batches.end_param = None
     assert batches.params() == {"skip": 0, "take": 10}
+
+
+def test_a_page_s_whole_reads_run_side_by_side_and_keep_their_order() -> None:
+    """Up to ``read_concurrency`` at once: two reads that each wait for the other finish only when
+    they run together; the answers come back in the records' order."""
+    platform = BlandPlatform("http://bland.test", "key", read_concurrency=4)
+    both = threading.Barrier(2, timeout=5)
+
+    def read(record: dict) -> dict:
+        if record["id"] < 2:
+            both.wait()
+        return {**record, "read": True}
+
+    try:
+        assert platform.each(read, [{"id": n} for n in range(5)]) == [{"id": n, "read": True} for n in range(5)]
+    finally:
+        platform.close()
+    one_by_one = BlandPlatform("http://bland.test", "key", read_concurrency=1)
+    assert one_by_one.each(lambda record: {**record, "n": 1}, [{"id": 1}]) == [{"id": 1, "n": 1}]
