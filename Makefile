@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # The Odoo contract suite against the Odoo that VOICESYNC_CONTRACT_ODOO_* names (see README).
 test-odoo: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -19,6 +20,7 @@ from shared import embedded_redis
 from shared.settings import Settings, get_settings, use_environment
 from tests.services import POSTGRES, POSTGRES_URL, SYSTEM_REDIS, need, reachable, required
 
+REDIS_DATABASES = (1, 2, 4, 6, 7, 8, 9, 10)
 _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="voicesync-tests-"))
 
 
@@ -26,11 +28,19 @@ def pytest_configure(config: pytest.Config) -> None:
     """Before any test module imports the Celery app: one broker for the whole session (the
     system Redis when it runs, else an embedded one), so this process's app is configured once
     and nothing starts a Redis under the checkout's ``var/``."""
+    database = _redis_database()
     if reachable(SYSTEM_REDIS):
-        url = "redis://127.0.0.1:6379/1"
+        url = f"redis://127.0.0.1:6379/{database}"
     else:
-        url = embedded_redis.ensure_running(_EMBEDDED_DIR).rsplit("/", 1)[0] + "/1"
+        url = embedded_redis.ensure_running(_EMBEDDED_DIR).rsplit("/", 1)[0] + f"/{database}"
     use_environment({"BROKER_URL": url, "VOICESYNC_VAR_DIR": str(_EMBEDDED_DIR / "var")})
+
+
+def _redis_database() -> int:
+    """The system Redis database of this test process: one per xdist worker (``make test`` runs
+    two), none of the compose tests' (3) or the benchmarks' (5)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return REDIS_DATABASES[int(worker.removeprefix("gw")) % len(REDIS_DATABASES)]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

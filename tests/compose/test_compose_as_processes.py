@@ -34,6 +34,8 @@ from tests.compose.compose_file import (
 from tests.compose.local_stack import LocalNetwork, LocalStack, local_network, processes_with_marker, wait_gone
 from tests.services import SYSTEM_REDIS, need
 
+pytestmark = pytest.mark.xdist_group("compose")  # one compose stack (Redis database 3) at a time
+
 COMPOSE_REDIS_URL = "redis://127.0.0.1:6379/3"
 SMALL = {
     "VOICESYNC_WEB_WORKERS": "1",

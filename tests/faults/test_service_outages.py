@@ -145,6 +145,7 @@ def rabbitmq() -> Iterator[None]:
     subprocess.run(["rabbitmqctl", "start_app"], capture_output=True, timeout=120)
 
 
+@pytest.mark.xdist_group("rabbitmq")  # stops the one RabbitMQ: no other test of it meanwhile
 def test_rabbitmq_broker_outage(
     rabbitmq: None,
     env: dict[str, str],

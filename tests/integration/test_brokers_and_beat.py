@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from amqp.exceptions import AMQPError
 from kombu import Connection
 
@@ -41,6 +42,7 @@ def drop_queues(url: str, queues: list[str]) -> None:
     wait_for(dropped, 60, interval=1, what="RabbitMQ to answer")
 
 
+@pytest.mark.xdist_group("rabbitmq")  # the one RabbitMQ and its queue names: one test at a time
 def test_end_to_end_on_rabbitmq(
     services: Services,
     start_worker: StartWorker,
