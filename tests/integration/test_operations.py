@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import redis
 import requests
 import sqlalchemy as sa
@@ -71,6 +73,14 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
         assert f"{entity}: {records} records, all in Odoo with current values" in done.stdout
     assert "Flower http://127.0.0.1:" in done.stdout and "password" in done.stdout
     assert not (tmp_path / "demo" / "redis" / "redis.port").exists()  # its Redis was stopped
+
+
+@pytest.mark.parametrize("vendor", ["vapi", "retell", "bland"])
+def test_the_demo_runs_on_each_vendor_s_emulator(vendor: str, tmp_path: Path) -> None:
+    done = run_cli(["demo", "--platform", vendor, *DEMO_SIZE], {"VOICESYNC_VAR_DIR": str(tmp_path)}, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for entity in ("contacts", "campaigns", "calls"):
+        assert re.search(rf"{entity}: [1-9]\d* records, all in Odoo with current values", done.stdout), done.stdout
 
 
 def descendants(pid: int) -> set[int]:
