@@ -25,19 +25,12 @@ from sandbox.faults import FaultSettings
 from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.vendors import bland
 from tests.sandbox.bland_schemas import judge, validate
-from tests.sandbox.test_platform_api import Receiver
+from tests.sandbox.receiver import Receiver
 
 CALLS, CAMPAIGNS, CONTACTS = 450, 7, 120
 FAST_RETRIES = [0.05, 0.05, 0.05]
 LISTED_KEYS = {"call_id", "created_at", "call_length", "to", "from", "completed"}
 LISTED_KEYS |= {"queue_status", "error_message", "answered_by", "batch_id"}
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    yield hook
-    hook.server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -56,18 +49,9 @@ def http(platform: PlatformSandbox) -> Iterator[requests.Session]:
 
 
 @pytest.fixture(autouse=True)
-def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
-    """Each test starts with no faults, the original key and credential, fast retries and an empty
-    receiver."""
-    key, credential = platform.api_key, platform.webhook_credential
-    platform.webhook_url = receiver.url
+def restore(restored: None, platform: PlatformSandbox) -> None:
+    """Fast retries (``restored`` puts the rest back)."""
     platform.retry_schedule = FAST_RETRIES
-    yield
-    platform.faults = FaultSettings()
-    platform.set_api_key(key)
-    platform.webhook_credential = credential
-    platform.reset_stats()
-    receiver.reset()
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -4,62 +4,18 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask, Response, request
 
-from sandbox.faults import FaultSettings
 from sandbox.platform import PlatformSandbox
-from sandbox.server import BackgroundServer
 from shared.signing import SignatureError, new_secret, verify
+from tests.sandbox.receiver import Receiver
 
 FAST_RETRIES = [0.05, 0.05, 0.05]
-
-
-class Receiver:
-    """A local webhook endpoint: keeps every delivery and answers the queued statuses, then 204."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: deque[int] = deque()
-        self._lock = threading.Lock()
-        app = Flask(__name__)
-        app.add_url_rule("/hook", view_func=self._hook, methods=["POST"])
-        self.server = BackgroundServer(app).start()
-        self.url = self.server.url + "/hook"
-
-    def _hook(self) -> Response:
-        with self._lock:
-            self.received.append(({k.lower(): v for k, v in request.headers}, request.get_data()))
-            return Response(status=self.statuses.popleft() if self.statuses else 204)
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[dict[str, str], bytes]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert len(self.received) >= count, f"{len(self.received)} deliveries, wanted {count}"
-        return list(self.received)
-
-    def events(self, count: int) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.wait_for(count)]
-
-    def reset(self) -> None:
-        with self._lock:
-            self.received.clear()
-            self.statuses.clear()
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    yield hook
-    hook.server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +25,11 @@ def platform(receiver: Receiver) -> Iterator[PlatformSandbox]:
 
 
 @pytest.fixture(autouse=True)
-def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
-    """Each test starts with no faults, the original key, fast retries and an empty receiver."""
-    key = platform.api_key
-    platform.webhook_url = receiver.url
+def restore(restored: None, platform: PlatformSandbox) -> Iterator[None]:
+    """Fast retries, and the totals reported again, whatever a test changed."""
     platform.retry_schedule = FAST_RETRIES
     yield
-    platform.faults = FaultSettings()
-    platform.set_api_key(key)
     platform.report_total = True
-    platform.reset_stats()
-    receiver.reset()
 
 
 def walk(http: requests.Session, url: str, **params: Any) -> list[dict[str, Any]]:

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import operator
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,20 +27,14 @@ from sandbox.faults import FaultSettings
 from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.clock import iso, now_us, parse
 from sandbox.platform.vendors import retell
+from tests.sandbox.conftest import sandbox_command
+from tests.sandbox.receiver import Receiver
 from tests.sandbox.retell_oracle import OracleError, judge, judge_event
-from tests.sandbox.test_platform_api import Receiver
 
 CALLS, CAMPAIGNS, CONTACTS = 320, 5, 90
 FAST_RETRIES = [0.05, 0.05, 0.05]
 NEW_PHONE = "+13475550142"  # area code 347: no generated contact has it
 Item = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    yield hook
-    hook.server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +44,11 @@ def platform() -> Iterator[PlatformSandbox]:
 
 
 @pytest.fixture(autouse=True)
-def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
-    """Each test starts with no faults, the original key, contacts on, fast retries and an empty
-    receiver."""
-    key = platform.api_key
-    platform.webhook_url = receiver.url
+def restore(restored: None, platform: PlatformSandbox) -> Iterator[None]:
+    """Fast retries, and Retell's contacts on again, whatever a test changed."""
     platform.retry_schedule = FAST_RETRIES
     yield
-    platform.faults = FaultSettings()
-    platform.set_api_key(key)
     platform.retell_contacts = True
-    platform.retry_schedule = retell.RETRY_SCHEDULE
-    platform.reset_stats()
-    receiver.reset()
 
 
 def _hold(problems: list[str], response: httpx.Response) -> None:
@@ -851,22 +833,9 @@ def test_the_credential_is_the_api_key() -> None:
 
 
 def test_voicesync_sandbox_speaks_retell(tmp_path: Path) -> None:
-    command = [sys.executable, "-c", "from cli import main; main()", "sandbox", "--platform", "retell"]
-    command += ["--calls", "30", "--contacts", "10", "--campaigns", "3"]
-    env = {**os.environ, "VOICESYNC_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).parents[2])
-    try:
-        assert process.stdout is not None
-        printed = {}
-        while "ODOO_API_KEY" not in printed:
-            line = process.stdout.readline()
-            assert line, "voicesync sandbox ended before printing its settings"
-            key, _, value = line.strip().partition("=")
-            printed[key] = value
+    options = ("--platform", "retell", "--calls", "30", "--contacts", "10", "--campaigns", "3")
+    with sandbox_command(tmp_path, *options) as printed:
         assert printed["VOICE_PLATFORM"] == "retell"
         assert len(printed["RETELL_BATCH_CALLS"].split(",")) == 3
         sdk = Retell(api_key=printed["VOICE_API_KEY"], base_url=printed["VOICE_API_URL"], max_retries=0)
         assert sdk.call.list(limit=1000, include_total=True).total == 30
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)

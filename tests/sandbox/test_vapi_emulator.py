@@ -10,10 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -28,36 +24,18 @@ import requests
 from sandbox.faults import FaultSettings
 from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.vendors import generic, vapi
-from tests.sandbox.test_platform_api import Receiver
+from tests.sandbox.conftest import sandbox_command
+from tests.sandbox.receiver import Receiver
 from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, OracleError, server_message, strict
 
 CALLS, CAMPAIGNS, CONTACTS = 450, 7, 120
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    hook = Receiver()
-    yield hook
-    hook.server.stop()
+pytestmark = pytest.mark.usefixtures("restored")
 
 
 @pytest.fixture(scope="module")
 def platform(receiver: Receiver) -> Iterator[PlatformSandbox]:
     with PlatformSandbox(contacts=CONTACTS, campaigns=CAMPAIGNS, calls=CALLS, seed=5, vendor="vapi") as sandbox:
         yield sandbox
-
-
-@pytest.fixture(autouse=True)
-def restore(platform: PlatformSandbox, receiver: Receiver) -> Iterator[None]:
-    """Each test starts with no faults, the original key and credential, and an empty receiver."""
-    key, credential = platform.api_key, platform.webhook_credential
-    platform.webhook_url = receiver.url
-    yield
-    platform.faults = FaultSettings()
-    platform.set_api_key(key)
-    platform.webhook_credential = credential
-    platform.reset_stats()
-    receiver.reset()
 
 
 def calls(http: requests.Session, platform: PlatformSandbox, **params: Any) -> list[dict[str, Any]]:
@@ -546,18 +524,8 @@ def test_generic_is_still_the_default_and_unchanged() -> None:
 
 
 def test_voicesync_sandbox_speaks_vapi(tmp_path: Path) -> None:
-    command = [sys.executable, "-c", "from cli import main; main()", "sandbox", "--platform", "vapi"]
-    command += ["--calls", "30", "--contacts", "10", "--webhook-auth", "hmac"]
-    env = {**os.environ, "VOICESYNC_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).parents[2])
-    try:
-        assert process.stdout is not None
-        printed = {}
-        while "ODOO_API_KEY" not in printed:
-            line = process.stdout.readline()
-            assert line, "voicesync sandbox ended before printing its settings"
-            key, _, value = line.strip().partition("=")
-            printed[key] = value
+    options = ("--platform", "vapi", "--calls", "30", "--contacts", "10", "--webhook-auth", "hmac")
+    with sandbox_command(tmp_path, *options) as printed:
         assert printed["VOICE_PLATFORM"] == "vapi"
         assert printed["VAPI_WEBHOOK_AUTH"] == "hmac"
         assert printed["VAPI_WEBHOOK_SECRET"]
@@ -568,6 +536,3 @@ def test_voicesync_sandbox_speaks_vapi(tmp_path: Path) -> None:
         assert len(answer.json()) == 30
         for item in answer.json():
             strict(Call, item)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
