@@ -159,8 +159,8 @@ JUDGES = {"vapi": _vapi_judges, "retell": _retell_judges, "bland": _bland_judges
 
 
 def _judged(api: PlatformSandbox, judge: Judge, judge_message: Callable[[Any], Any], problems: list[str]) -> None:
-    """Every answer and webhook body the tests get from a vendor's emulator, held to the vendor's own
-    schema; what fails is reported at teardown."""
+    """Every answer the tests get from a vendor's emulator and every webhook it sends, held to the
+    vendor's own schema; what fails is reported at teardown."""
     from flask import Response, request
 
     def judged(response: Response) -> Response:
@@ -173,28 +173,17 @@ def _judged(api: PlatformSandbox, judge: Judge, judge_message: Callable[[Any], A
         return response
 
     api.app.after_request(judged)
-    api.vendor_api = _JudgedMessages(api.vendor_api, judge_message, problems)
+    send = api.sender.send
 
+    def judged_send(body: dict[str, Any], wait: bool = True) -> dict[str, Any]:
+        """Every webhook the emulator delivers, on a change or by a ``/_sandbox`` control."""
+        try:
+            judge_message(body)
+        except AssertionError as exc:
+            problems.append(f"webhook {api.vendor_api.message_type(body)}: {exc}")
+        return send(body, wait)
 
-class _JudgedMessages:
-    """The emulator's vendor module, with each webhook body it is about to send judged first."""
-
-    def __init__(self, vendor: Any, judge: Callable[[Any], Any], problems: list[str]) -> None:
-        self._vendor = vendor
-        self._judge = judge
-        self._problems = problems
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._vendor, name)
-
-    def messages(self, platform: PlatformSandbox, change: Any) -> list[dict[str, Any]]:
-        bodies = self._vendor.messages(platform, change)
-        for body in bodies:
-            try:
-                self._judge(body)
-            except AssertionError as exc:
-                self._problems.append(f"webhook {self._vendor.message_type(body)}: {exc}")
-        return bodies
+    api.sender.send = judged_send  # type: ignore[method-assign]
 
 
 @pytest.fixture
