@@ -71,6 +71,7 @@ from werkzeug.datastructures import MultiDict
 from sandbox.platform.app import control_answer, json_response
 from sandbox.platform.clock import canonical, iso, parse
 from sandbox.platform.schema import ID_PREFIX, NotFoundError, record_id
+from sandbox.platform.vendors._shared import GOODBYE, conversation, everything, pick, store_number
 from sandbox.platform.webhooks import Credential
 
 if TYPE_CHECKING:
@@ -121,15 +122,11 @@ _ID_TAIL = "0000-5a4d-4b1a-8000-"
 _ID_SHAPE = re.compile(r"^([0-9a-f]{4})" + _ID_TAIL + r"([0-9a-f]{12})$")
 
 
-def _number(store_id: str) -> int:
-    return int(store_id.rsplit("_", 1)[1])
-
-
 def public_id(store_id: str) -> str:
     """The UUID Bland shows for a store id: a fixed layout (version 4 bits, RFC 4122 variant) with
     the entity's code in front and the store number in hex at the end, so it maps back directly."""
     entity = _ENTITY_OF_PREFIX[store_id.split("_", 1)[0]]
-    return f"{_ID_CODE[entity]}{_ID_TAIL}{_number(store_id):012x}"
+    return f"{_ID_CODE[entity]}{_ID_TAIL}{store_number(store_id):012x}"
 
 
 def store_id(entity: str, bland_id: str) -> str | None:
@@ -163,10 +160,6 @@ def _moment(us: int) -> datetime:
 # -- calls as Bland shows them --------------------------------------------------------------------
 
 
-def _pick(options: tuple[str, ...], number: int) -> str:
-    return options[number % len(options)]
-
-
 def _contact(platform: PlatformSandbox, record: Record) -> Record | None:
     return platform.store.get("contacts", record["contact_id"]) if record["contact_id"] else None
 
@@ -175,15 +168,15 @@ def _customer_number(record: Record, contact: Record | None) -> str:
     """The customer's E.164 number; a fixed stand-in once the contact is gone."""
     if contact is not None:
         return str(contact["phone"])
-    return f"+1555{_number(record['contact_id'] or record['id']) % 10_000_000:07d}"
+    return f"+1555{store_number(record['contact_id'] or record['id']) % 10_000_000:07d}"
 
 
 def _numbers(record: Record, contact: Record | None) -> tuple[str, str]:
     """``to`` and ``from`` as shown: every 5th call writes the customer's number without ``+``."""
-    number = _number(record["id"])
+    number = store_number(record["id"])
     customer = _customer_number(record, contact)
     shown = customer.removeprefix("+") if number % 5 == 0 else customer
-    agent = _pick(AGENT_NUMBERS, _number(record["campaign_id"]) if record["campaign_id"] else number)
+    agent = pick(AGENT_NUMBERS, store_number(record["campaign_id"]) if record["campaign_id"] else number)
     return (agent, shown) if record["direction"] == "inbound" else (shown, agent)
 
 
@@ -200,7 +193,7 @@ def _answered_by(record: Record) -> str | None:
     if record["status"] == "completed":
         return "human"
     if record["status"] == "no_answer":
-        return "voicemail" if _number(record["id"]) % 4 == 0 else "no-answer"
+        return "voicemail" if store_number(record["id"]) % 4 == 0 else "no-answer"
     return None
 
 
@@ -257,24 +250,15 @@ def _variables(call_id: str, to: str, from_: str, customer: str, at_us: int) -> 
 
 
 def _ended_by(record: Record) -> str:
-    return "USER" if _number(record["id"]) % 3 == 0 else "ASSISTANT"
+    return "USER" if store_number(record["id"]) % 3 == 0 else "ASSISTANT"
 
 
 def _lines(record: Record, contact: Record | None) -> list[tuple[str, str]]:
     """A completed call's conversation as ``(speaker, text)``."""
-    name = (contact or {}).get("first_name") or "there"
-    answer = _pick(("Sure, go ahead.", "Yes, speaking.", "Okay, what is it about?"), _number(record["id"]))
-    goodbye = "Thank you for your time. Goodbye!"
-    lines = [
-        ("user", "Hello?"),
-        ("assistant", f"Hi {name}, this is Blandie calling from the voicesync sandbox."),
-        ("user", answer),
-        ("assistant", "I'm calling about your account. Is now a good time?"),
-        ("user", record["summary"] or "Thanks, that is all."),
-        ("assistant", goodbye),
-    ]
+    said = conversation(record, contact, "Blandie")
+    lines = [("user", "Hello?"), *(("assistant" if who == "agent" else who, text) for who, text in said)]
     if _ended_by(record) == "ASSISTANT":
-        lines.append(("agent-action", f"Ended call: {goodbye}"))
+        lines.append(("agent-action", f"Ended call: {GOODBYE}"))
     return lines
 
 
@@ -283,7 +267,7 @@ def _transcripts(record: Record, lines: list[tuple[str, str]], call_id: str, sta
     step = record["duration_seconds"] * _SECOND // (len(lines) + 1)
     return [
         {
-            "id": _number(record["id"]) * 100 + index,
+            "id": store_number(record["id"]) * 100 + index,
             "created_at": _micro(iso(started + (index + 1) * step)),
             "text": text,
             "user": speaker,
@@ -378,7 +362,7 @@ def batch(record: Record, phones: Iterable[str]) -> dict[str, Any]:
 def _previews(platform: PlatformSandbox, campaign_ids: Iterable[str]) -> dict[str, list[str]]:
     """Up to ``PREVIEW_CAP`` distinct numbers each campaign called, in call order; one pass."""
     previews: dict[str, dict[str, None]] = {campaign_id: {} for campaign_id in campaign_ids}
-    for record in _everything(platform, "calls"):
+    for record in everything(platform, "calls"):
         numbers = previews.get(record["campaign_id"])
         if numbers is not None and len(numbers) < PREVIEW_CAP:
             numbers[_customer_number(record, _contact(platform, record))] = None
@@ -517,12 +501,6 @@ class _Query:
             abort(error(400, "bad_request", "Invalid parameters", fields=self.problems))
 
 
-def _everything(platform: PlatformSandbox, entity: str) -> list[Record]:
-    """Every live record in id order; shared with the store, so not to be mutated."""
-    total = platform.store.page(entity, 1, 1).total
-    return platform.store.page(entity, 1, max(total, 1)).records
-
-
 def _call_filter(query: _Query) -> Callable[[Record], bool]:
     """Whether a call passes the filters of ``GET /v1/calls`` (bad ones kept in ``query``)."""
     completed, inbound = query.boolean("completed"), query.boolean("inbound")
@@ -573,7 +551,7 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
         query = _Query(request.args)
         keep, window = _call_filter(query), _call_window(query)
         query.checked()
-        selected = [record for record in _everything(platform, "calls") if keep(record)]
+        selected = [record for record in everything(platform, "calls") if keep(record)]
         shown = window(selected)
         calls = [listed_call(record, _contact(platform, record)) for record in shown]
         return json_response({"total_count": len(selected), "count": len(calls), "calls": calls})
@@ -588,7 +566,7 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
         take = query.integer("take", DEFAULT_TAKE, 1, MAX_TAKE) or DEFAULT_TAKE
         skip = query.integer("skip", 0, 0) or 0
         query.checked()
-        shown = _everything(platform, "campaigns")[skip : skip + take]
+        shown = everything(platform, "campaigns")[skip : skip + take]
         previews = _previews(platform, (record["id"] for record in shown))
         return json_response({"data": [batch(record, previews[record["id"]]) for record in shown], "errors": None})
 

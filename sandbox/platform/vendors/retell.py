@@ -70,7 +70,6 @@ import hashlib
 import hmac
 import json
 import operator
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,7 @@ from flask import Flask, Response, abort, request
 from sandbox.platform.app import control_answer, json_body, json_response
 from sandbox.platform.clock import parse
 from sandbox.platform.schema import E164, ID_DIGITS, ID_PREFIX, NotFoundError, ValidationError, record_id
+from sandbox.platform.vendors._shared import Check, conversation, everything, matching, now_ms, pick, store_number
 from sandbox.platform.webhooks import Credential
 
 if TYPE_CHECKING:
@@ -168,20 +168,8 @@ def store_id(entity: str, shown: str) -> str | None:
     return record_id(entity, number) if 0 < number < 10**ID_DIGITS else None
 
 
-def _number(store_id: str) -> int:
-    return int(store_id.rsplit("_", 1)[1])
-
-
 def _ms(canonical_time: str) -> int:
     return parse(canonical_time) // 1000
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def _pick(options: tuple[Any, ...], number: int) -> Any:
-    return options[number % len(options)]
 
 
 # -- calls as Retell shows them -------------------------------------------------------------------
@@ -189,7 +177,7 @@ def _pick(options: tuple[Any, ...], number: int) -> Any:
 
 def _agent(record: Record) -> Agent:
     """The agent of the call's batch, or chosen by the call's own number when it has none."""
-    return _pick(AGENTS, _number(record["campaign_id"] or record["id"]))
+    return pick(AGENTS, store_number(record["campaign_id"] or record["id"]))
 
 
 def _status(record: Record) -> str:
@@ -212,9 +200,9 @@ def _duration_ms(record: Record) -> int | None:
 
 
 def _reason(record: Record) -> str | None:
-    status, number = record["status"], _number(record["id"])
+    status, number = record["status"], store_number(record["id"])
     if status == "completed":
-        return str(_pick(("user_hangup", "agent_hangup"), number))
+        return str(pick(("user_hangup", "agent_hangup"), number))
     if status == "no_answer":
         return "voicemail_reached" if number % 4 == 0 else "dial_no_answer"
     return "dial_failed" if status == "failed" else None
@@ -223,7 +211,7 @@ def _reason(record: Record) -> str | None:
 def _phone_of(platform: PlatformSandbox, record: Record) -> str:
     """The contact's number; a deleted contact's is gone from the store, so a stand-in."""
     contact = platform.store.get("contacts", record["contact_id"])
-    return contact["phone"] if contact else f"+1206{_number(record['contact_id']) % 10**7:07d}"
+    return contact["phone"] if contact else f"+1206{store_number(record['contact_id']) % 10**7:07d}"
 
 
 def _numbers(platform: PlatformSandbox, record: Record) -> tuple[str, str]:
@@ -286,15 +274,7 @@ def _cost(seconds: int) -> dict[str, Any]:
 def _lines(platform: PlatformSandbox, record: Record) -> list[tuple[str, str]]:
     """What was said, ``(role, text)``: a completed call's conversation."""
     contact = platform.store.get("contacts", record["contact_id"])
-    name = (contact or {}).get("first_name") or "there"
-    answer = _pick(("Sure, go ahead.", "Yes, speaking.", "Okay, what is it about?"), _number(record["id"]))
-    return [
-        ("agent", f"Hi {name}, this is {_agent(record).name} calling from the voicesync sandbox."),
-        ("user", answer),
-        ("agent", "I'm calling about your account. Is now a good time?"),
-        ("user", record["summary"] or "Thanks, that is all."),
-        ("agent", "Thank you for your time. Goodbye!"),
-    ]
+    return conversation(record, contact, _agent(record).name)
 
 
 def _said(platform: PlatformSandbox, record: Record) -> list[tuple[str, str]]:
@@ -374,7 +354,7 @@ def contact(record: Record) -> dict[str, Any]:
 
 
 def _external_id(record: Record) -> str | None:
-    return record["id"] if _number(record["id"]) % 3 else None
+    return record["id"] if store_number(record["id"]) % 3 else None
 
 
 def render(platform: PlatformSandbox, entity: str, record: Record) -> dict[str, Any] | None:
@@ -444,7 +424,7 @@ def _batch_name(name: str) -> str:
 
 def settings(platform: PlatformSandbox) -> dict[str, str]:
     """Every batch call as ``batch_call_id=Name``: Retell's API cannot list them."""
-    batches = (f"{public_id(r['id'])}={_batch_name(r['name'])}" for r in _all(platform, "campaigns"))
+    batches = (f"{public_id(r['id'])}={_batch_name(r['name'])}" for r in everything(platform, "campaigns"))
     return {"RETELL_BATCH_CALLS": ",".join(batches)}
 
 
@@ -455,7 +435,7 @@ def signature(key: str, payload: bytes, ms: int) -> str:
 
 
 def sign(platform: PlatformSandbox, msg_id: str, payload: bytes) -> dict[str, str]:
-    return {SIGNATURE_HEADER: signature(platform.api_key or "", payload, _now_ms())}
+    return {SIGNATURE_HEADER: signature(platform.api_key or "", payload, now_ms())}
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -534,7 +514,6 @@ def _flag(body: Mapping[str, Any], name: str, problems: dict[str, str]) -> bool:
 
 # -- filters --------------------------------------------------------------------------------------
 
-Check = Callable[["Record"], bool]
 
 _OPS: dict[str, dict[str, Callable[[Any, Any], bool]]] = {
     "number": {
@@ -762,16 +741,6 @@ def _window(body: Mapping[str, Any], orders: tuple[str, str], problems: dict[str
     )
 
 
-def _all(platform: PlatformSandbox, entity: str) -> list[Record]:
-    """Every live record in id order; shared with the store, so not to be mutated."""
-    total = platform.store.page(entity, 1, 1).total
-    return platform.store.page(entity, 1, max(total, 1)).records
-
-
-def _matching(records: Iterable[Record], checks: list[Check]) -> list[Record]:
-    return [record for record in records if all(check(record) for check in checks)]
-
-
 CALL_LIST_KEYS = ("filter_criteria", "include_total", "limit", "pagination_key", "skip", "sort_order")
 CONTACT_LIST_KEYS = (
     "excluded_contact_ids",
@@ -792,15 +761,15 @@ def list_calls(platform: PlatformSandbox, body: Mapping[str, Any]) -> dict[str, 
     include_total = _flag(body, "include_total", problems)
     checks = _criteria(body, _call_fields(platform), problems)
     _refuse(problems)
-    matching = _matching(_all(platform, "calls"), checks)
-    shown, key = window.page(matching, _call_position)
+    selected = matching(everything(platform, "calls"), checks)
+    shown, key = window.page(selected, _call_position)
     answer: dict[str, Any] = {
         "items": [call(platform, record, whole=False) for record in shown],
         "has_more": key is not None,
         "pagination_key": key,
     }
     if include_total:
-        answer["total"] = len(matching)
+        answer["total"] = len(selected)
     return answer
 
 
@@ -811,13 +780,13 @@ def list_contacts(platform: PlatformSandbox, body: Mapping[str, Any]) -> dict[st
     window = _window(body, ("desc", "asc"), problems)
     checks = _criteria(body, CONTACT_FIELDS, problems) + _search(body, problems) + _excluded(body, problems)
     _refuse(problems)
-    matching = _matching(_all(platform, "contacts"), checks) if platform.retell_contacts else []
-    shown, key = window.page(matching, _contact_position)
+    selected = matching(everything(platform, "contacts"), checks) if platform.retell_contacts else []
+    shown, key = window.page(selected, _contact_position)
     return {
         "items": [contact(r) for r in shown],
         "has_more": key is not None,
         "pagination_key": key,
-        "total": len(matching),
+        "total": len(selected),
     }
 
 
@@ -864,7 +833,7 @@ def _batch(body: Mapping[str, Any]) -> tuple[str, str, list[str], int]:
     name = body.get("name", "Batch call")
     if not (isinstance(name, str) and name):
         problems["name"] = "must be a non-empty string"
-    trigger = body.get("trigger_timestamp", _now_ms())
+    trigger = body.get("trigger_timestamp", now_ms())
     if not _is_number(trigger):
         problems["trigger_timestamp"] = "must be epoch milliseconds"
     if "reserved_concurrency" in body:
@@ -902,7 +871,7 @@ def create_batch_call(platform: PlatformSandbox, body: Mapping[str, Any]) -> dic
     """A campaign and its queued calls; the answer of ``POST /create-batch-call``."""
     name, from_number, phones, scheduled = _batch(body)
     batch = platform.create("campaigns", {"name": name, "status": "active"})
-    owners = {record["phone"]: record["id"] for record in _all(platform, "contacts")}
+    owners = {record["phone"]: record["id"] for record in everything(platform, "contacts")}
     for phone in phones:
         if phone not in owners:
             owners[phone] = platform.create("contacts", {"phone": phone})["id"]
@@ -956,7 +925,7 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
 
     @app.get("/get-contact-by-phone/<phone>", endpoint="GET /get-contact-by-phone/<phone>")
     def get_contact_by_phone(phone: str) -> Response:
-        return listed_contact(next((r for r in _all(platform, "contacts") if r["phone"] == phone), None))
+        return listed_contact(next((r for r in everything(platform, "contacts") if r["phone"] == phone), None))
 
     @app.post("/create-contact", endpoint="POST /create-contact")
     def create_contact() -> Response:

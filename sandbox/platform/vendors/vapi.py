@@ -44,7 +44,6 @@ import math
 import operator
 import secrets
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from werkzeug.datastructures import MultiDict
 from sandbox.platform.app import control_answer, json_body, json_response
 from sandbox.platform.clock import canonical, iso, parse
 from sandbox.platform.schema import ID_PREFIX, NotFoundError, ValidationError, record_id
+from sandbox.platform.vendors._shared import Check, conversation, everything, matching, now_ms, pick, store_number
 from sandbox.platform.webhooks import Credential
 
 if TYPE_CHECKING:
@@ -121,16 +121,12 @@ def store_id(platform: PlatformSandbox, entity: str, vid: str) -> str | None:
     return found if found is not None and found.startswith(ID_PREFIX[entity] + "_") else None
 
 
-def _number(store_id: str) -> int:
-    return int(store_id.rsplit("_", 1)[1])
-
-
 def _map_issued(platform: PlatformSandbox, entity: str) -> None:
     """Map every id up to the newest live one (ids are issued in order, deleted ones included)."""
     total = platform.store.page(entity, 1, 1).total
     if not total:
         return
-    newest = _number(platform.store.page(entity, total, 1).records[0]["id"])
+    newest = store_number(platform.store.page(entity, total, 1).records[0]["id"])
     with _ids_lock:
         for number in range(_mapped_through.get(entity, 0) + 1, newest + 1):
             vapi_id(record_id(entity, number))
@@ -148,17 +144,9 @@ def _ms(canonical_time: str) -> str:
     return canonical_time[:23] + "Z"
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-def _pick(options: tuple[str, ...], number: int) -> str:
-    return options[number % len(options)]
-
-
 def customer(contact: Record) -> dict[str, Any]:
     """A contact as a Vapi customer (CreateCustomerDto)."""
-    number = _number(contact["id"])
+    number = store_number(contact["id"])
     dto: dict[str, Any] = {"number": contact["phone"]}
     name = " ".join(part for part in (contact["first_name"], contact["last_name"]) if part)
     if name and number % 7:
@@ -172,19 +160,19 @@ def customer(contact: Record) -> dict[str, Any]:
 
 def _line(number: int) -> tuple[str, str]:
     """The assistant and phone number of campaign ``number`` (or of inbound call ``number``)."""
-    return _pick(ASSISTANT_IDS, number), _pick(PHONE_NUMBER_IDS, number)
+    return pick(ASSISTANT_IDS, number), pick(PHONE_NUMBER_IDS, number)
 
 
 def _line_of(record: Record) -> tuple[str, str]:
     """A call's assistant and phone number: its campaign's, or by its own number if inbound."""
-    return _line(_number(record["campaign_id"] or record["id"]))
+    return _line(store_number(record["campaign_id"] or record["id"]))
 
 
 def _ended_reason(record: Record) -> str | None:
-    number = _number(record["id"])
+    number = store_number(record["id"])
     status = record["status"]
     if status == "completed":
-        return _pick(("customer-ended-call", "assistant-ended-call"), number)
+        return pick(("customer-ended-call", "assistant-ended-call"), number)
     if status == "no_answer":
         return "voicemail" if number % 4 == 0 else "customer-did-not-answer"
     if status == "failed":
@@ -207,18 +195,9 @@ def _costs(seconds: int) -> tuple[float, dict[str, float]]:
 
 
 def _transcript(record: Record, contact: Record | None) -> str:
-    name = (contact or {}).get("first_name") or "there"
-    answer = _pick(("Sure, go ahead.", "Yes, speaking.", "Okay, what is it about?"), _number(record["id"]))
-    closing = record["summary"] or "Thanks, that is all."
-    return "\n".join(
-        (
-            f"AI: Hi {name}, this is Riley calling from the voicesync sandbox.",
-            f"User: {answer}",
-            "AI: I'm calling about your account. Is now a good time?",
-            f"User: {closing}",
-            "AI: Thank you for your time. Goodbye!",
-        )
-    )
+    """The conversation as Vapi writes it: ``AI: ...`` and ``User: ...`` lines."""
+    speaker = {"agent": "AI", "user": "User"}
+    return "\n".join(f"{speaker[who]}: {text}" for who, text in conversation(record, contact, "Riley"))
 
 
 def _analysis(record: Record) -> dict[str, Any]:
@@ -312,7 +291,7 @@ class _Tally:
 def _tallies(platform: PlatformSandbox, campaign_ids: Iterable[str]) -> dict[str, _Tally]:
     """One pass over the calls, for every campaign named."""
     tallies = {campaign_id: _Tally() for campaign_id in campaign_ids}
-    for record in _everything(platform, "calls"):
+    for record in everything(platform, "calls"):
         tally = tallies.get(record["campaign_id"])
         if tally is not None:
             tally.add(record)
@@ -321,7 +300,7 @@ def _tallies(platform: PlatformSandbox, campaign_ids: Iterable[str]) -> dict[str
 
 def campaign(platform: PlatformSandbox, record: Record, tally: _Tally) -> dict[str, Any]:
     """A store campaign as a Vapi Campaign."""
-    assistant, phone_number = _line(_number(record["id"]))
+    assistant, phone_number = _line(store_number(record["id"]))
     contacts = (platform.store.get("contacts", contact_id) for contact_id in tally.contact_ids)
     body: dict[str, Any] = {
         "id": vapi_id(record["id"]),
@@ -358,7 +337,7 @@ MESSAGE_TYPES = ("status-update", "end-of-call-report", *IGNORABLE)
 def call_message(platform: PlatformSandbox, record: Record, type_: str) -> dict[str, Any]:
     """One server message (``{"message": {...}}``) of ``type_`` about a call as it is now."""
     vapi_call = call(platform, record)
-    message: dict[str, Any] = {"type": type_, "timestamp": _now_ms()}
+    message: dict[str, Any] = {"type": type_, "timestamp": now_ms()}
     if type_ == "status-update":
         message["status"] = vapi_call["status"]
         if "endedReason" in vapi_call:
@@ -419,7 +398,7 @@ def sign(platform: PlatformSandbox, msg_id: str, payload: bytes) -> dict[str, st
     credential = platform.webhook_credential
     secret, header = str(credential.secret), str(credential.header)
     if credential.kind == "hmac":
-        timestamp = str(_now_ms())
+        timestamp = str(now_ms())
         return {header: hmac_signature(secret, timestamp, payload), TIMESTAMP_HEADER: timestamp}
     return {header: f"Bearer {secret}" if header.lower() == "authorization" else secret}
 
@@ -454,8 +433,6 @@ _BOUNDS: dict[str, Callable[[str, str], bool]] = {
     "Le": operator.le,
 }
 _TIME_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at"}
-
-Check = Callable[["Record"], bool]
 
 
 def _integer(args: MultiDict[str, str], name: str, default: int, maximum: int | None, problems: dict[str, str]) -> int:
@@ -498,16 +475,6 @@ def _equal(value_of: Callable[[Record], Any], wanted: Any) -> Check:
     return lambda record: value_of(record) == wanted
 
 
-def _everything(platform: PlatformSandbox, entity: str) -> list[Record]:
-    """Every live record in id order; shared with the store, so not to be mutated."""
-    total = platform.store.page(entity, 1, 1).total
-    return platform.store.page(entity, 1, max(total, 1)).records
-
-
-def _matching(records: Iterable[Record], checks: list[Check]) -> list[Record]:
-    return [record for record in records if all(check(record) for check in checks)]
-
-
 def _id_checks(platform: PlatformSandbox, entity: str, args: MultiDict[str, str]) -> list[Check]:
     """``id`` (both lists), ``assistantId`` and ``phoneNumberId`` (calls) filters."""
     checks = [_equal(operator.itemgetter("id"), store_id(platform, entity, args["id"]))] if "id" in args else []
@@ -535,7 +502,7 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
         limit = _integer(request.args, "limit", DEFAULT_LIMIT, MAX_LIMIT, problems)
         checks = _time_checks(request.args, problems)
         _bad_request(problems)
-        selected = _matching(_everything(platform, "calls"), checks + _id_checks(platform, "calls", request.args))
+        selected = matching(everything(platform, "calls"), checks + _id_checks(platform, "calls", request.args))
         newest = heapq.nlargest(limit, selected, key=lambda record: (record["created_at"][:23], record["id"]))
         return json_response([call(platform, record) for record in newest])
 
@@ -557,7 +524,7 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
             problems["sortBy"] = "must be one of createdAt, updatedAt"
         checks = _time_checks(args, problems) + _id_checks(platform, "campaigns", args)
         _bad_request(problems)
-        selected = _matching(_everything(platform, "campaigns"), checks)
+        selected = matching(everything(platform, "campaigns"), checks)
         selected.sort(key=lambda record: (record[str(sort_by)][:23], record["id"]), reverse=order == "DESC")
         shown = selected[(page - 1) * limit : page * limit]
         tallies = _tallies(platform, (record["id"] for record in shown))
