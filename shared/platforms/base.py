@@ -396,8 +396,9 @@ class Walk:
         self.number = int(checkpoint["number"])
         if self.paginator is not None:
             self.paginator.restore(checkpoint["paginator"])
-        self.sources = self.sources[len(self.sources) - len(checkpoint.get("sources", [])) :]
-        for source, point in zip(self.sources, checkpoint["sources"], strict=True):
+        points = checkpoint.get("sources", [])  # none in a checkpoint kept before walks had both
+        self.sources = self.sources[len(self.sources) - len(points) :]
+        for source, point in zip(self.sources, points, strict=True):
             source.resume(point)
 
     def remaining(self) -> list[int]:

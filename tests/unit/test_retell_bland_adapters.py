@@ -15,6 +15,7 @@ import pytest
 from shared.errors import ConfigError, InvalidRequest
 from shared.pagination import CursorPaginator, OffsetPaginator
 from shared.platforms.bland import BlandPlatform, BlandWebhooks, e164
+from shared.platforms.generic import GenericPlatform
 from shared.platforms.retell import RetellPlatform, RetellWebhooks, batch_calls
 from shared.settings import Settings
 from shared.signing import SignatureError
@@ -259,3 +260,11 @@ def test_a_page_s_whole_reads_run_side_by_side_and_keep_their_order() -> None:
         platform.close()
     one_by_one = BlandPlatform("http://bland.test", "key", read_concurrency=1)
     assert one_by_one.each(lambda record: {**record, "n": 1}, [{"id": 1}]) == [{"id": 1, "n": 1}]
+
+
+def test_a_walk_resumes_from_a_checkpoint_kept_before_walks_had_sources() -> None:
+    """A run left open by the previous release kept ``{"number", "paginator"}`` only."""
+    walk = GenericPlatform("http://generic.test", "key").pages("contacts")
+    walk.resume({"number": 1, "paginator": {"current": 2, "done": False, "seen": [1], "total": 30}})
+    assert (walk.number, walk.paginator.params()["page"], walk.sources) == (1, 2, [])
+    assert walk.checkpoint()["sources"] == []
