@@ -1,4 +1,4 @@
-"""Client of Odoo: JSON-2 (Odoo 19+) and JSON-RPC (Odoo 14-18) behind one ``call`` method.
+"""Client of Odoo: JSON-2 (Odoo 19+) and JSON-RPC (every version) behind one ``call`` method.
 
 Callers always pass named arguments (``ids`` for record methods), the JSON-2 way. The JSON-RPC
 transport turns them into ``execute_kw(model, method, args, kwargs)`` the way Odoo's
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import requests
 
-from shared.errors import ApiError, AuthError, ConfigError, error_for_odoo, error_for_response
+from shared.errors import ApiError, AuthError, ConfigError, NotFound, error_for_odoo, error_for_response
 from shared.http import json_body, new_session, send
 from shared.settings import Settings
 
@@ -156,11 +156,11 @@ class JsonRpcTransport:
 
 
 def version_major(answer: dict[str, Any]) -> int:
-    """The major version from ``/web/version``.
+    """The major version from ``/web/version`` or ``common.version``.
 
-    Accepts both shapes Odoo has answered with (``version_info``/``version`` and
-    ``common.version``'s ``server_version_info``/``server_version``); saas builds read like
-    ``saas~18.4``, where the digits are what counts.
+    Accepts both shapes Odoo answers with (``version_info``/``version`` and ``common.version``'s
+    ``server_version_info``/``server_version``); saas builds read like ``saas~18.4``, where the
+    digits are what counts.
     """
     info = answer.get("version_info") or answer.get("server_version_info") or []
     if info and isinstance(info[0], int):
@@ -170,6 +170,13 @@ def version_major(answer: dict[str, Any]) -> int:
     if not digits.isdigit():
         raise ConfigError(f"cannot read Odoo's version from {text!r}")
     return int(digits)
+
+
+def web_version_shape(answer: dict[str, Any]) -> dict[str, Any]:
+    """``common.version``'s answer in ``/web/version``'s shape (``version_info``, ``version``)."""
+    if "version_info" in answer:
+        return answer
+    return {"version_info": answer.get("server_version_info") or [], "version": answer.get("server_version") or ""}
 
 
 class OdooClient:
@@ -201,32 +208,53 @@ class OdooClient:
         )
 
     def version(self) -> dict[str, Any]:
-        """``GET /web/version``, asked once. The database header matters: an Odoo serving several
-        databases answers this route only with one chosen (else it redirects to its selector)."""
+        """The server's version in ``/web/version``'s shape, asked once.
+
+        ``GET /web/version`` exists from Odoo 19 on; older servers answer it with a 404, and
+        ``common.version`` over ``/jsonrpc``, which every version serves, answers instead. The
+        database header matters: an Odoo serving several databases answers ``/web/version`` only
+        with one chosen (else it redirects to its selector).
+        """
         if self._version is None:
-            response = send(
-                self._session,
-                "GET",
-                f"{self.url}/web/version",
-                system=SYSTEM,
-                timeout=self._timeout,
-                classify=_classify_http,
-                headers={"X-Odoo-Database": self.db},
-            )
-            self._version = json_body(response, system=SYSTEM)
+            try:
+                response = send(
+                    self._session,
+                    "GET",
+                    f"{self.url}/web/version",
+                    system=SYSTEM,
+                    timeout=self._timeout,
+                    classify=_classify_http,
+                    headers={"X-Odoo-Database": self.db},
+                )
+                self._version = json_body(response, system=SYSTEM)
+            except NotFound:
+                self._version = web_version_shape(self._jsonrpc().rpc("common", "version", []))
         return self._version
 
+    def _jsonrpc(self) -> JsonRpcTransport:
+        return JsonRpcTransport(self.url, self._session, self.db, self.user, self._api_key, self._timeout)
+
     def transport(self) -> Transport:
-        """The transport, chosen once: by setting, or by the server's version when ``auto``."""
+        """The transport, chosen once: by setting, or by the server's version when ``auto``.
+
+        JSON-2 asked of an Odoo before 19 is refused here, before any model call could fail on it.
+        """
         if self._transport is None:
-            protocol = self.protocol or ("json2" if version_major(self.version()) >= JSON2_SINCE_MAJOR else "jsonrpc")
-            self.protocol = protocol
-            if protocol == "json2":
-                self._transport = Json2Transport(self.url, self._session, self.db, self._api_key, self._timeout)
-            else:
-                self._transport = JsonRpcTransport(
-                    self.url, self._session, self.db, self.user, self._api_key, self._timeout
+            if self.protocol == "jsonrpc":
+                self._transport = self._jsonrpc()
+                return self._transport
+            json2 = version_major(self.version()) >= JSON2_SINCE_MAJOR
+            if self.protocol == "json2" and not json2:
+                raise ConfigError(
+                    f"ODOO_PROTOCOL=json2 needs Odoo {JSON2_SINCE_MAJOR} or later, and {self.url} runs Odoo "
+                    f"{self.version().get('version') or '?'}: set ODOO_PROTOCOL=auto (or jsonrpc)"
                 )
+            self.protocol = "json2" if json2 else "jsonrpc"
+            self._transport = (
+                Json2Transport(self.url, self._session, self.db, self._api_key, self._timeout)
+                if json2
+                else self._jsonrpc()
+            )
         return self._transport
 
     def call(self, model: str, method: str, /, *, ids: list[int] | None = None, **kwargs: Any) -> Any:

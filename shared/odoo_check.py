@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.entities import ENTITIES
-from shared.errors import ApiError, AuthError, NotFound, RetryableError
+from shared.errors import ApiError, AuthError, ConfigError, NotFound, RetryableError
 from shared.odoo import OdooClient
 from shared.odoo_owned import CALL_MODEL
 from shared.odoo_setup import Bootstrap
@@ -36,6 +36,8 @@ def check(odoo: OdooClient, webhook_url: str | None = None) -> list[Finding]:
     try:
         answer = odoo.version()
         odoo.transport()
+    except ConfigError as exc:
+        return [Finding(False, str(exc))]
     except RetryableError as exc:
         return [Finding(False, f"Odoo at {odoo.url} cannot be reached ({exc.message}): check ODOO_URL")]
     except ApiError as exc:
@@ -60,6 +62,7 @@ def check(odoo: OdooClient, webhook_url: str | None = None) -> list[Finding]:
             Finding(False, f"bootstrap would {change}: run `voicesync odoo bootstrap`") for change in report.changes
         ]
     findings += [Finding(False, note) for note in report.notes]
+    findings += [Finding(True, skipped) for skipped in report.skipped]
     if not report.changes and not report.notes:
         findings.append(Finding(True, "bootstrap: everything voicesync needs is in place"))
     return findings
