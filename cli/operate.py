@@ -157,7 +157,7 @@ def odoo_bootstrap(receiver_url: str | None, uninstall: bool) -> None:
     else:
         report = setup.run(_webhook_url(receiver_url))
         verb = "done"
-    for line in [*report.notes, *map(str, report.changes)]:
+    for line in [*report.notes, *report.skipped, *map(str, report.changes)]:
         click.echo(line)
     click.echo(f"{verb}: {len(report.changes)} changes" if report.changes else "nothing to do: already up to date")
 

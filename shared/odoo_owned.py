@@ -62,7 +62,10 @@ class Owned:
 
     ``find`` names the fields that identify a record made before it had an external id (an
     earlier bootstrap, or Odoo's own ``x_name``); ``fixed`` fields are set on creation only,
-    because Odoo refuses to change them (a model's name, a field's type).
+    because Odoo refuses to change them (a model's name, a field's type). ``recomputed`` fields
+    are ones Odoo computes over what it is given unless they are written in the same call (Odoo 17
+    and 18 rename a rule's webhook action "Send Webhook Notification" on create and on every
+    write of its URL): bootstrap writes them with every write, and again right after create.
     """
 
     name: str
@@ -70,6 +73,7 @@ class Owned:
     values: dict[str, Any]
     find: tuple[str, ...] = ()
     fixed: frozenset[str] = field(default_factory=frozenset)
+    recomputed: tuple[str, ...] = ()
     label: str = ""
 
     @property
@@ -387,6 +391,7 @@ def automation_records(webhook_url: str, integration_uid: int) -> list[Owned]:
         },
         find=("name",),
         fixed=frozenset({"usage"}),
+        recomputed=("name",),
         label="webhook action for contact edits",
     )
     return [rule, action]

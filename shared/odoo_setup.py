@@ -41,6 +41,7 @@ AUTOMATION_MODULE = "base_automation"
 INSTALL_WAIT_SECONDS = 120.0
 INSTALL_BUSY_SIGNS = ("scheduled action", "current transaction is aborted")
 LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
+WEBHOOK_ACTIONS_SINCE_MAJOR = 17  # Odoo 16's server actions cannot post a webhook
 
 
 @dataclass
@@ -58,8 +59,11 @@ class Change:
 
 @dataclass
 class SetupReport:
+    """What changed; ``notes``, what stands in the way; ``skipped``, what this Odoo cannot hold."""
+
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def done(self) -> bool:
@@ -162,15 +166,25 @@ class Bootstrap:
         self.resolve = Resolver(odoo)
 
     def records(self, webhook_url: str | None) -> list[Owned]:
-        kind = "list" if version_major(self.odoo.version()) >= LIST_VIEW_SINCE_MAJOR else "tree"
+        kind = "list" if self.major >= LIST_VIEW_SINCE_MAJOR else "tree"
         owned = owned_records(kind)
         if webhook_url:
             owned += automation_records(webhook_url, self.odoo.uid())
         return owned
 
+    @property
+    def major(self) -> int:
+        return version_major(self.odoo.version())
+
     def run(self, webhook_url: str | None = None, *, write: bool = True) -> SetupReport:
         """Bring every owned record up to date (``write=False``: only say what would change)."""
         report = SetupReport()
+        if webhook_url and self.major < WEBHOOK_ACTIONS_SINCE_MAJOR:
+            report.skipped.append(
+                f"Odoo -> platform: skipped, Odoo {self.major} has no webhook actions (it needs Odoo "
+                f"{WEBHOOK_ACTIONS_SINCE_MAJOR} or later); contact edits made in Odoo stay in Odoo"
+            )
+            webhook_url = None
         if webhook_url and not self._automation_installed(report, install=write):
             webhook_url = None
         owned = self.records(webhook_url)
@@ -216,7 +230,9 @@ class Bootstrap:
         record_id = self._find(item, adopt=write, values=values)
         if record_id is None:
             if write:
-                self._create(item, values)
+                record_id = self._create(item, values)
+                if item.recomputed:
+                    self._write(item, record_id, values, item.recomputed)
             return Change("create", item)
         compared = [k for k in values if k not in item.fixed]
         [current] = self.odoo.call(item.model, "read", ids=[record_id], fields=compared)
@@ -224,8 +240,11 @@ class Bootstrap:
         if not differ:
             return None
         if write:
-            self.odoo.call(item.model, "write", ids=[record_id], vals=_writable({k: values[k] for k in differ}))
+            self._write(item, record_id, values, (*differ, *item.recomputed))
         return Change("update", item, differ)
+
+    def _write(self, item: Owned, record_id: int, values: dict[str, Any], names: Iterable[str]) -> None:
+        self.odoo.call(item.model, "write", ids=[record_id], vals=_writable({k: values[k] for k in names}))
 
     def _find(self, item: Owned, *, adopt: bool, values: dict[str, Any] | None = None) -> int | None:
         """The record's id by external id, else by its identifying fields (then named, if ``adopt``)."""
@@ -249,12 +268,14 @@ class Bootstrap:
             self._name(item, found[0])
         return found[0]
 
-    def _create(self, item: Owned, values: dict[str, Any]) -> None:
+    def _create(self, item: Owned, values: dict[str, Any]) -> int:
         missing = [k for k, v in values.items() if v is None]
         if missing:
             raise InvalidRequest(f"cannot create {item.title}: {', '.join(missing)} not found in Odoo", system="odoo")
         created = self.odoo.call(item.model, "create", vals_list=[_writable(values)])
-        self._name(item, created[0] if isinstance(created, list) else created)
+        record_id = int(created[0] if isinstance(created, list) else created)
+        self._name(item, record_id)
+        return record_id
 
     def _name(self, item: Owned, record_id: int) -> None:
         module, _, name = item.xmlid.partition(".")
