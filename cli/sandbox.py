@@ -8,6 +8,7 @@ import threading
 import click
 
 from sandbox.odoo import OdooSandbox
+from sandbox.odoo.release import LATEST, SUPPORTED
 from sandbox.platform import PlatformSandbox
 from sandbox.platform.vendors import NAMES, load
 from sandbox.platform.webhooks import Credential
@@ -47,6 +48,14 @@ def sandbox_settings(api: PlatformSandbox, odoo: OdooSandbox) -> dict[str, str]:
 @click.option("--webhook-secret", default=None, help="The webhook secret (generic: whsec_...; default: random).")
 @click.option("--webhook-auth", default=None, help="How webhooks are signed (vapi: bearer or hmac; default bearer).")
 @click.option("--odoo-api-key", default=None, help="Odoo's API key (default: a random one).")
+@click.option(
+    "--odoo-version",
+    default=LATEST,
+    show_default=True,
+    type=click.Choice([str(major) for major in SUPPORTED]),
+    callback=lambda _ctx, _param, value: int(value),
+    help="The Odoo version to answer as (its routes, protocols and differences).",
+)
 def sandbox(
     vendor: str,
     contacts: int,
@@ -61,6 +70,7 @@ def sandbox(
     webhook_secret: str | None,
     webhook_auth: str | None,
     odoo_api_key: str | None,
+    odoo_version: int,
 ) -> None:
     """Run the voice-platform and Odoo sandboxes until interrupted; print their settings."""
     try:
@@ -79,7 +89,7 @@ def sandbox(
         vendor=vendor,
         webhook_credential=credential,
     ).start()
-    odoo = OdooSandbox(port=odoo_port, host=host, api_key=odoo_api_key).start()
+    odoo = OdooSandbox(port=odoo_port, host=host, api_key=odoo_api_key, version=f"{odoo_version}.0").start()
     for key, value in sandbox_settings(api, odoo).items():
         click.echo(f"{key}={value}")
     stop = threading.Event()

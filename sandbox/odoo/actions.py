@@ -13,6 +13,7 @@ from .api import register
 from .catalog import SERVER_ACTION_STATES
 from .errors import ValidationError
 from .orm import BaseModel, id_filter
+from .release import WEBHOOK_ACTION_NAME, WEBHOOK_NAME_DEPENDS
 
 PATH_RE = re.compile(r"[a-z][a-z0-9_-]*")
 ACTION_TABLES = ("ir_act_window", "ir_act_server")
@@ -97,7 +98,8 @@ class IrActionsActWindow(Action):
 @register
 class IrActionsServer(Action):
     """``name`` is computed from ``state`` when not given (and follows it while it is the
-    computed one)."""
+    computed one); on Odoo 17 and 18, a rule's webhook action is renamed after its type on create
+    and on each write of what the name depends on that does not write the name too."""
 
     _name = "ir.actions.server"
 
@@ -105,7 +107,9 @@ class IrActionsServer(Action):
         for vals in vals_list:
             if not vals.get("name"):
                 vals["name"] = self._state_label(vals.get("state"))
-        return super()._create(vals_list)
+        records = super()._create(vals_list)
+        records._name_webhook_actions()
+        return records
 
     def _write(self, vals: dict[str, Any]) -> None:
         if "state" in vals and "name" not in vals:
@@ -116,6 +120,19 @@ class IrActionsServer(Action):
                 if name == self._state_label(state):
                     self.browse([action_id])._write_name(self._state_label(vals["state"]))
         super()._write(vals)
+        if WEBHOOK_NAME_DEPENDS & set(vals) and "name" not in vals:
+            self._name_webhook_actions()
+
+    def _name_webhook_actions(self) -> None:
+        """``base_automation``'s ``_compute_name`` of Odoo 17 and 18, for webhook actions."""
+        if not self.env.registry.release.names_webhook_actions or "base_automation_id" not in self._model.fields:
+            return
+        where, params = id_filter(self._ids)
+        self.env.cr.execute(
+            f"UPDATE ir_act_server SET name = ? WHERE {where} AND base_automation_id IS NOT NULL"
+            " AND state = 'webhook'",
+            [WEBHOOK_ACTION_NAME, *params],
+        )
 
     def _write_name(self, name: str) -> None:
         self.env.cr.execute("UPDATE ir_act_server SET name = ? WHERE id = ?", [name, self._ids[0]])

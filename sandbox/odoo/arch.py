@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from .schema import Model
 
-SUBVIEWS = ("form", "list", "graph", "kanban", "calendar")
+LIST_TAGS = ("list", "tree")  # a list view's root, from Odoo 18 on and before (the view type says which)
+SUBVIEWS = ("form", *LIST_TAGS, "graph", "kanban", "calendar")
 LIST_CHILDREN = ("field", "button", "control", "groupby", "widget", "header")
 TRANSLATED_ATTRS = ("string", "help", "sum", "avg", "confirm", "placeholder", "alt", "title", "aria-label")
 TRANSLATED_IN_XPATH = re.compile(r"@(" + "|".join(TRANSLATED_ATTRS) + r")\b")
@@ -271,7 +272,7 @@ def _walk(node: ET.Element, model: Model, models: Callable[[str], Model | None],
             else:
                 _walk(child, model, models, validate)
         return
-    if validate and node.tag == "list":
+    if validate and node.tag in LIST_TAGS:
         for child in node:
             if isinstance(child.tag, str) and child.tag not in LIST_CHILDREN:
                 raise ArchError(

@@ -1,6 +1,7 @@
 """The built-in models, grouped by the Odoo module that brings them, with Odoo 19's names,
 labels, types, defaults and orders (checked against ``odoo/addons/base/models/*``,
-``addons/mail``, ``addons/utm``, ``addons/base_automation``).
+``addons/mail``, ``addons/utm``, ``addons/base_automation``); :func:`for_release` makes them
+what an older version has (see :mod:`.release`).
 
 A module may also add fields to another module's models (``EXTENSIONS``): ``mail`` makes
 ``res.partner`` a ``mail.thread``, ``base_automation`` links server actions to rules. Only the
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .release import NEWEST, Release
 from .schema import FIELD_TYPES, ON_DELETE, Field, Model, choices, define
 
 
@@ -243,6 +245,7 @@ def _base() -> list[Model]:
                 ),
                 Field("application", "boolean", "Application", readonly=True),
                 Field("sequence", "integer", "Sequence", default=100),
+                Field("latest_version", "char", "Installed Version", readonly=True),
             ],
             order="application desc, sequence, name",
             rec_name_override="shortdesc",
@@ -526,8 +529,9 @@ def with_dependencies(names: Iterable[str]) -> list[str]:
     return ordered
 
 
-def models_for(installed: Iterable[str]) -> dict[str, Model]:
-    """The built-in models of the installed modules, with the installed extensions applied."""
+def models_for(installed: Iterable[str], release: Release = NEWEST) -> dict[str, Model]:
+    """The built-in models of the installed modules, with the installed extensions applied, as
+    ``release`` has them."""
     installed = [name for name in MODULES if name in set(installed)]
     models: dict[str, Model] = {}
     for module in installed:
@@ -540,6 +544,34 @@ def models_for(installed: Iterable[str]) -> dict[str, Model]:
         for name, tracked in MAIL_THREADS.get(module, {}).items():
             if name in models:
                 models[name] = replace(models[name], mail_thread=True, tracked=tracked)
+    return for_release(models, release)
+
+
+def for_release(models: dict[str, Model], release: Release) -> dict[str, Model]:
+    """Odoo 19's models as ``release`` has them: its list view word, and no webhook actions or
+    multi-action rules before 17."""
+    if "ir.ui.view" not in models:  # nothing installed yet
+        return models
+    changed: dict[str, dict[str, Field | None]] = {}
+    if release.list_view != "list":
+        view_types = tuple((release.list_view, "Tree") if key == "list" else (key, label) for key, label in VIEW_TYPES)
+        changed["ir.ui.view"] = {"type": replace(models["ir.ui.view"].fields["type"], selection=view_types)}
+        window = models["ir.actions.act_window"].fields["view_mode"]
+        changed["ir.actions.act_window"] = {"view_mode": replace(window, default=f"{release.list_view},form")}
+    if not release.webhook_actions:
+        state = models["ir.actions.server"].fields["state"]
+        without = tuple(choice for choice in state.selection if choice[0] != "webhook")
+        changed["ir.actions.server"] = {
+            "state": replace(state, selection=without),
+            "webhook_url": None,
+            "webhook_field_ids": None,
+            "base_automation_id": None,
+        }
+        changed["base.automation"] = {"action_server_ids": None}
+    for name, fields in changed.items():
+        if name in models:
+            merged = {**models[name].fields, **fields}
+            models[name] = replace(models[name], fields={k: v for k, v in merged.items() if v is not None})
     return models
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from .catalog import MODULES, models_for, module_of, with_dependencies
 from .ddl import add_column, create_table, insert_row, reflect_field, reflect_model
+from .release import Release
 from .schema import ADMIN_UID
 
 PARTNER_FORM_ARCH = """<form string="Partners">
@@ -46,21 +47,22 @@ def installed_modules(cr: sqlite3.Connection) -> frozenset[str]:
     return frozenset(row[0] for row in cr.execute("SELECT name FROM ir_module_module WHERE state = 'installed'"))
 
 
-def install(cr: sqlite3.Connection, names: Iterable[str]) -> list[str]:
-    """Install ``names`` and their missing dependencies; return the modules newly installed."""
+def install(cr: sqlite3.Connection, names: Iterable[str], release: Release) -> list[str]:
+    """Install ``names`` and their missing dependencies as ``release`` has them; return the
+    modules newly installed."""
     installed = set(installed_modules(cr))
     done = []
     for name in with_dependencies(names):
         if name in installed:
             continue
-        _install_one(cr, name, frozenset(installed))
+        _install_one(cr, name, frozenset(installed), release)
         installed.add(name)
         done.append(name)
     return done
 
 
-def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str]) -> None:
-    before, after = models_for(installed), models_for(installed | {name})
+def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str], release: Release) -> None:
+    before, after = models_for(installed, release), models_for(installed | {name}, release)
     for model in after.values():
         if model.name not in before:
             create_table(cr, model)
@@ -81,7 +83,10 @@ def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str]) -
                 reflect_field(cr, model_id, model.name, field, "base")
     if name == "base":
         _base_data(cr)
-    cr.execute("UPDATE ir_module_module SET state = 'installed' WHERE name = ?", [name])
+    cr.execute(
+        "UPDATE ir_module_module SET state = 'installed', latest_version = ? WHERE name = ?",
+        [release.module_version, name],
+    )
 
 
 def _xmlid(cr: sqlite3.Connection, module: str, name: str, model: str, res_id: int) -> None:

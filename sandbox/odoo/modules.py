@@ -23,7 +23,7 @@ class IrModuleModule(BaseModel):
     @public
     def button_immediate_install(self) -> dict[str, Any]:
         names = [row["name"] for row in self.read(["name"])]
-        install(self.env.cr, names)
+        install(self.env.cr, names, self.env.registry.release)
         self.env.store.registry = Registry.load(self.env.cr)
         self.env.clear_caches()
         return {"type": "ir.actions.act_url", "target": "self", "url": "/odoo"}

@@ -1,8 +1,8 @@
 """The HTTP face: the routes real Odoo serves for its external APIs, with its envelopes and
 statuses, plus the ``/_sandbox/*`` control routes.
 
-- ``GET /web/version`` (and ``/json/version``): ``{"version_info", "version"}`` from
-  ``odoo.release``; JSON-RPC ``/web/webclient/version_info``: ``common.exp_version()``.
+- ``GET /web/version`` (and ``/json/version``, Odoo 19+ only): ``{"version_info", "version"}``
+  from ``odoo.release``; JSON-RPC ``/web/webclient/version_info``: ``common.exp_version()``.
 - ``POST /jsonrpc``: services ``common``, ``db``, ``object``; errors are HTTP 200 with
   ``{"error": {"code", "message": "Odoo Server Error", "data": serialize_exception(exc)}}``
   (code 200 up to Odoo 18, 0 from 19 on, as ``odoo/http.py`` has it).
@@ -89,10 +89,8 @@ class OdooApp:
         self.server = server
         self.injector = injector
         self.webhooks = webhooks
-        self.rpc_error_code = 0 if server.major >= 19 else 200
+        self.rpc_error_code = server.release.rpc_error_code
         rules = [
-            Rule("/web/version", endpoint="version"),
-            Rule("/json/version", endpoint="version"),
             Rule("/web/webclient/version_info", endpoint="version_info", methods=["POST"]),
             Rule("/jsonrpc", endpoint="jsonrpc", methods=["POST"]),
             Rule("/_sandbox/faults", endpoint="faults", methods=["GET", "PUT"]),
@@ -100,7 +98,9 @@ class OdooApp:
             Rule("/_sandbox/webhooks", endpoint="webhooks", methods=["GET", "PUT"]),
             Rule("/_sandbox/webhook-deliveries", endpoint="deliveries", methods=["GET"]),
         ]
-        if server.major >= 19:
+        if server.release.web_version:
+            rules += [Rule("/web/version", endpoint="version"), Rule("/json/version", endpoint="version")]
+        if server.release.json2:
             rules += [
                 Rule("/json/2/<model>/<method>", endpoint="json2", methods=["POST"]),
                 Rule("/json/2", endpoint="json2_help"),
@@ -120,11 +120,13 @@ class OdooApp:
 
     # ------------------------------------------------------------ shared
 
-    def _model_call(self, model: str, method: str) -> bool:
-        """Count the call, add the latency, play proxy faults; True means "conflict"."""
+    def _model_call(self, model: str, method: str, arguments: str) -> bool:
+        """Count the call, add the latency, play proxy faults; True means "conflict".
+
+        ``arguments`` (the call's arguments as text) makes the call's faults repeatable."""
         self.server.count(model, method)
         self.injector.delay()
-        settings, kind = self.injector.settings, self.injector.roll()
+        settings, kind = self.injector.settings, self.injector.roll(f"{model}.{method} {arguments}")
         if kind == "429":
             raise ProxyFault(proxy_page(429, "Too Many Requests", {"Retry-After": str(settings.retry_after)}))
         if kind == "5xx":
@@ -144,7 +146,7 @@ class OdooApp:
 
     def on_version(self, request: Request) -> Response:
         """``request.make_json_response``: its content type names the charset."""
-        response = json_response(self.server.release)
+        response = json_response(self.server.web_version)
         response.content_type = "application/json; charset=utf-8"
         return response
 
@@ -214,7 +216,7 @@ class OdooApp:
         args: list[Any],
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        conflict = self._model_call(model, method)
+        conflict = self._model_call(model, method, json.dumps([args, kwargs], sort_keys=True, default=str))
         self.server.check(db, uid, password)
         kwargs = dict(kwargs or {})
         context = kwargs.pop("context", None)
@@ -252,7 +254,7 @@ class OdooApp:
 
     def on_json2(self, request: Request, model: str, method: str) -> Response:
         try:
-            conflict = self._model_call(model, method)
+            conflict = self._model_call(model, method, request.get_data(as_text=True))
             self._authenticate(request)
             params = self._json2_params(request)
             ids, context = params.pop("ids", ()) or (), params.pop("context", None)

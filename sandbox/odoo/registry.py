@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from .catalog import DEFAULT_MODULES, models_for, with_dependencies
+from .release import NEWEST, Release, release_of
 from .schema import Field, Model, custom_model
 
 
@@ -22,6 +23,7 @@ class Registry:
 
     models: Mapping[str, Model] = field(default_factory=lambda: models_for(with_dependencies(DEFAULT_MODULES)))
     modules: frozenset[str] = frozenset(with_dependencies(DEFAULT_MODULES))
+    release: Release = NEWEST
 
     def __contains__(self, name: object) -> bool:
         return name in self.models
@@ -48,7 +50,8 @@ class Registry:
         installed = frozenset(
             row[0] for row in cr.execute("SELECT name FROM ir_module_module WHERE state = 'installed'")
         )
-        models = models_for(installed)
+        release = release_of(cr)
+        models = models_for(installed, release)
         for name, description, order in cr.execute(
             "SELECT model, name, \"order\" FROM ir_model WHERE state = 'manual' ORDER BY id"
         ):
@@ -77,4 +80,4 @@ class Registry:
         for model, fields in extra.items():
             if model in models:
                 models[model] = replace(models[model], fields={**models[model].fields, **{f.name: f for f in fields}})
-        return cls(models, installed)
+        return cls(models, installed, release)

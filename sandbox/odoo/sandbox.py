@@ -18,6 +18,7 @@ from ..faults import FaultInjector, FaultSettings
 from ..server import BackgroundServer
 from .catalog import DEFAULT_MODULES
 from .protocols import OdooApp
+from .release import Release
 from .service import OdooServer
 from .store import Store
 from .webhooks import WebhookSender
@@ -41,15 +42,17 @@ class OdooSandbox:
         modules: Iterable[str] = DEFAULT_MODULES,
     ) -> None:
         """``modules``: what a fresh database has installed (with their dependencies); by default
-        ``base``, ``web``, ``contacts`` (so ``mail``) and ``utm``, not ``base_automation``."""
+        ``base``, ``web``, ``contacts`` (so ``mail``) and ``utm``, not ``base_automation``.
+        ``version``: the Odoo it answers as, 16.0 to 19.0 (see :mod:`.release`); a database file
+        made before keeps its own."""
         self.db = db
         self.login = login
         self.api_key = api_key or secrets.token_hex(20)
         self._tempdir = None if path else tempfile.mkdtemp(prefix="odoo-sandbox-")
         self.path = path or os.path.join(str(self._tempdir), "odoo.sqlite3")
-        self._store = Store(self.path, login, modules)
+        self._store = Store(self.path, login, modules, Release.of(version))
         self._webhooks = WebhookSender()
-        self._server = OdooServer(self._store, db, login, self.api_key, version, self._webhooks)
+        self._server = OdooServer(self._store, db, login, self.api_key, self._webhooks)
         self._injector = FaultInjector(FaultSettings(), seed)
         app = OdooApp(self._server, self._injector, self._webhooks)
         self._http = BackgroundServer(app, port=port, host=host)

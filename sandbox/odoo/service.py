@@ -21,6 +21,7 @@ from .api import get_public_method, model_class
 from .env import Env, Transaction
 from .errors import AccessDenied, DatabaseMissing
 from .orm import BaseModel
+from .release import Release
 from .schema import ADMIN_UID
 from .store import Store
 from .webhooks import WebhookSender
@@ -53,22 +54,21 @@ class OdooServer:
         db: str,
         login: str,
         api_key: str,
-        version: str,
         webhooks: WebhookSender,
     ) -> None:
         self.store = store
         self.db = db
         self.login_name = login
         self.api_key = api_key
-        self.version = version_info(version)
-        self.release = web_version(version)
+        self.version = version_info(store.registry.release.version)
+        self.web_version = web_version(store.registry.release.version)
         self.webhooks = webhooks
         self._counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
 
     @property
-    def major(self) -> int:
-        return int(self.version["server_version_info"][0])
+    def release(self) -> Release:
+        return self.store.registry.release
 
     # ------------------------------------------------------------ credentials
 

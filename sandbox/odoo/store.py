@@ -19,6 +19,7 @@ from .catalog import DEFAULT_MODULES
 from .ddl import now
 from .install import install, installed_modules
 from .registry import Registry
+from .release import NEWEST, Release
 from .schema import ADMIN_UID
 
 __all__ = ["Store", "now"]
@@ -26,9 +27,16 @@ __all__ = ["Store", "now"]
 
 class Store:
     """Pooled connections to one SQLite file, the current :class:`Registry` and the
-    allowed-models cache. A fresh file gets ``base`` and ``modules`` installed."""
+    allowed-models cache. A fresh file gets ``base`` and ``modules`` installed, as ``release``
+    has them; a file made before keeps the release it was made with."""
 
-    def __init__(self, path: str, admin_login: str, modules: Iterable[str] = DEFAULT_MODULES) -> None:
+    def __init__(
+        self,
+        path: str,
+        admin_login: str,
+        modules: Iterable[str] = DEFAULT_MODULES,
+        release: Release = NEWEST,
+    ) -> None:
         self.path = path
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all: list[sqlite3.Connection] = []
@@ -36,7 +44,7 @@ class Store:
         self.allowed = AllowedModels()
         with self.transaction(write=True) as cr:
             if not installed_modules(cr):
-                install(cr, modules)
+                install(cr, modules, release)
             cr.execute("UPDATE res_users SET login = ? WHERE id = ?", (admin_login, ADMIN_UID))
             self.registry = Registry.load(cr)
 

@@ -17,7 +17,6 @@ from typing import Any, Self
 
 from . import arch
 from .api import register
-from .catalog import VIEW_TYPES
 from .errors import UserError, ValidationError
 from .orm import BaseModel, id_filter
 from .schema import Model
@@ -64,11 +63,12 @@ class IrUiView(BaseModel):
                 except ET.ParseError:
                     pass  # _check_xml words it
                 else:
-                    if vals["type"] not in dict(VIEW_TYPES):
+                    view_types = dict(self._model.fields["type"].selection)  # this release's
+                    if vals["type"] not in view_types:
                         raise ValidationError(
                             f"Invalid view type: '{vals['type']}'.\n"
                             "You might have used an invalid starting tag in the architecture.\n"
-                            f"Allowed types are: {', '.join(dict(VIEW_TYPES))}"
+                            f"Allowed types are: {', '.join(view_types)}"
                         )
         if not vals.get("name"):
             vals["name"] = f"{vals.get('model')} {vals['type']}"  # a KeyError when the arch did not parse, as in Odoo
@@ -222,7 +222,7 @@ def get_view(records: BaseModel, view_id: int | None, view_type: str) -> tuple[d
         tree = _default_arch(records._model, view_type)
     used: dict[str, set[str]] = {}
     _collect(tree, records._model, records.env.registry.models.get, used)
-    if view_type in ("kanban", "list", "form"):
+    if view_type in ("kanban", *arch.LIST_TAGS, "form"):
         for model, names in used.items():
             names.add("id")
             if "write_date" in records.env.registry[model].fields:
@@ -262,7 +262,7 @@ def _collect(node: ET.Element, model: Model, models: Models, used: dict[str, set
 def _default_arch(model: Model, view_type: str) -> ET.Element:
     """``_get_default_form_view``/``_list_``/``_search_``: what Odoo generates without a view."""
     rec_name = model.rec_name or "id"
-    if view_type in ("list", "search"):
+    if view_type in (*arch.LIST_TAGS, "search"):
         root = ET.Element(view_type, string=model.description)
         ET.SubElement(root, "field", name=rec_name)
         return root

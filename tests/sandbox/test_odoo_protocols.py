@@ -169,9 +169,14 @@ def test_version_routes(odoo: OdooSandbox) -> None:
     assert rpc(odoo, "common", "version")["result"] == version
 
 
-def test_older_versions_have_no_json2_and_rpc_code_200() -> None:
-    with OdooSandbox(version="17.0", api_key="k") as old:
-        assert requests.get(f"{old.url}/web/version", timeout=5).json()["version"] == "17.0"
+@pytest.mark.parametrize("version", ["16.0", "17.0", "18.0"])
+def test_older_versions_have_no_web_version_no_json2_and_rpc_code_200(version: str) -> None:
+    """As real Odoo 16, 17 and 18 answer: /web/version and JSON-2 are 404s (the rpc addon came
+    with 19), and JSON-RPC tells the version instead."""
+    with OdooSandbox(version=version, api_key="k") as old:
+        assert requests.get(f"{old.url}/web/version", timeout=5).status_code == 404
+        assert requests.get(f"{old.url}/json/version", timeout=5).status_code == 404
+        assert rpc(old, "common", "version")["result"]["server_version_info"][0] == int(version[:2])
         assert (
             requests.post(
                 f"{old.url}/json/2/res.partner/search",
