@@ -1,14 +1,17 @@
 """Fault injection shared by both sandbox servers: shares of failures and a fixed added latency.
 
-Settable at start and at run time (each server exposes ``GET``/``PUT /_sandbox/faults``). A seeded
-random source keeps a test's sequence of faults repeatable.
+Settable at start and at run time (each server exposes ``GET``/``PUT /_sandbox/faults``). Whether
+a request fails is decided by the seed, the request itself and how often that same request came
+before, never by the order in which concurrent requests happen to arrive: a test's faults are the
+same on every run, however its workers interleave.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -43,7 +46,8 @@ class FaultInjector:
 
     def __init__(self, settings: FaultSettings | None = None, seed: int = 0) -> None:
         self.settings = settings or FaultSettings()
-        self._random = random.Random(seed)
+        self._seed = seed
+        self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def delay(self) -> None:
@@ -51,13 +55,23 @@ class FaultInjector:
         if self.settings.latency_ms > 0:
             time.sleep(self.settings.latency_ms / 1000)
 
-    def roll(self) -> str | None:
-        """Return the fault kind for this request (``"429"``, ``"5xx"``, ``"timeout"``,
-        ``"conflict"``) or ``None`` for a normal answer."""
+    def roll(self, request: str) -> str | None:
+        """The fault kind for this request (``"429"``, ``"5xx"``, ``"timeout"``, ``"conflict"``)
+        or ``None`` for a normal answer.
+
+        ``request`` names what was asked (method, path, query, body): its n-th sending draws the
+        same number on every run, so a retry sequence is repeatable whatever else runs meanwhile.
+        """
         s = self.settings
+        rates = (s.rate_429, s.rate_5xx, s.rate_timeout, s.rate_conflict)
+        if not any(rates):
+            return None
         with self._lock:
-            draw = self._random.random()
-        for kind, rate in zip(self.KINDS, (s.rate_429, s.rate_5xx, s.rate_timeout, s.rate_conflict), strict=True):
+            self._seen[request] += 1
+            attempt = self._seen[request]
+        digest = hashlib.sha256(f"{self._seed}\0{attempt}\0{request}".encode()).digest()
+        draw = int.from_bytes(digest[:8], "big") / 2**64
+        for kind, rate in zip(self.KINDS, rates, strict=True):
             if draw < rate:
                 return kind
             draw -= rate

@@ -70,7 +70,7 @@ def create_app(platform: PlatformSandbox) -> Flask:
 
     def injected_fault() -> Response | None:
         """The answer of an injected fault, or None. "conflict" means nothing to these APIs: a 5xx."""
-        kind = platform.injector.roll()
+        kind = platform.injector.roll(f"{request.method} {request.full_path} {request.get_data(as_text=True)}")
         settings = platform.faults
         if kind is None:
             return None
