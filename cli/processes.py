@@ -1,12 +1,16 @@
 """Start and stop voicesync's own processes (workers, beat, receiver) for the demo and tests.
 
 Each child gets its own process group so that stopping it also stops what it forked (Celery's
-pool children); nothing is left behind.
+pool children), and is killed by the kernel when the process that started it dies, however it
+dies (``PR_SET_PDEATHSIG``; Celery's pool children do the same with their worker): a demo or a
+test run killed outright leaves nothing behind to consume its queues.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import subprocess
@@ -16,6 +20,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from shared.settings import child_environment
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for a child that must not outlive its parent (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ManagedProcess:
@@ -30,7 +44,12 @@ class ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed by it
         self.process = subprocess.Popen(
-            self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         log.close()
         return self

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import uuid
@@ -18,32 +17,33 @@ from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from shared import embedded_redis
 from shared.settings import Settings, get_settings, use_environment
-from tests.services import POSTGRES, POSTGRES_URL, SYSTEM_REDIS, need, reachable, required
+from tests.services import POSTGRES, POSTGRES_URL, RABBITMQ, SYSTEM_REDIS, need, reachable, required
+from tests.world import RedisLease, drop_rabbitmq_vhost, rabbitmq_vhost
 
-REDIS_DATABASES = (1, 2, 4, 6, 7, 8, 9, 10)
 _EMBEDDED_DIR = Path(tempfile.mkdtemp(prefix="voicesync-tests-"))
+_LEASE = RedisLease(*SYSTEM_REDIS)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Before any test module imports the Celery app: one broker for the whole session (the
-    system Redis when it runs, else an embedded one), so this process's app is configured once
-    and nothing starts a Redis under the checkout's ``var/``."""
-    database = _redis_database()
+    """Before any test module imports the Celery app: one broker for the whole process (a
+    database of the system Redis leased for this run when it runs, else an embedded Redis), so
+    this process's app is configured once and nothing starts a Redis under the checkout's
+    ``var/``. The xdist controller runs no test and leases nothing."""
+    if _is_xdist_controller(config):
+        return
     if reachable(SYSTEM_REDIS):
-        url = f"redis://127.0.0.1:6379/{database}"
+        url = _LEASE.acquire().url
     else:
-        url = embedded_redis.ensure_running(_EMBEDDED_DIR).rsplit("/", 1)[0] + f"/{database}"
+        url = embedded_redis.ensure_running(_EMBEDDED_DIR).rsplit("/", 1)[0] + "/1"
     use_environment({"BROKER_URL": url, "VOICESYNC_VAR_DIR": str(_EMBEDDED_DIR / "var")})
 
 
-def _redis_database() -> int:
-    """The system Redis database of this test process: one per xdist worker (``make test`` runs
-    two), none of the compose tests' (3) or the benchmarks' (5)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return REDIS_DATABASES[int(worker.removeprefix("gw")) % len(REDIS_DATABASES)]
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _LEASE.release()
     embedded_redis.stop(_EMBEDDED_DIR)
     shutil.rmtree(_EMBEDDED_DIR, ignore_errors=True)
 
@@ -55,6 +55,15 @@ def broker_url() -> str:
     if required() and not url.startswith("redis://127.0.0.1:6379"):
         pytest.fail("the system Redis is not running (VOICESYNC_REQUIRE_SERVICES=1)")
     return url
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> Iterator[str]:
+    """A RabbitMQ virtual host of this test process's own (named after its Redis database)."""
+    need(RABBITMQ, "RabbitMQ")
+    vhost = rabbitmq_vhost(_LEASE.database if _LEASE.database is not None else uuid.uuid4().hex[:8])
+    yield f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}/{vhost}"
+    drop_rabbitmq_vhost(vhost)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ SYSTEM_REDIS = ("127.0.0.1", 6379)
 POSTGRES = ("127.0.0.1", 5432)
 RABBITMQ = ("127.0.0.1", 5672)
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 def required() -> bool:

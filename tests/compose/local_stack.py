@@ -11,7 +11,7 @@ container would have differently is mapped, always the same way:
   ``/run`` and ``/home`` (volumes, the tmpfs, the image's var folder, the image user's ``HOME``)
   become folders under the test's ``tmp_path``. Nothing else of this process's environment is
   passed on: a container does not inherit the host's.
-- **Host names.** ``redis://redis:6379/<n>`` becomes the system Redis at database index 3; a
+- **Host names.** ``redis://redis:6379/<n>`` becomes the system Redis at the test run's database; a
   ``postgresql+psycopg://...@postgres:5432/...`` URL becomes the test's fresh PostgreSQL database.
   Each port a voicesync service publishes (web 8000, flower 5555, sandbox 8700 and 8069) gets a
   free local port: ``<service>:<port>``, ``127.0.0.1:<port>``, ``localhost:<port>`` and

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
 
 from cli.processes import wait_for
@@ -34,9 +33,7 @@ from tests.compose.compose_file import (
 from tests.compose.local_stack import LocalNetwork, LocalStack, local_network, processes_with_marker, wait_gone
 from tests.services import SYSTEM_REDIS, need
 
-pytestmark = pytest.mark.xdist_group("compose")  # one compose stack (Redis database 3) at a time
-
-COMPOSE_REDIS_URL = "redis://127.0.0.1:6379/3"
+pytestmark = pytest.mark.xdist_group("compose")  # one compose stack at a time: it is the heaviest
 SMALL = {
     "VOICESYNC_WEB_WORKERS": "1",
     "VOICESYNC_WEB_THREADS": "4",
@@ -46,14 +43,10 @@ SMALL = {
 
 
 @pytest.fixture
-def compose_redis() -> Iterator[str]:
-    """The system Redis at database index 3 (the stack's ``redis`` service), emptied around the test."""
+def compose_redis(redis_url: str) -> str:
+    """The stack's ``redis`` service: the system Redis at this test run's own database."""
     need(SYSTEM_REDIS, "Redis")
-    client = redis.Redis.from_url(COMPOSE_REDIS_URL)
-    client.flushdb()
-    yield COMPOSE_REDIS_URL
-    client.flushdb()
-    client.close()
+    return redis_url
 
 
 @pytest.fixture
@@ -126,13 +119,13 @@ def pools_in(workers: dict[str, Any]) -> dict[str, list[str]]:
 
 def test_local_mapping_of_names_and_ports(tmp_path: Path) -> None:
     network = LocalNetwork(
-        redis_url=COMPOSE_REDIS_URL,
+        redis_url="redis://127.0.0.1:6379/7",
         database_url="postgresql+psycopg://postgres@127.0.0.1:5432/fresh",
         hosts=frozenset({"sandbox", "web", "127.0.0.1", "0.0.0.0"}),
         ports={8700: 41000, 8000: 42000},
         root=tmp_path,
     )
-    assert network.rewrite("redis://redis:6379/0") == COMPOSE_REDIS_URL
+    assert network.rewrite("redis://redis:6379/0") == "redis://127.0.0.1:6379/7"
     assert network.rewrite("postgresql+psycopg://voicesync:pw@postgres:5432/voicesync").endswith("5432/fresh")
     assert network.rewrite("http://web:8000/webhooks/voice") == "http://127.0.0.1:42000/webhooks/voice"
     assert network.rewrite("0.0.0.0:8000") == "127.0.0.1:42000"

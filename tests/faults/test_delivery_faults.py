@@ -8,7 +8,7 @@ import sys
 import uuid
 from collections.abc import Callable
 
-from cli.processes import ManagedProcess, wait_for
+from cli.processes import ManagedProcess, die_with_parent, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
@@ -66,7 +66,10 @@ def test_racing_operators_one_run_the_others_say_so(
     platform.faults.update({"latency_ms": 250})
     command = [sys.executable, "-c", "from cli import main; main()", "resync", "contacts", "--full", "--wait"]
     child_env = child_environment({**env, "DATABASE_URL": services.settings.ledger_url})
-    operators = [subprocess.Popen(command, env=child_env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    operators = [
+        subprocess.Popen(command, env=child_env, stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        for _ in range(2)
+    ]
     wait_for(lambda: any(r.status == "running" for r in services.runs.recent("contacts")), 30, what="a run")
     app.send_task("contacts.reconcile", kwargs={"full": True}, queue="contacts")  # beat's own, meanwhile
     outputs = [operator.communicate(timeout=120)[0] for operator in operators]

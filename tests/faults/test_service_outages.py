@@ -1,9 +1,9 @@
 """The broker and the database go away under a running stack, and come back.
 
-The broker outage stops a real broker: a Redis server of this test's own (the same binary the
-embedded default uses, with its append-only file, on a fixed port), or the system RabbitMQ's
-application (``rabbitmqctl stop_app``). The database outage cuts PostgreSQL off with a TCP proxy
-between the stack and the server, so the rest of the test run keeps its database.
+The Redis outage stops a real broker: a Redis server of this test's own (the same binary the
+embedded default uses, with its append-only file, on a fixed port). RabbitMQ and PostgreSQL are
+cut off with a TCP proxy between the stack and the server: the stack sees its connections reset
+and new ones refused, while the machine's server keeps serving every other test run on it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,25 +28,26 @@ from shared.producer.operations import start_resync
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from tests.faults.parity import assert_parity
-from tests.services import RABBITMQ, RABBITMQ_URL, need
 from tests.tcp_proxy import TcpProxy
 
 StartWorker = Callable[..., ManagedProcess]
 
 
 class OwnRedis:
-    """A redis-server this test may stop and start on the same port and data folder."""
+    """A redis-server this test may stop and start on the same port and data folder; it dies
+    with the test run however the run ends."""
 
     def __init__(self, folder: Path, persist: bool = True) -> None:
         self.folder, self.port, self.persist = folder, free_port(), persist
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: ManagedProcess | None = None
+        self._starts = 0
 
     def start(self) -> None:
-        subprocess.run(
-            [str(server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--daemonize", "yes", "--appendonly", "yes" if self.persist else "no", "--save", ""],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        self._starts += 1
+        argv = [str(server_binary()), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+                "--appendonly", "yes" if self.persist else "no", "--save", ""]  # fmt: skip
+        self._process = ManagedProcess(f"redis-{self._starts}", argv, {}, self.folder / "logs").start()
         wait_for(lambda: self.answers(), 10, what="redis")
 
     def answers(self) -> bool:
@@ -58,6 +59,8 @@ class OwnRedis:
     def stop(self) -> None:
         if self.answers():
             redis.Redis(port=self.port).shutdown(nosave=not self.persist)  # a clean stop (AOF written if kept)
+        if self._process is not None:
+            self._process.stop()
 
 
 def on_own_redis(
@@ -138,16 +141,9 @@ def test_redis_broker_outage(
         broker.stop()
 
 
-@pytest.fixture
-def rabbitmq() -> Iterator[None]:
-    need(RABBITMQ, "RabbitMQ")
-    yield
-    subprocess.run(["rabbitmqctl", "start_app"], capture_output=True, timeout=120)
-
-
-@pytest.mark.xdist_group("rabbitmq")  # stops the one RabbitMQ: no other test of it meanwhile
+@pytest.mark.xdist_group("rabbitmq")  # the heaviest tests on one worker, as the end-to-end one
 def test_rabbitmq_broker_outage(
-    rabbitmq: None,
+    rabbitmq_url: str,
     env: dict[str, str],
     services: Services,
     start_worker: StartWorker,
@@ -155,33 +151,14 @@ def test_rabbitmq_broker_outage(
     platform: PlatformSandbox,
     odoo: OdooSandbox,
 ) -> None:
-    from tests.integration.test_brokers_and_beat import drop_queues
-
-    drop_queues(RABBITMQ_URL, ["contacts", "campaigns", "calls"])
-    env.update(BROKER_URL=RABBITMQ_URL, REDIS_URL=services.settings.broker_url)
+    address = urlsplit(rabbitmq_url)
+    proxy = TcpProxy(str(address.hostname), int(address.port or 5672))
+    env.update(BROKER_URL=rabbitmq_url.replace(f":{address.port}/", f":{proxy.port}/"))
+    env.update(REDIS_URL=services.settings.broker_url)
     stack_env = {**env, "DATABASE_URL": services.settings.ledger_url}
     own = Services(Settings.from_env(stack_env))
-
-    def stop() -> None:
-        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
-
-    def start() -> None:
-        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
-        wait_for(lambda: _amqp_answers(), 30, what="RabbitMQ")
-
-    run_outage(stack_env, own, start_worker, start_receiver, platform, stop, start)
+    run_outage(stack_env, own, start_worker, start_receiver, platform, proxy.cut, proxy.restore)
     assert_parity(own, platform, odoo)
-
-
-def _amqp_answers() -> bool:
-    from kombu import Connection
-
-    try:
-        with Connection(RABBITMQ_URL, connect_timeout=1) as connection:
-            connection.ensure_connection(max_retries=1)
-        return True
-    except Exception:
-        return False
 
 
 @pytest.mark.parametrize("ledger_url", ["postgresql"], indirect=True)

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from amqp.exceptions import AMQPError
-from kombu import Connection
 
 from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
@@ -20,29 +18,11 @@ from shared.parity import check
 from shared.producer.operations import queue_length
 from shared.services import Services
 from shared.settings import child_environment
-from tests.services import RABBITMQ, RABBITMQ_URL, need
 
 StartWorker = Callable[..., ManagedProcess]
 
 
-def drop_queues(url: str, queues: list[str]) -> None:
-    """RabbitMQ keeps queues between runs: start from none (the worker declares its own). A
-    RabbitMQ just restarted by another test may reset the first connections: try again."""
-
-    def dropped() -> bool:
-        try:
-            with Connection(url, connect_timeout=5) as connection:
-                channel = connection.channel()
-                for queue in queues:
-                    channel.queue_delete(queue)
-            return True
-        except (OSError, AMQPError):
-            return False
-
-    wait_for(dropped, 60, interval=1, what="RabbitMQ to answer")
-
-
-@pytest.mark.xdist_group("rabbitmq")  # the one RabbitMQ and its queue names: one test at a time
+@pytest.mark.xdist_group("rabbitmq")  # the heaviest tests on one worker, as the outage test
 def test_end_to_end_on_rabbitmq(
     services: Services,
     start_worker: StartWorker,
@@ -50,10 +30,9 @@ def test_end_to_end_on_rabbitmq(
     platform: PlatformSandbox,
     odoo: OdooSandbox,
     env: dict[str, str],
+    rabbitmq_url: str,
 ) -> None:
-    need(RABBITMQ, "RabbitMQ")
-    drop_queues(RABBITMQ_URL, list(ENTITIES))
-    env.update(BROKER_URL=RABBITMQ_URL, REDIS_URL=services.settings.broker_url)  # Redis stays for locks
+    env.update(BROKER_URL=rabbitmq_url, REDIS_URL=services.settings.broker_url)  # Redis stays for locks
     start_worker()
     ledger = {"DATABASE_URL": services.settings.ledger_url}
     done = subprocess.run(

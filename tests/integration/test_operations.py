@@ -16,7 +16,7 @@ import redis
 import requests
 import sqlalchemy as sa
 
-from cli.processes import ManagedProcess, wait_for
+from cli.processes import ManagedProcess, die_with_parent, wait_for
 from sandbox.server import BackgroundServer
 from shared.services import Services
 from shared.settings import child_environment
@@ -42,7 +42,11 @@ def test_db_upgrade_creates_the_ledger(ledger_url: str, tmp_path: Path) -> None:
 
 def test_sandbox_command_prints_settings_that_work(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [*VOICESYNC, "sandbox", "--contacts", "7"], stdout=subprocess.PIPE, text=True, start_new_session=True
+        [*VOICESYNC, "sandbox", "--contacts", "7"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     try:
         assert process.stdout is not None
@@ -101,6 +105,7 @@ def test_demo_keep_running_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
         env=child_environment({"VOICESYNC_VAR_DIR": str(tmp_path)}),
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=die_with_parent,
     )
     assert demo.stdout is not None
     for line in demo.stdout:

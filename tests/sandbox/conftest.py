@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from cli.processes import die_with_parent
 from sandbox.faults import FaultSettings
 from sandbox.platform import PlatformSandbox
 from tests.sandbox.receiver import Receiver
@@ -55,7 +56,9 @@ def sandbox_command(tmp_path: Path, *options: str) -> Iterator[dict[str, str]]:
     """``voicesync sandbox OPTIONS`` as a process: the settings it prints, while it runs."""
     command = [sys.executable, "-c", "from cli import main; main()", "sandbox", *options]
     env = {**os.environ, "VOICESYNC_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).parents[2])
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).parents[2], preexec_fn=die_with_parent
+    )
     try:
         assert process.stdout is not None
         printed: dict[str, str] = {}
