@@ -14,6 +14,7 @@ import pytest
 
 from sandbox.server import BackgroundServer
 from shared.odoo import OdooClient
+from shared.odoo_check import check
 from shared.odoo_setup import Bootstrap
 from tests.odoo_contract.conftest import OdooTarget
 
@@ -48,7 +49,7 @@ def listener() -> Iterator[Listener]:
 
 
 @pytest.fixture
-def with_rule(client: OdooClient, listener: Listener) -> OdooClient:
+def with_rule(client: OdooClient, listener: Listener, webhook_actions: None) -> OdooClient:
     report = Bootstrap(client).run(f"{listener.server.url}/webhooks/odoo/token")
     assert any(change.owned.name == "automation_partner_push" for change in report.changes)
     return client
@@ -90,3 +91,18 @@ def test_bootstrap_keeps_the_rule_up_to_date(with_rule: OdooClient, listener: Li
     assert [(c.verb, c.owned.name, c.fields) for c in moved.changes] == [
         ("update", "action_partner_push", ("webhook_url",))
     ]
+
+
+def test_before_17_bootstrap_skips_the_rule_in_one_line_and_makes_the_rest(
+    client: OdooClient, listener: Listener, odoo_major: int
+) -> None:
+    report = Bootstrap(client).run(f"{listener.server.url}/webhooks/odoo/token")
+    made = {change.owned.name for change in report.changes}
+    if odoo_major >= 17:
+        assert report.skipped == [] and "automation_partner_push" in made
+        return
+    [skipped] = report.skipped
+    assert "needs Odoo 17 or later" in skipped and "\n" not in skipped
+    assert "call_model" in made and not made & {"automation_partner_push", "action_partner_push"}
+    assert Bootstrap(client).run(f"{listener.server.url}/webhooks/odoo/token").changes == []
+    assert all(finding.ok for finding in check(client, f"{listener.server.url}/webhooks/odoo/token"))

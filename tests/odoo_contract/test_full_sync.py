@@ -63,7 +63,7 @@ def test_full_sync_then_nothing_to_write_then_deletions_archive(
 
 @pytest.mark.parametrize("platform", ["retell", "bland"], indirect=True)
 def test_a_vendor_s_calls_campaigns_and_people_reach_odoo_once(
-    services: Services, start_worker: StartWorker, platform: PlatformSandbox
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, newest_stand_in_only: None
 ) -> None:
     """Retell's and Bland's records (epoch-millisecond and offset instants, costs, transcripts, the
     structured analysis, people known by number) written to the Odoo under test, and nothing

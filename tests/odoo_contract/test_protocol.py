@@ -1,4 +1,4 @@
-"""The protocol shapes voicesync relies on: ``/web/version``, ``execute_kw``'s arguments, and the
+"""The protocol shapes voicesync relies on: the version answers, ``execute_kw``'s arguments, and the
 error names and statuses its one classifier maps."""
 
 from __future__ import annotations
@@ -6,18 +6,41 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shared.errors import ApiError, AuthError, InvalidRequest, NotFound
+from shared.errors import ApiError, AuthError, ConfigError, InvalidRequest, NotFound
 from shared.odoo import JSON2_SINCE_MAJOR, OdooClient, version_major
 from tests.odoo_contract.conftest import OdooTarget
 
 
-def test_web_version_answers_its_own_shape(odoo: OdooTarget) -> None:
-    answer = requests.get(f"{odoo.url}/web/version", headers={"X-Odoo-Database": odoo.db}, timeout=30).json()
-    assert set(answer) == {"version_info", "version"}
-    assert isinstance(answer["version_info"][0], int) and answer["version"].startswith(str(answer["version_info"][0]))
+def _common_version(url: str) -> dict:
+    payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}}
+    return dict(requests.post(f"{url}/jsonrpc", json=payload, timeout=30).json()["result"])
+
+
+def test_every_version_tells_its_version_and_only_19_has_web_version(odoo: OdooTarget) -> None:
+    """``common.version`` answers on every Odoo; ``/web/version`` only from 19 on (a 404 before,
+    which is what Odoo 17 and 18 answered voicesync's first version check)."""
+    common = _common_version(odoo.url)
+    major = common["server_version_info"][0]
+    assert isinstance(major, int) and common["server_version"].startswith(str(major))
+    web = requests.get(f"{odoo.url}/web/version", headers={"X-Odoo-Database": odoo.db}, timeout=30)
+    if major >= JSON2_SINCE_MAJOR:
+        assert set(web.json()) == {"version_info", "version"} and web.json()["version_info"][0] == major
+    else:
+        assert web.status_code == 404
     client = odoo.client("auto")
+    assert version_major(client.version()) == major
     client.transport()
-    assert client.protocol == ("json2" if version_major(answer) >= JSON2_SINCE_MAJOR else "jsonrpc")
+    assert client.protocol == ("json2" if major >= JSON2_SINCE_MAJOR else "jsonrpc")
+
+
+def test_json2_asked_of_an_odoo_before_19_is_refused_in_one_line(odoo: OdooTarget) -> None:
+    client = odoo.client("json2")
+    if version_major(client.version()) >= JSON2_SINCE_MAJOR:
+        assert client.call("res.partner", "search_count", domain=[]) >= 0
+        return
+    with pytest.raises(ConfigError) as refused:
+        client.call("res.partner", "search_count", domain=[])
+    assert "ODOO_PROTOCOL=json2 needs Odoo 19" in str(refused.value) and "\n" not in str(refused.value)
 
 
 def test_execute_kw_takes_create_records_positionally(odoo: OdooTarget) -> None:

@@ -35,6 +35,7 @@ def test_a_persons_edit_reaches_the_platform_and_syncs_push_nothing(
     platform: PlatformSandbox,
     odoo: OdooTarget,
     env: dict[str, str],
+    webhook_actions: None,
 ) -> None:
     env["ODOO_WEBHOOK_TOKEN"] = TOKEN
     start_worker("contacts")
