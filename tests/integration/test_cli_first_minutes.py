@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.odoo import OdooSandbox
 from shared.ports import free_port
 
 DEAD = f"127.0.0.1:{free_port()}"  # nothing listens here
@@ -88,3 +89,33 @@ def test_a_port_out_of_range_is_refused(tmp_path: Path) -> None:
     refused = voicesync(["sandbox", "--api-port", "70000"], tmp_path)
     assert refused.returncode == 2 and "70000 is not in the range 0<=x<=65535" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("version", ["16.0", "17.0", "18.0", "19.0"])
+def test_odoo_check_names_the_version_and_protocol_and_bootstrap_twice_is_a_no_op(
+    tmp_path: Path, version: str
+) -> None:
+    """On every version the stand-in emulates: check says which Odoo and protocol, bootstrap makes
+    what is missing (on 16 it says in one line that Odoo -> platform needs 17), a second changes
+    nothing, and check then exits 0."""
+    major = int(version.split(".")[0])
+    with OdooSandbox(version=version) as odoo:
+        settings = {"ODOO_URL": odoo.url, "ODOO_DB": odoo.db, "ODOO_USER": odoo.login, "ODOO_API_KEY": odoo.api_key}
+        settings |= {"ODOO_WEBHOOK_TOKEN": "check-token-0123456789abcdef", "VOICESYNC_PUBLIC_URL": "http://127.0.0.1:9"}
+        first = voicesync(["odoo", "bootstrap"], tmp_path, **settings)
+        assert first.returncode == 0, first.stderr
+        skipped = [line for line in first.stdout.splitlines() if "needs Odoo 17 or later" in line]
+        assert len(skipped) == (1 if major < 17 else 0), first.stdout
+        second = voicesync(["odoo", "bootstrap"], tmp_path, **settings)
+        assert second.stdout.strip().splitlines()[-1] == "nothing to do: already up to date", second.stdout
+        after = voicesync(["odoo", "check"], tmp_path, **settings)
+        protocol = "json2" if major >= 19 else "jsonrpc"
+        assert after.stdout.splitlines()[0] == f"ok: Odoo {version} at {odoo.url}, over {protocol}", after.stdout
+        assert after.returncode == 0, after.stdout
+        if major < 19:
+            forced = voicesync(["odoo", "check"], tmp_path, **settings, ODOO_PROTOCOL="json2")
+            assert forced.returncode != 0
+            assert forced.stdout.strip() == (
+                f"PROBLEM: ODOO_PROTOCOL=json2 needs Odoo 19 or later, and {odoo.url} runs Odoo {version}: "
+                "set ODOO_PROTOCOL=auto (or jsonrpc)"
+            )
