@@ -17,9 +17,11 @@ LIKE pattern per number ORed over every partner costs a scan of all of them per 
 sync then slows as partners pile up: 1.2 s a page of 200 against 10,000 partners). So each
 process keeps a :class:`PartnerIndex`: the active partners' phones (by their last seven digits,
 the subscriber part every written form keeps) and email addresses, read once and then kept
-current with one ``search_read`` of the partners written since (``write_date``) per page. The
-index only narrows; the exact comparison is made here, after normalising each partner's phone
-the same way the contact's was.
+current with one ``search_read`` of the partners written since (``write_date``), at most every
+``VOICESYNC_MATCH_FRESHNESS`` seconds (2): looking before every page cost a third Odoo call per
+page of a first sync, and a partner a person writes in the very moment voicesync creates the
+same person is a race whatever the interval. The index only narrows; the exact comparison is
+made here, after normalising each partner's phone the same way the contact's was.
 
 Odoo 19 facts this relies on (its source, ``odoo/odoo`` 19.0 at ca3afd65, 2025-11-14):
 
@@ -34,6 +36,7 @@ Odoo 19 facts this relies on (its source, ``odoo/odoo`` 19.0 at ca3afd65, 2025-1
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -186,8 +189,13 @@ class PartnerIndex:
     by_email: dict[str, set[int]] = field(default_factory=dict)
     seen: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # partner id -> what was last taken in
     newest: str | None = None
+    freshness: float = 0.0
+    looked: float = 0.0  # when it last looked (monotonic)
 
     def refresh(self) -> None:
+        if self.newest is not None and time.monotonic() - self.looked < self.freshness:
+            return
+        self.looked = time.monotonic()
         if self.newest is None:
             latest = self._read([], limit=1, order="write_date desc", active_test=False)
             self.newest = latest[0]["write_date"] if latest else "1970-01-01 00:00:00"
@@ -245,14 +253,17 @@ class PartnerIndex:
 
 
 class PartnerMatcher:
-    """Matches pages of candidates against the active partners Odoo holds, in one call a page
-    once its process has read them (:class:`PartnerIndex`)."""
+    """Matches pages of candidates against the active partners Odoo holds, in at most one call a
+    page once its process has read them (:class:`PartnerIndex`); ``freshness``: how long the index
+    may go without looking again."""
 
-    def __init__(self, odoo: OdooClient, region: str, *, phone_fields: Sequence[str] = PHONE_FIELDS) -> None:
+    def __init__(
+        self, odoo: OdooClient, region: str, *, phone_fields: Sequence[str] = PHONE_FIELDS, freshness: float = 0.0
+    ) -> None:
         self.odoo = odoo
         self.region = _region(region)
         self.phone_fields = tuple(phone_fields)
-        self.index = PartnerIndex(odoo, self.phone_fields)
+        self.index = PartnerIndex(odoo, self.phone_fields, freshness=freshness)
 
     def match(self, candidates: Iterable[Candidate], exclude: Collection[int] = frozenset()) -> dict[str, Match]:
         """A :class:`Match` per candidate key (the first candidate of a repeated key counts).

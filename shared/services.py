@@ -67,7 +67,9 @@ class Services:
 
     @cached_property
     def engine(self) -> UpsertEngine:
-        return UpsertEngine(self.odoo, self.binder, PartnerMatcher(self.odoo, self.settings.phone_region))
+        settings = self.settings
+        matcher = PartnerMatcher(self.odoo, settings.phone_region, freshness=settings.match_freshness)
+        return UpsertEngine(self.odoo, self.binder, matcher)
 
     @cached_property
     def importer(self) -> Importer:

@@ -60,6 +60,9 @@ class Settings:
     )
     voice_platform: str = field(default="generic", metadata={"env": "VOICE_PLATFORM"})
     phone_region: str = field(default="US", metadata={"env": "VOICESYNC_PHONE_REGION"})
+    match_freshness: float = field(default=2.0, metadata={"env": "VOICESYNC_MATCH_FRESHNESS", "coerce": float})
+    """Seconds a process's partner index may go without looking for partners people wrote in
+    Odoo meanwhile (0: before every page, one more Odoo call a page)."""
     voice_page_size: int = field(default=200, metadata={"env": "VOICE_PAGE_SIZE", "coerce": int})
     voice_rate_limit: float = field(default=50.0, metadata={"env": "VOICE_RATE_LIMIT", "coerce": float})
     voice_rate_burst: float = field(default=50.0, metadata={"env": "VOICE_RATE_BURST", "coerce": float})

@@ -3,10 +3,10 @@
 Per batch of platform records it makes at most:
 
 1. one ``ir.model.data`` search for the records voicesync has no binding for (found: update;
-   not found: create), and for contacts still to create, one ``res.partner`` read of the
-   partners written since the last page (to find the one Odoo already has, by phone then email,
-   in the process's :class:`~shared.matching.PartnerIndex`) and one ``ir.model.data`` create
-   binding the ones found,
+   not found: create), only while Odoo may hold voicesync ids the ledger does not know, and for
+   contacts still to create, every few seconds one ``res.partner`` read of the partners written
+   since (to find the one Odoo already has, by phone then email, in the process's
+   :class:`~shared.matching.PartnerIndex`) and one ``ir.model.data`` create binding the ones found,
 2. in a full run, one ``search_read`` of the bound records to find hand edits (drift),
 3. one ``load`` that creates the missing records with their external ids and updates the changed
    ones, atomically, in a single round trip (Odoo's own import path),
@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.entities import ENTITIES, EntitySpec, ref_xmlid
-from shared.errors import DataError
+from shared.errors import DataError, InvalidRequest
 from shared.ledger.bindings import Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, content_hash
@@ -30,7 +31,8 @@ from shared.matching import Candidate, PartnerMatcher
 from shared.odoo import OdooClient
 from shared.timeutil import parse_instant
 
-NONE_IN_ODOO_TRUSTED_SECONDS = 60.0
+ALL_KNOWN_TRUSTED_SECONDS = 60.0
+IN_FLIGHT = timedelta(seconds=60)  # a load younger than this may not be bound in the ledger yet
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class UpsertEngine:
         self.odoo = odoo
         self.binder = binder
         self.matcher = matcher
-        self._odoo_holds: dict[str, tuple[bool, float]] = {}  # model -> (Odoo held voicesync ids, when asked)
+        self._all_known: dict[str, tuple[bool, float]] = {}  # model -> (ledger knows all Odoo's ids, when asked)
 
     def upsert(
         self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool = False, run_id: int | None = None
@@ -126,7 +128,14 @@ class UpsertEngine:
         to_write = self._with_dependencies(spec, to_write, result)
         self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
         if self.matcher is not None and spec.mapper.matches_partners:
-            to_write = self._match_partners(spec, to_write, result)
+            try:
+                to_write = self._match_partners(spec, to_write, result)
+            except InvalidRequest:
+                # Odoo refused an external id it already holds: ids the ledger does not know after all
+                # (a ledger lost moments ago). Look them up, as for the next minute, and match again.
+                self._all_known[spec.odoo_model] = (False, time.monotonic())
+                self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
+                to_write = self._match_partners(spec, to_write, result)
         written = self._load(spec, to_write, result)
         for item, odoo_id in written.items():
             setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
@@ -235,7 +244,7 @@ class UpsertEngine:
 
     def _mark_existing(self, spec: EntitySpec, items: list[_Planned]) -> None:
         """Records with no binding may still exist in Odoo (a lost ledger): count them as updates."""
-        if not items or self._odoo_has_none(spec):
+        if not items or self._ledger_knows_all(spec):
             return
         names = {spec.xmlid_name(item.platform_id): item for item in items}
         found = self.odoo.call(
@@ -290,26 +299,29 @@ class UpsertEngine:
                 ],
             )
 
-    def _odoo_has_none(self, spec: EntitySpec) -> bool:
-        """Whether Odoo holds no voicesync record of the model at all, asked at most once a minute.
+    def _ledger_knows_all(self, spec: EntitySpec) -> bool:
+        """Whether every voicesync id Odoo holds for the model is one the ledger has bound, asked at
+        most once a minute; while it is, the per-page external-id lookup is skipped.
 
-        A first sync into an empty Odoo then skips the per-page external-id lookup: a quarter of
-        the Odoo CPU of a page on real Odoo 19, for a lookup whose only use is counting a
-        record as created or updated (``load`` upserts by external id either way). Within the
-        minute, a record another process wrote meanwhile is counted as created. Either answer is
-        kept for the minute: asking before every page would cost a call per page once Odoo holds
-        some (bench row 8 caught that: 15 Odoo calls per 1,000 records instead of 10)."""
-        seen = self._odoo_holds.get(spec.odoo_model)
-        if seen is not None and time.monotonic() - seen[1] < NONE_IN_ODOO_TRUSTED_SECONDS:
-            return not seen[0]
-        found = self.odoo.call(
+        Odoo's ids older than a minute are counted against the ledger's bindings (archived ones
+        too: their ids stay): a first sync into an empty Odoo, and every sync after it with its
+        ledger intact, makes no lookup, where asking "does Odoo hold any?" turned every page into
+        two Odoo calls once the first page was in (bench row 8). Younger ids are loads other
+        workers have not bound yet, not a lost ledger. A record whose id Odoo holds unknown to
+        the ledger is otherwise written by ``load`` all the same (it upserts by external id);
+        the lookup is what counts it as updated and keeps partner matching away from it."""
+        seen = self._all_known.get(spec.odoo_model)
+        if seen is not None and time.monotonic() - seen[1] < ALL_KNOWN_TRUSTED_SECONDS:
+            return seen[0]
+        settled = (datetime.now(UTC) - IN_FLIGHT).strftime("%Y-%m-%d %H:%M:%S")
+        in_odoo = self.odoo.call(
             "ir.model.data",
             "search_count",
-            domain=[("module", "=", XMLID_MODULE), ("model", "=", spec.odoo_model)],
-            limit=1,
+            domain=[("module", "=", XMLID_MODULE), ("model", "=", spec.odoo_model), ("create_date", "<", settled)],
         )
-        self._odoo_holds[spec.odoo_model] = (bool(found), time.monotonic())
-        return not found
+        known = int(in_odoo) <= self.binder.count(spec.name, deleted=True)
+        self._all_known[spec.odoo_model] = (known, time.monotonic())
+        return known
 
     def _load(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> dict[_Planned, int]:
         """``load`` the rows, one call per set of fields (nearly always one): a record whose vendor

@@ -92,16 +92,13 @@ class Binder:
         with self.ledger.session() as session:
             return int(session.execute(delete(Binding).where(Binding.entity == entity)).rowcount or 0)
 
-    def count(self, entity: str) -> int:
+    def count(self, entity: str, *, deleted: bool = False) -> int:
+        """The entity's bindings; with ``deleted``, those of records gone from the platform too."""
+        query = select(func.count()).select_from(Binding).where(Binding.entity == entity)
+        if not deleted:
+            query = query.where(Binding.deleted.is_(False))
         with self.ledger.session() as session:
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(Binding)
-                    .where(Binding.entity == entity, Binding.deleted.is_(False))
-                )
-                or 0
-            )
+            return session.scalar(query) or 0
 
     def note_ambiguous(self, entity: str, rows: dict[str, tuple[tuple[int, ...], str]]) -> None:
         """Keep the records that several partners could be (platform id -> (partner ids, by what))."""

@@ -7,12 +7,14 @@ task takes, so parity, idempotence and round trips can be checked exactly.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
+from shared import upsert
 from shared.entities import ENTITIES
 from shared.parity import check
 from shared.services import Services
@@ -34,7 +36,7 @@ def reconcile(services: Services) -> UpsertResult:
     total = UpsertResult()
     for page in services.platform.pages(CONTACTS.name):
         result = services.importer.sync_records(CONTACTS, page.records, check_drift=True, run_id=None)
-        for name in ("created", "updated", "unchanged", "drift_repaired"):
+        for name in ("created", "updated", "unchanged", "drift_repaired", "matched"):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         total.failures += result.failures
     return total
@@ -71,10 +73,28 @@ def test_first_sync_round_trips_per_page(services: Services, odoo: OdooSandbox) 
     reconcile(services)
     calls = odoo.call_counts()
     assert calls.get("res.partner.load") == 3  # 60 records, pages of 25: one load per page
-    # the partners Odoo has: read once by the process (its newest write, then all), then on each
-    # later page those written since
-    assert calls.get("res.partner.search_read") == 2 + 2
-    assert sum(calls.values()) <= 3 * 2 + 2 + 1  # + one external-id count, + version probe
+    # the partners Odoo has: read once by the process (its newest write, then all); the later
+    # pages come within VOICESYNC_MATCH_FRESHNESS of that read, so they look for nothing new
+    assert calls.get("res.partner.search_read") == 2
+    assert sum(calls.values()) <= 3 + 2 + 1 + 1  # + one external-id count, + version probe
+
+
+def test_the_partner_index_looks_again_once_its_freshness_has_passed(
+    services: Services, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    """With freshness 0 it looks for partners people wrote before every page that has contacts to
+    create; a partner added by hand between two looks is matched, not duplicated."""
+    eager = Services(replace(services.settings, match_freshness=0.0))
+    odoo.reset_call_counts()
+    reconcile(eager)
+    assert odoo.call_counts().get("res.partner.search_read") == 2 + 2  # then one per later page
+    newcomer = platform.create("contacts", {"first_name": "Hand", "last_name": "Made", "phone": "+14155550142"})
+    [partner] = eager.odoo.call("res.partner", "create", vals_list=[{"name": "Hand Made", "phone": "+1 415 555 0142"}])
+    odoo.write("res.partner", [partner], {"name": "Hand Made (by a person)"})  # last written by someone else
+    result = reconcile(eager)
+    assert (result.matched, result.created) == (1, 0), result
+    binding = eager.binder.get_many("contacts", [newcomer["id"]])[newcomer["id"]]
+    assert binding.odoo_id == partner
 
 
 def test_a_changed_contact_is_updated_and_only_it(
@@ -136,8 +156,29 @@ def test_a_first_sync_into_an_empty_odoo_skips_the_external_id_lookup(
     )
     lost.ledger.upgrade()
     odoo.reset_call_counts()
-    result = reconcile(lost)  # a new ledger, a new process: Odoo holds voicesync's records already
+    # a new ledger, a new process: Odoo holds voicesync's records already, written moments ago (so
+    # not yet counted as settled): the first page's matching meets their ids, and the lookups begin
+    result = reconcile(lost)
     assert (result.created, result.updated) == (0, 60)
     assert len(partners(odoo)) == 60
     counts = odoo.call_counts()  # three pages: a lookup each, and the question asked once, not per page
     assert (counts.get("ir.model.data.search_read"), counts.get("ir.model.data.search_count")) == (3, 1)
+
+
+def test_a_ledger_lost_long_after_the_sync_is_noticed_by_count_and_looked_up_every_page(
+    services: Services, odoo: OdooSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Odoo's settled voicesync ids outnumber the ledger's bindings: each page looks its records
+    up (updates, not creates), and the count is asked once, not per page."""
+    reconcile(services)
+    monkeypatch.setattr(upsert, "IN_FLIGHT", timedelta(seconds=-60))  # every id counts as settled
+    lost = Services(
+        replace(services.settings, database_url=f"sqlite:///{tmp_path / 'lost-ledger.db'}", voice_page_size=20)
+    )
+    lost.ledger.upgrade()
+    odoo.reset_call_counts()
+    result = reconcile(lost)
+    assert (result.created, result.updated, result.matched) == (0, 60, 0)
+    counts = odoo.call_counts()
+    assert (counts.get("ir.model.data.search_read"), counts.get("ir.model.data.search_count")) == (3, 1)
+    assert counts.get("ir.model.data.create") is None  # no partner was matched to itself
