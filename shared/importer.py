@@ -8,7 +8,8 @@ record at the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -18,7 +19,7 @@ from shared.errors import DataError, NotFound
 from shared.locks import record_locks
 from shared.pagination import Record
 from shared.platforms.base import Platform
-from shared.upsert import Failure, UpsertEngine, UpsertResult
+from shared.upsert import Failure, Prepared, UpsertEngine, UpsertResult
 
 LOCK_WAIT_SECONDS = 30.0
 
@@ -80,14 +81,32 @@ class Importer:
         run_id: int | None = None,
     ) -> UpsertResult:
         """Upsert a page of records already read from the platform (and the records they carry)."""
-        with self._locked({spec.name: _ids(records)}):
-            return self._upsert(spec, records, related or {}, check_drift=check_drift, run_id=run_id)
+        with self.preparing(spec, records, related=related, check_drift=check_drift, run_id=run_id) as prepared:
+            return self.engine.commit(prepared)
 
-    def _upsert(
+    @contextmanager
+    def preparing(
+        self,
+        spec: EntitySpec,
+        records: list[Record],
+        *,
+        related: dict[str, list[Record]] | None = None,
+        check_drift: bool = False,
+        run_id: int | None = None,
+    ) -> Iterator[Prepared]:
+        """A page made ready to write, under its records' locks until the block ends: the write
+        (:meth:`UpsertEngine.commit`) belongs inside it, on this thread or another."""
+        with self._locked({spec.name: _ids(records)}):
+            yield self._prepare(spec, records, related or {}, check_drift=check_drift, run_id=run_id)
+
+    def _upsert(self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]]) -> UpsertResult:
+        return self.engine.commit(self._prepare(spec, records, related))
+
+    def _prepare(
         self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]], **options: Any
-    ) -> UpsertResult:
+    ) -> Prepared:
         """The records they carry first, under their own locks; then those they link to by id and
-        voicesync has not bound yet; then the records themselves."""
+        voicesync has not bound yet; then the records themselves, prepared."""
         people = UpsertResult()
         for entity, rows in related.items():
             if rows and entity != spec.name:
@@ -97,10 +116,10 @@ class Importer:
                 people.ambiguous += carried.ambiguous
         for entity, ids in self._unbound_links(spec, records, related).items():
             self.sync_many(ENTITIES[entity], ids, archive_missing=False)
-        result = self.engine.upsert(spec, records, **options)
-        result.matched += people.matched  # the run says how its people were matched
-        result.ambiguous += people.ambiguous
-        return result
+        prepared = self.engine.prepare(spec, records, **options)
+        prepared.result.matched += people.matched  # the run says how its people were matched
+        prepared.result.ambiguous += people.ambiguous
+        return prepared
 
     def _unbound_links(
         self, spec: EntitySpec, records: list[Record], related: dict[str, list[Record]]

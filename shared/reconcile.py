@@ -13,6 +13,8 @@ page that completes and released by the finaliser.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -26,6 +28,7 @@ from shared.pagination import Page
 from shared.platforms.base import Walk
 from shared.services import Services
 from shared.timeutil import iso, parse_instant
+from shared.upsert import UpsertResult
 
 BOOKMARK_OVERLAP = timedelta(minutes=2)
 SUCCEEDED, FAILED, SKIPPED = RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED
@@ -115,9 +118,46 @@ class Reconciliation:
         result = self.services.importer.sync_records(
             self.spec, page.records, related=page.related, check_drift=run.mode == "full", run_id=run.id
         )
+        return self._counted(run, page.number, result)
+
+    def upsert_pages(self, run: SyncRun, numbers: list[int]) -> bool:
+        """Fetch, upsert and count several of the run's pages, each page's write to Odoo in flight
+        while the next is read from the platform and prepared, and counted while the next is
+        written: Odoo is kept busy instead of waiting on voicesync between two writes (one worker
+        alone reached 0.75 of a plain client's records/s, bench row 8). True when they completed
+        the run. A page that fails lets the write in flight finish and be counted, then fails."""
+        complete = False
+        with ThreadPoolExecutor(1, thread_name_prefix="odoo-write") as writer:
+            in_flight: tuple[int, ExitStack, Future[UpsertResult]] | None = None
+            try:
+                for number in numbers:
+                    page = self.fetch(run, number)
+                    with ExitStack() as locks:
+                        prepared = locks.enter_context(
+                            self.services.importer.preparing(
+                                self.spec, page.records, related=page.related, check_drift=run.mode == "full",
+                                run_id=run.id,
+                            )
+                        )  # fmt: skip
+                        if in_flight is not None:
+                            settling, in_flight = in_flight, None
+                            complete |= self._settle(run, *settling)
+                        in_flight = (number, locks.pop_all(), writer.submit(self.services.engine.commit, prepared))
+            finally:
+                if in_flight is not None:
+                    complete |= self._settle(run, *in_flight)
+        return complete
+
+    def _settle(self, run: SyncRun, number: int, locks: ExitStack, written: Future[UpsertResult]) -> bool:
+        """Wait for a page's write, release its records, count it."""
+        with locks:
+            result = written.result()
+        return self._counted(run, number, result)
+
+    def _counted(self, run: SyncRun, number: int, result: UpsertResult) -> bool:
         for failure in result.failures:
             self.services.dead_letters.add_record(self.spec.name, failure)
-        return self.count_page(run.id, page.number, **result.counts())
+        return self.count_page(run.id, number, **result.counts())
 
     def count_page(self, run_id: int, page: int, **counts: int) -> bool:
         """Count a page (once, however often its task runs); True when the run is complete."""
@@ -131,6 +171,18 @@ class Reconciliation:
         if rest:
             self.services.runs.set_plan(run.id, len(rest) + 1, first.total)
         return rest
+
+    def chunks(self, numbers: list[int]) -> list[tuple[int, int]]:
+        """Page numbers as ``(first, count)`` tasks of at most ``VOICESYNC_PAGES_PER_TASK``
+        consecutive pages: enough for one worker to keep Odoo busy, few enough for many workers
+        to share a run."""
+        size, runs = max(1, self.services.settings.pages_per_task), []
+        for number in numbers:
+            if runs and runs[-1][0] + runs[-1][1] == number and runs[-1][1] < size:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((number, 1))
+        return runs
 
     def walk(self, run: SyncRun, walk: Walk, first: Page | None) -> None:
         """Upsert page after page of the same walk, keeping where it stands after each: a page that

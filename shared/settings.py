@@ -67,6 +67,8 @@ class Settings:
     voice_rate_limit: float = field(default=50.0, metadata={"env": "VOICE_RATE_LIMIT", "coerce": float})
     voice_rate_burst: float = field(default=50.0, metadata={"env": "VOICE_RATE_BURST", "coerce": float})
     voice_timeout: float = field(default=10.0, metadata={"env": "VOICE_TIMEOUT", "coerce": float})
+    pages_per_task: int = field(default=4, metadata={"env": "VOICESYNC_PAGES_PER_TASK", "coerce": int})
+    """Consecutive pages of a reconciliation one task upserts, each written while the next is read."""
     voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
     """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
     each read whole)."""

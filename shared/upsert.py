@@ -81,6 +81,18 @@ class _Planned:
     kind: str = "unchanged"
 
 
+@dataclass
+class Prepared:
+    """A batch :meth:`UpsertEngine.prepare` made ready to write: what to load, the unchanged
+    records' bindings to refresh, and the counts so far."""
+
+    spec: EntitySpec
+    to_write: list[_Planned]
+    unchanged: list[BindingRow]
+    result: UpsertResult
+    run_id: int | None
+
+
 def _load_cell(value: Any, ttype: str) -> str:
     """A mapped value as Odoo's import converter reads it (strings; empty means False)."""
     if isinstance(value, Ref):
@@ -104,6 +116,14 @@ class UpsertEngine:
     def upsert(
         self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool = False, run_id: int | None = None
     ) -> UpsertResult:
+        return self.commit(self.prepare(spec, records, check_drift=check_drift, run_id=run_id))
+
+    def prepare(
+        self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool = False, run_id: int | None = None
+    ) -> Prepared:
+        """Everything before the write: map, compare with the ledger, find drift, links, existing
+        ids and partners. What it asks Odoo never depends on a write still in flight, so a page
+        can be prepared while the one before it is being written (:meth:`commit`)."""
         result = UpsertResult()
         planned = self._plan(spec, records, result)
         bindings = self.binder.get_many(spec.name, [p.platform_id for p in planned])
@@ -136,15 +156,18 @@ class UpsertEngine:
                 self._all_known[spec.odoo_model] = (False, time.monotonic())
                 self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
                 to_write = self._match_partners(spec, to_write, result)
-        written = self._load(spec, to_write, result)
+        kept = [BindingRow(u.platform_id, bindings[u.platform_id].odoo_id, u.digest, u.updated_at) for u in unchanged]
+        return Prepared(spec, to_write, kept, result, run_id)
+
+    def commit(self, prepared: Prepared) -> UpsertResult:
+        """The write of a prepared batch: one ``load``, then the ledger's bindings."""
+        spec, result = prepared.spec, prepared.result
+        written = self._load(spec, prepared.to_write, result)
         for item, odoo_id in written.items():
             setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
             result.written[item.platform_id] = odoo_id
-        rows = [
-            BindingRow(item.platform_id, odoo_id, item.digest, item.updated_at)
-            for item, odoo_id in [*written.items(), *((u, bindings[u.platform_id].odoo_id) for u in unchanged)]
-        ]
-        self.binder.bind_many(spec.name, rows, run_id)
+        rows = [BindingRow(i.platform_id, odoo_id, i.digest, i.updated_at) for i, odoo_id in written.items()]
+        self.binder.bind_many(spec.name, [*rows, *prepared.unchanged], prepared.run_id)
         return result
 
     def archive(self, spec: EntitySpec, platform_ids: list[str]) -> int:

@@ -3,7 +3,8 @@
 - ``<entity>.sync_one(platform_id, inbox_id=None)``: one record, read from the platform now.
 - ``<entity>.sync_many(platform_ids, inbox_ids=None, correlation_ids=None)``: several records the
   same way, as one batch (what the receiver sends for webhooks that arrive together).
-- ``<entity>.sync_page(run_id, page)``: one page of a reconciliation.
+- ``<entity>.sync_page(run_id, page, pages=1)``: pages ``page`` to ``page + pages - 1`` of a
+  reconciliation, each one's write to Odoo in flight while the next is read and prepared.
 - ``<entity>.reconcile(full=False, since=None, run_id=None)``: plan and start a reconciliation.
 
 Names are stable and arguments JSON-simple, so an operator can enqueue any of them by hand.
@@ -53,10 +54,15 @@ class PageTask(RunTask):
     abstract = True
 
     def on_dead_letter(self, reason: str) -> None:
-        """A page lost for good still counts as done (with a failure) so the run can close."""
+        """Pages lost for good still count as done (with a failure) so the run can close; those
+        of them already counted stay as they were."""
         run_id = self.run_id()
-        page = int((self.request.kwargs or {}).get("page", 0))
-        if run_id is not None and self.reconciliation.count_page(run_id, page, failed=1):
+        kwargs = self.request.kwargs or {}
+        first, count = int(kwargs.get("page", 0)), int(kwargs.get("pages", 1))
+        if run_id is None:
+            return
+        complete = [self.reconciliation.count_page(run_id, page, failed=1) for page in range(first, first + count)]
+        if any(complete):
             self.reconciliation.finalize(run_id)
 
 
@@ -137,13 +143,13 @@ def register(spec: EntitySpec) -> EntityTasks:
         return sync_records(self, spec, platform_ids, inbox_ids, correlation_ids, later)
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
-    def sync_page(self: PageTask, run_id: int, page: int) -> None:
+    def sync_page(self: PageTask, run_id: int, page: int, pages: int = 1) -> None:
         reconciliation = self.reconciliation
         run = self.services.runs.get(run_id)
         if run is None or run.status != RunStatus.RUNNING:
             log.info("run %s is no longer running; page %s skipped", run_id, page)
             return
-        if reconciliation.upsert_page(run, reconciliation.fetch(run, page)):
+        if reconciliation.upsert_pages(run, list(range(page, page + pages))):
             reconciliation.finalize(run_id)
 
     @app.task(name=f"{spec.name}.reconcile", base=ReconcileTask, bind=True)
@@ -164,8 +170,8 @@ def register(spec: EntitySpec) -> EntityTasks:
         first = next(walk)
         rest = reconciliation.plan(run, walk, first)
         if rest:
-            for number in rest:
-                sync_page.apply_async(kwargs={"run_id": run.id, "page": number})
+            for page, pages in reconciliation.chunks(rest):
+                sync_page.apply_async(kwargs={"run_id": run.id, "page": page, "pages": pages})
             if reconciliation.upsert_page(run, first):
                 reconciliation.finalize(run.id)
         else:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 
+import flask
 import pytest
 import requests
 
 from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
+from sandbox.odoo.protocols import OdooApp
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
@@ -22,6 +25,7 @@ from shared.odoo_setup import bootstrap
 from shared.parity import check
 from shared.ports import free_port
 from shared.producer.operations import queue_length, start_resync
+from shared.reconcile import Reconciliation
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from web import create_app
@@ -145,6 +149,49 @@ def test_two_workers_share_the_pages_of_one_run(
     assert (run.status, run.pages_done, run.created) == ("succeeded", 12, 60)
     for worker in workers:
         assert "contacts.sync_page" in worker.log_path.read_text(), worker.name
+
+
+def test_one_worker_reads_the_next_page_while_odoo_writes_the_last(
+    services: Services,
+    start_worker: StartWorker,
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task's pages are pipelined: with one worker process of concurrency 1, the platform is
+    asked for a page while Odoo is still writing the page before it (Odoo waited between two
+    writes before). Pages are handed out a few at a time, and every page is counted once."""
+    env.update(VOICE_PAGE_SIZE="5", VOICESYNC_PAGES_PER_TASK="4")
+    loads_in_flight = [0]
+    read_during_a_load: list[str] = []
+    run_model_call = OdooApp._run
+
+    def timed_run(self: OdooApp, model: str, method: str, *args: object) -> object:
+        if method != "load":
+            return run_model_call(self, model, method, *args)
+        loads_in_flight[0] += 1
+        try:
+            time.sleep(0.2)  # a load that takes Odoo a while
+            return run_model_call(self, model, method, *args)
+        finally:
+            loads_in_flight[0] -= 1
+
+    monkeypatch.setattr(OdooApp, "_run", timed_run)
+    platform.app.before_request(
+        lambda: read_during_a_load.append(flask.request.full_path) if loads_in_flight[0] else None
+    )
+    start_worker(concurrency=1)
+    run = resync(services, "contacts")
+    assert (run.status, run.pages_done, run.pages_total, run.created) == ("succeeded", 12, 12, 60)
+    assert any(path.startswith("/v1/contacts?") for path in read_during_a_load), read_during_a_load
+    assert check(ENTITIES["contacts"], services.platform, services.odoo).ok
+
+
+def test_pages_are_handed_out_a_few_consecutive_ones_a_task(services: Services) -> None:
+    reconciliation = Reconciliation(services, ENTITIES["contacts"])
+    assert reconciliation.chunks([2, 3, 4, 5, 6, 7, 9, 10]) == [(2, 4), (6, 2), (9, 2)]
+    assert reconciliation.chunks([]) == []
 
 
 def test_resync_wait_exits_zero_with_the_counts(
