@@ -149,7 +149,9 @@ def register(spec: EntitySpec) -> EntityTasks:
         if run is None or run.status != RunStatus.RUNNING:
             log.info("run %s is no longer running; page %s skipped", run_id, page)
             return
-        if reconciliation.upsert_pages(run, list(range(page, page + pages))):
+        numbers = list(range(page, page + pages))
+        done = self.services.runs.counted(run_id, numbers)  # a retry goes on from the page that failed
+        if reconciliation.upsert_pages(run, [number for number in numbers if number not in done]):
             reconciliation.finalize(run_id)
 
     @app.task(name=f"{spec.name}.reconcile", base=ReconcileTask, bind=True)

@@ -98,6 +98,11 @@ class Runs:
                 row = session.execute(select(SyncRun.pages_done, SyncRun.pages_total).where(SyncRun.id == run_id)).one()
             return int(row[0]), row[1]
 
+    def counted(self, run_id: int, pages: list[int]) -> set[int]:
+        """Which of ``pages`` the run has counted already."""
+        with self.ledger.session() as session:
+            return set(session.scalars(select(RunPage.page).where(RunPage.run_id == run_id, RunPage.page.in_(pages))))
+
     @staticmethod
     def _increments(counts: dict[str, int]) -> dict[str, Any]:
         unknown = set(counts) - set(COUNTERS)
