@@ -194,6 +194,7 @@ class OdooClient:
         self._transport: Transport | None = None
         self._uid: int | None = None
         self._version: dict[str, Any] | None = None
+        self._fields: dict[str, frozenset[str]] = {}
         self.protocol: str | None = None if protocol == "auto" else protocol
 
     @classmethod
@@ -265,6 +266,13 @@ class OdooClient:
         """A bulk write: ``call`` with :data:`QUIET_CONTEXT` merged into the call's context."""
         context = {**QUIET_CONTEXT, **kwargs.pop("context", {})}
         return self.call(model, method, ids=ids, context=context, **kwargs)
+
+    def fields_of(self, model: str) -> frozenset[str]:
+        """The model's field names, asked once per client: Odoo's versions differ in what a model
+        has (``utm.campaign`` can be archived only from Odoo 17 on)."""
+        if model not in self._fields:
+            self._fields[model] = frozenset(self.call(model, "fields_get", attributes=["type"]))
+        return self._fields[model]
 
     def uid(self) -> int:
         """The id of the user the key belongs to, as Odoo reports it (``res.users.context_get``)."""

@@ -70,13 +70,14 @@ def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityRepor
     wanted = {spec.xmlid_name(str(r["id"])): r for r in records}
     report.missing = [str(r["id"]) for name, r in wanted.items() if name not in by_name]
     ids = [by_name[name] for name in wanted if name in by_name]
+    present = spec.mapper.fields.keys() & odoo.fields_of(spec.odoo_model)  # what this Odoo's model has
     current: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), CHUNK):
         for row in odoo.call(
             spec.odoo_model,
             "search_read",
             domain=[("id", "in", ids[start : start + CHUNK])],
-            fields=list(spec.mapper.fields),
+            fields=sorted(present),
             context={"active_test": False},
         ):
             current[row["id"]] = row
@@ -89,6 +90,8 @@ def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityRepor
             continue
         diff = {}
         for field_name, value in spec.mapper.map(record).items():
+            if field_name not in present:
+                continue
             if isinstance(value, Ref):
                 value = by_name.get(ENTITIES[value.entity].xmlid_name(value.platform_id))
             have = row.get(field_name)
@@ -100,7 +103,7 @@ def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityRepor
             report.mismatched[str(record["id"])] = diff
     prefix = f"{spec.singular}_"
     live = {n for n in by_name if n.startswith(prefix)} - set(wanted)
-    if live and spec.mapper.active_field:  # a model Odoo cannot archive keeps such records
+    if live and spec.mapper.active_field in present:  # a model Odoo cannot archive keeps such records
         still_active = odoo.call(
             spec.odoo_model,
             "search_read",

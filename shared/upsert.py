@@ -174,7 +174,7 @@ class UpsertEngine:
         """Archive (never delete) the Odoo records of platform records that are gone; a model
         without an archive flag keeps its record, and only the binding is marked deleted."""
         bound = [b for b in self.binder.get_many(spec.name, platform_ids).values() if not b.deleted]
-        if bound and spec.mapper.active_field:
+        if bound and spec.mapper.active_field in self._fields(spec):
             self.odoo.write_quietly(
                 spec.odoo_model, "write", ids=[b.odoo_id for b in bound], vals={spec.mapper.active_field: False}
             )
@@ -220,15 +220,15 @@ class UpsertEngine:
             spec.odoo_model,
             "search_read",
             domain=[("id", "in", list(by_odoo_id))],
-            fields=list(spec.mapper.fields),
+            fields=sorted(self._fields(spec)),
             context={"active_test": False},
         )
         seen = {row["id"]: row for row in current}
-        expected = self._expected(spec, items)
+        expected, present = self._expected(spec, items), self._fields(spec)
         drifted = []
         for odoo_id, item in by_odoo_id.items():
             row = seen.get(odoo_id)
-            want = expected[item.platform_id]
+            want = {name: value for name, value in expected[item.platform_id].items() if name in present}
             if row is None or any(_read_value(row.get(name)) != value for name, value in want.items()):
                 drifted.append(item)
         return drifted
@@ -346,6 +346,11 @@ class UpsertEngine:
         self._all_known[spec.odoo_model] = (known, time.monotonic())
         return known
 
+    def _fields(self, spec: EntitySpec) -> frozenset[str]:
+        """The mapper's fields this Odoo's model has: one it lacks (Odoo 16's ``utm.campaign`` has
+        no ``active``) is never written, read or compared."""
+        return frozenset(spec.mapper.fields.keys() & self.odoo.fields_of(spec.odoo_model))
+
     def _load(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> dict[_Planned, int]:
         """``load`` the rows, one call per set of fields (nearly always one): a record whose vendor
         left a field unknown does not write it, and one voicesync creates gets what Odoo needs."""
@@ -354,7 +359,8 @@ class UpsertEngine:
             row = item.values
             if item.kind == "create":
                 row = {**spec.mapper.defaults_for_create(item.values, item.platform_id), **row}
-            groups.setdefault(tuple(name for name in spec.mapper.fields if name in row), []).append((item, row))
+            names = tuple(name for name in spec.mapper.fields if name in row and name in self._fields(spec))
+            groups.setdefault(names, []).append((item, row))
         written: dict[_Planned, int] = {}
         for names, rows in groups.items():
             written.update(self._load_rows(spec, names, rows, result))

@@ -568,6 +568,7 @@ def for_release(models: dict[str, Model], release: Release) -> dict[str, Model]:
             "base_automation_id": None,
         }
         changed["base.automation"] = {"action_server_ids": None}
+        changed["utm.campaign"] = {"active": None}  # campaigns can be archived from 17 on
     for name, fields in changed.items():
         if name in models:
             merged = {**models[name].fields, **fields}

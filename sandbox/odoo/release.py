@@ -13,6 +13,7 @@ Odoo 16, 17, 18 and 19) or read from that version's source:
   rules that hold several actions (``base.automation.action_server_ids`` through
   ``ir.actions.server.base_automation_id``) arrive in 17; Odoo 16's rule is one server action
   (``action_server_id``, delegated), without webhooks.
+- ``utm.campaign`` has an ``active`` field (so can be archived) from 17 on.
 - In 17 and 18, ``base_automation`` names a rule's action after its type, "Send Webhook
   Notification", on create (whatever name was given) and on every write of its URL or state that
   does not also write its name (``ir_actions_server._compute_name``, stored, ``readonly=False``).

@@ -33,7 +33,7 @@ def served(platform: PlatformSandbox) -> int:
 
 @pytest.fixture
 def three_pools(services: Services, start_worker: StartWorker, env: dict[str, str]) -> Services:
-    env.update(VOICE_PAGE_SIZE="10", VOICESYNC_RETRY_MAX="12")
+    env.update(VOICE_PAGE_SIZE="5", VOICESYNC_RETRY_MAX="12")
     bootstrap(services.odoo)
     for queue in ALL:
         start_worker(queue)
@@ -45,7 +45,7 @@ def test_a_flaky_platform_converges_and_counts_its_retries(
     three_pools: Services, platform: PlatformSandbox, odoo: OdooSandbox
 ) -> None:
     platform.faults.update(
-        {"rate_429": 0.07, "rate_5xx": 0.07, "rate_timeout": 0.06, "timeout_seconds": 2.5, "retry_after": 1}
+        {"rate_429": 0.08, "rate_5xx": 0.08, "rate_timeout": 0.06, "timeout_seconds": 2.5, "retry_after": 1}
     )
     run_ids = [start_resync(three_pools, entity, full=True) for entity in ALL]
     for run_id in run_ids:

@@ -56,8 +56,12 @@ def test_full_sync_then_nothing_to_write_then_deletions_archive(
     for entity, record in (("contacts", gone_contact), ("campaigns", gone_campaign)):
         spec = ENTITIES[entity]
         binding = services.binder.get_many(entity, [record["id"]])[record["id"]]
-        [row] = services.odoo.call(spec.odoo_model, "read", ids=[binding.odoo_id], fields=["active"])
-        assert row["active"] is False, entity
+        assert binding.deleted, entity
+        if "active" in services.odoo.fields_of(spec.odoo_model):
+            [row] = services.odoo.call(spec.odoo_model, "read", ids=[binding.odoo_id], fields=["active"])
+            assert row["active"] is False, entity
+        else:  # Odoo 16's utm.campaign cannot be archived: the record stays as it was
+            assert services.odoo.call(spec.odoo_model, "search", domain=[("id", "=", binding.odoo_id)])
         assert check(spec, services.platform, services.odoo).ok
 
 

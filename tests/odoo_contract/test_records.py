@@ -51,7 +51,7 @@ def test_load_refuses_a_bad_row_with_a_message_and_writes_nothing(client: OdooCl
 def test_a_call_links_to_its_partner_and_campaign_by_external_id(bootstrapped: OdooClient) -> None:
     partner, campaign, call = _xmlid("contact"), _xmlid("campaign"), _xmlid("call")
     _load(bootstrapped, "res.partner", ["id", "name"], [[partner, "Grace"]])
-    _load(bootstrapped, "utm.campaign", ["id", "name", "title", "active"], [[campaign, campaign, "Spring", "1"]])
+    _load(bootstrapped, "utm.campaign", ["id", "name", "title"], [[campaign, campaign, "Spring"]])
     answer = _load(
         bootstrapped,
         "x_voicesync_call",
@@ -78,8 +78,11 @@ def test_a_call_links_to_its_partner_and_campaign_by_external_id(bootstrapped: O
     ],
 )
 def test_partners_and_campaigns_archive_through_active(
-    client: OdooClient, model: str, fields: list[str], row: list[str]
+    client: OdooClient, model: str, fields: list[str], row: list[str], odoo_major: int
 ) -> None:
+    if "active" not in client.fields_of(model):
+        assert (model, odoo_major) == ("utm.campaign", 16)  # the only model and version without it
+        pytest.skip(f"Odoo {odoo_major}'s {model} has no active field: a campaign gone from the platform stays")
     xmlid = _xmlid("record")
     answer = _load(client, model, fields, [[xmlid, *row]])
     client.write_quietly(model, "write", ids=answer["ids"], vals={"active": False})
