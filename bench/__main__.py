@@ -162,9 +162,11 @@ def _write(args: argparse.Namespace, keys: list[str], ran: dict[str, Ran], wall:
             )
         print(f"written to {path}")
     for key in sections:
+        server = odoo_options.server(args) if key == "8" else None
+        on = f", Odoo {server.major()}" if server is not None else ""  # row 8 has a section per version
         path = write_section(
-            f"row {key}",
-            SECTIONS[key] + (" (QUICK run)" if args.quick else ""),
+            f"row {key}{on}",
+            SECTIONS[key] + on + (" (QUICK run)" if args.quick else ""),
             ran[key].rows,
             command=f"python -m bench{quick} --rows {key}{odoo_options.command_flags(args)}",
             wall_seconds=ran[key].seconds,

@@ -25,7 +25,7 @@ import psutil
 
 from shared.errors import ApiError, InvalidRequest
 from shared.http import new_session
-from shared.odoo import JsonRpcTransport, OdooClient
+from shared.odoo import JSON2_SINCE_MAJOR, JsonRpcTransport, OdooClient, version_major
 
 DB_SERVICE_TIMEOUT = 300.0
 CRON_WAIT_SECONDS = 120.0
@@ -144,6 +144,14 @@ class OdooServer:
             if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port and connection.pid:
                 return psutil.Process(connection.pid)
         return None
+
+    def major(self) -> int:
+        """The server's major version (``common.version``, which every Odoo answers)."""
+        return version_major(self.rpc("common", "version", []))
+
+    def protocol(self) -> str:
+        """What voicesync speaks to it under ``ODOO_PROTOCOL=auto``."""
+        return "JSON-2" if self.major() >= JSON2_SINCE_MAJOR else "JSON-RPC"
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU time of the server process so far (``None``: not measurable from here)."""

@@ -160,7 +160,7 @@ def _create_against_load(rounds: list[Round]) -> str:
     )
 
 
-def _rows(processes: int, rounds: list[Round]) -> list[Row]:
+def _rows(processes: int, rounds: list[Round], major: int) -> list[Row]:
     load, create, ours = (_median(list(kind)) for kind in zip(*rounds, strict=True))
     floor = f"floor {load.rate:.0f} records/s, {_number(load.odoo_cpu, '.2f')} s Odoo CPU/1,000"
     share, cpu = _paired(rounds, 2, _rate) or 0.0, _paired(rounds, 2, _cpu)
@@ -176,7 +176,7 @@ def _rows(processes: int, rounds: list[Round]) -> list[Row]:
         ),
         Row(
             "8",
-            f"voicesync full sync into fresh Odoo 19, {processes} worker process(es); Odoo CPU/record "
+            f"voicesync full sync into fresh Odoo {major}, {processes} worker process(es); Odoo CPU/record "
             f"{_number(cpu, '.2f')} of the floor's",
             ours.figure(),
             floor,
@@ -214,7 +214,8 @@ def run(ctx: BenchContext) -> list[Row]:
         return []
     contacts, rounds = ctx.scale.real_odoo_contacts, ctx.scale.real_odoo_rounds
     ctx.note(
-        f"row 8: {ctx.odoo.describe()}; template {ctx.odoo.template}, JSON-2, {contacts} contacts; {rounds} rounds "
+        f"row 8: {ctx.odoo.describe()}; Odoo {ctx.odoo.major()}, template {ctx.odoo.template}, "
+        f"{ctx.odoo.protocol()}, {contacts} contacts; {rounds} rounds "
         "of the three measurements, each in its own fresh database; each figure is its kind's median-rate run, each "
         "ratio the median of the round-by-round ratios to the same round's load floor"
     )
@@ -227,5 +228,5 @@ def run(ctx: BenchContext) -> list[Row]:
         paired = ", ".join(f"{ratio(o.rate, f.rate):.2f}" for f, _, o in measured)
         ctx.note(f"row 8, P={processes}: voicesync/floor records/s round by round: {paired}")
         ctx.note(f"row 8, P={processes}: {_create_against_load(measured)}")
-        rows += _rows(processes, measured)
+        rows += _rows(processes, measured, ctx.odoo.major())
     return rows
