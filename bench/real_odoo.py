@@ -200,12 +200,12 @@ class OdooDatabase:
             "ODOO_DB": self.db,
             "ODOO_USER": self.login,
             "ODOO_API_KEY": self.api_key,
-            "ODOO_PROTOCOL": "json2",
+            "ODOO_PROTOCOL": "auto",
             "ODOO_TIMEOUT": "300",
         }
 
     def client(self) -> OdooClient:
-        return OdooClient(self.url, self.db, self.login, self.api_key, protocol="json2", timeout=300)
+        return OdooClient(self.url, self.db, self.login, self.api_key, protocol="auto", timeout=300)
 
     def warm(self) -> None:
         """Ready to measure: Odoo builds a database's routing map on its first request, and every
