@@ -36,20 +36,22 @@ METHODS = ("load", "create")
 
 
 class _Recorder:
-    """Stands in for the Odoo client, so the upsert engine builds its ``load`` without sending it."""
+    """Stands in for the Odoo client, so the upsert engine builds its ``load`` without sending it
+    (of the fields the real Odoo's model has, as the engine asks it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, odoo: OdooClient) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.fields_of = odoo.fields_of
 
     def write_quietly(self, model: str, method: str, /, **kwargs: Any) -> dict[str, Any]:
         self.sent.append(kwargs)
         return {"ids": list(range(1, len(kwargs["data"]) + 1))}
 
 
-def floor_pages(platform: Platform) -> list[dict[str, Any]]:
-    """Every platform page as voicesync would write it to an empty Odoo: its platform ids, mapped
-    values, and the ``fields``/``data`` of the engine's ``load``."""
-    recorder = _Recorder()
+def floor_pages(platform: Platform, odoo: OdooClient) -> list[dict[str, Any]]:
+    """Every platform page as voicesync would write it to an empty ``odoo``: its platform ids,
+    mapped values, and the ``fields``/``data`` of the engine's ``load``."""
+    recorder = _Recorder(odoo)
     engine = UpsertEngine(recorder, binder=None)  # type: ignore[arg-type]  # only _plan and _load run
     pages = []
     for page in platform.pages(SPEC.name):

@@ -100,7 +100,7 @@ def _floor(ctx: BenchContext, contacts: int, method: str, processes: int) -> Mea
     with Stack(ctx, contacts=contacts, odoo_server=ctx.odoo) as stack:
         assert stack.real_odoo is not None
         path = ctx.var_dir / "floor-pages.json"
-        path.write_text(json.dumps(floor_pages(stack.services.platform)))
+        path.write_text(json.dumps(floor_pages(stack.services.platform, stack.services.odoo)))
         watch = Watch.start(stack.real_odoo)
         run = run_floor(path, method, processes, stack.env)
         watched = watch.stop()
