@@ -20,7 +20,7 @@ A task that syncs several records dead-letters a record that cannot be written o
 from __future__ import annotations
 
 import logging
-from functools import cached_property
+from functools import cache
 from typing import Any
 
 from celery import Task
@@ -38,6 +38,14 @@ log = logging.getLogger(__name__)
 DELIVERY_KEY_TTL = 86400
 
 
+@cache
+def process_services() -> Services:
+    """One set of services per worker process, shared by all its tasks: one Odoo client (signed in
+    once), one partner index (read once), one platform session. Per task type, a process holding
+    a reconciliation's first page and its other pages read every partner twice."""
+    return Services(get_settings())
+
+
 class SyncTask(Task):
     abstract = True
     acks_late = True
@@ -48,9 +56,9 @@ class SyncTask(Task):
     #: off (Celery 5.7 reads ``retry(max_retries=None)`` as "the task's default", which is 3).
     max_retries = None
 
-    @cached_property
+    @property
     def services(self) -> Services:
-        return Services(get_settings())
+        return process_services()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         correlation = self._header(CORRELATION_HEADER) or self.request.id
