@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import requests
 
 from sandbox.odoo import OdooSandbox
 from sandbox.server import BackgroundServer
+from tests.sandbox.conftest import sandbox_command
 
 ERROR_KEYS = {"name", "message", "arguments", "context", "debug"}
 ACCESS_ERROR = "odoo.exceptions.AccessError"
@@ -1222,3 +1224,13 @@ def test_hand_edit_bumps_write_date(odoo: OdooSandbox) -> None:
     assert ok(
         json2(odoo, "res.partner", "search", domain=[("write_date", ">", before["write_date"]), ("id", "=", admin)])
     ) == [admin]
+
+
+@pytest.mark.parametrize("version", ["16", "17", "18"])
+def test_voicesync_sandbox_answers_as_the_odoo_version_asked(tmp_path: Path, version: str) -> None:
+    with sandbox_command(tmp_path, "--odoo-version", version) as printed:
+        url = printed["ODOO_URL"]
+        assert requests.get(f"{url}/web/version", timeout=5).status_code == 404
+        payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": "common", "method": "version", "args": []}}
+        answer = requests.post(f"{url}/jsonrpc", json=payload, timeout=5).json()["result"]
+        assert answer["server_version"] == f"{version}.0"
