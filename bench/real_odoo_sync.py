@@ -29,18 +29,19 @@ PROCESSES = (1, 4)
 MIN_RATIO = 0.9
 ENTITIES = ("contacts",)
 LIMITS = (
-    "one worker (P=1) does all its own work between two loads while Odoo waits: per 200-record page (250-300 ms "
-    "of res.partner.load) voicesync adds about 70 ms: the ir.model.data search_read of UpsertEngine._mark_existing "
-    "(15-20 ms round trip, about 12 ms of Odoo CPU, 8 ms of which is the pbkdf2 check of the API key that Odoo "
-    "runs on every JSON-2 request), the ledger's bind_many (about 20 ms) and get_many (5 ms), Celery handing over "
-    "to the next page task plus the run's accounting (count_page, status read, lock extend: 20-30 ms), and the "
-    "platform page read (5 ms); measured with py-spy --idle on the pool process and from the gaps between "
-    "requests in Odoo's log (median 57 ms from a load to the next page's search_read). With P=4, Odoo (one "
-    "process, one GIL) is saturated at about one core for the floor and voicesync alike, so the ratio is the "
-    "inverse of Odoo's CPU per record: voicesync's second request per page costs Odoo about 12 ms, and "
-    "voicesync's own processes (workers, platform sandbox, ledger PostgreSQL: about 0.3 s CPU per 1,000) take "
-    "from the two cores Odoo and its PostgreSQL need (a busy loop on the second core cut the floor's rate by "
-    "15-25%)."
+    "Odoo calls of a first sync, per worker process: one res.partner.load a page (the floor's only call); once: "
+    "the version (/web/version, or common.version and common.authenticate over JSON-RPC), res.users.context_get "
+    "(the integration user, whose writes the partner index skips), res.partner.fields_get (which mapped fields "
+    "this Odoo's model has), ir.model.data.search_count (whether Odoo holds settled voicesync ids the ledger has "
+    "not bound; again each minute; while it does not, no per-page external-id lookup), and the partner index's "
+    "first read (res.partner.search_read of the newest write, then of every partner with a phone or email); then "
+    "every VOICESYNC_MATCH_FRESHNESS (2 s) one res.partner.search_read of the partners people wrote since. So "
+    "P=4 makes four times the once-per-process calls and the fresh looks (10 calls per 1,000 on Odoo 17, 5.4 for "
+    "the floor), each of which Odoo answers after checking the API key (pbkdf2). A task writes each of its four "
+    "pages while it prepares the next, but its first page is read and prepared while Odoo waits, and Celery hands "
+    "over to the next task meanwhile. voicesync's own processes spend 0.3-0.4 s of CPU per 1,000 records (the "
+    "floor 0.01) on the same two cores as Odoo and its PostgreSQL, so on a busy machine (these runs shared it "
+    "with contract suites against three other Odoo servers) they take from Odoo what the floor leaves it."
 )
 
 
