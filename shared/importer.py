@@ -71,17 +71,10 @@ class Importer:
                 result.archived += self.engine.archive(spec, gone)
             return result
 
-    def sync_records(
-        self,
-        spec: EntitySpec,
-        records: list[Record],
-        *,
-        related: dict[str, list[Record]] | None = None,
-        check_drift: bool = False,
-        run_id: int | None = None,
-    ) -> UpsertResult:
-        """Upsert a page of records already read from the platform (and the records they carry)."""
-        with self.preparing(spec, records, related=related, check_drift=check_drift, run_id=run_id) as prepared:
+    def sync_records(self, spec: EntitySpec, records: list[Record], **options: Any) -> UpsertResult:
+        """Upsert a page of records already read from the platform (and the records they carry);
+        ``options`` are :meth:`preparing`'s."""
+        with self.preparing(spec, records, **options) as prepared:
             return self.engine.commit(prepared)
 
     @contextmanager
