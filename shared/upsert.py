@@ -112,6 +112,9 @@ class UpsertEngine:
         self.binder = binder
         self.matcher = matcher
         self._all_known: dict[str, tuple[bool, float]] = {}  # model -> (ledger knows all Odoo's ids, when asked)
+        # Partners this process bound to a platform record: taken even before the ledger says so
+        # (a pipelined page is matched while the page before it is still being written).
+        self._matched: set[int] = set()
 
     def upsert(
         self, spec: EntitySpec, records: list[dict[str, Any]], *, check_drift: bool = False, run_id: int | None = None
@@ -293,12 +296,13 @@ class UpsertEngine:
         ]
         matches = self.matcher.match(candidates)
         seen = {pid for m in matches.values() for pid in (m.partner_id, *m.ambiguous) if pid}
-        taken = set(self.binder.by_odoo_ids(spec.name, seen))
+        taken = set(self.binder.by_odoo_ids(spec.name, seen)) | (seen & self._matched)
         if taken:
             matches = self.matcher.match(candidates, exclude=taken)
         found = {key: m.partner_id for key, m in matches.items() if m.partner_id}
         undecided = {key: (m.ambiguous, m.by or "") for key, m in matches.items() if m.ambiguous}
         self.name_in_odoo(spec, found)
+        self._matched.update(found.values())
         for item in creates:
             if item.platform_id in found:
                 item.kind = "match"

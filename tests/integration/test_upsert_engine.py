@@ -182,3 +182,26 @@ def test_a_ledger_lost_long_after_the_sync_is_noticed_by_count_and_looked_up_eve
     counts = odoo.call_counts()
     assert (counts.get("ir.model.data.search_read"), counts.get("ir.model.data.search_count")) == (3, 1)
     assert counts.get("ir.model.data.create") is None  # no partner was matched to itself
+
+
+def test_a_partner_matched_on_a_page_still_being_written_is_taken_for_the_next(
+    services: Services, platform: PlatformSandbox, odoo: OdooSandbox
+) -> None:
+    """Pipelined pages: page 2 is prepared while page 1 is written, before the ledger binds page
+    1's match. Another platform contact that could be the same partner (here by email) must not
+    be bound to it too."""
+    shared = {"name": "Shared line", "phone": "+1 415 555 0177", "email": "desk@corp.example"}
+    [partner] = services.odoo.call("res.partner", "create", vals_list=[shared])
+    odoo.write("res.partner", [partner], {"name": "Shared desk"})  # last written by a person
+    first = platform.create("contacts", {"first_name": "Ann", "last_name": "One", "phone": "+14155550177"})
+    second = platform.create(
+        "contacts", {"first_name": "Bob", "last_name": "Two", "phone": "+14155550188", "email": "desk@corp.example"}
+    )
+    engine, read = services.engine, services.platform.get
+    page_one = engine.prepare(CONTACTS, [read("contacts", first["id"]).record])
+    page_two = engine.prepare(CONTACTS, [read("contacts", second["id"]).record])  # page one not written yet
+    engine.commit(page_one)
+    engine.commit(page_two)
+    assert [i.kind for i in page_one.to_write] == ["match"] and [i.kind for i in page_two.to_write] == ["create"]
+    bound = services.binder.get_many("contacts", [first["id"], second["id"]])
+    assert bound[first["id"]].odoo_id == partner and bound[second["id"]].odoo_id != partner
