@@ -41,6 +41,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import getaddresses
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -102,10 +103,32 @@ def normalize_phone(text: str | None, region: str) -> str | None:
     ``phonenumbers`` doubts them (new ranges reach its metadata late, and Odoo users type what
     they have), so ``normalize_phone`` never rejects a number Odoo would store.
     """
-    if not text or not text.strip():
-        return None
-    number = _parse(text, _region(region))
-    return None if number is None else _e164(number)
+    number = _Number.read(text, _region(region))
+    return None if number is None else number.e164
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A contact's phone, parsed once: its E.164 form, the index key (its last seven national
+    digits) and the main country of its calling code (``+44`` -> ``GB``). Parsing is most of
+    matching's CPU, and the region of a single number (``region_code_for_number``) tries every
+    country sharing its code: the calling code's main country reads a stored national form the
+    same way (one numbering plan per code)."""
+
+    e164: str
+    key: str
+    region: str
+
+    @classmethod
+    def read(cls, text: str | None, region: str | None) -> _Number | None:
+        if not text or not text.strip():
+            return None
+        number = _parse(text, region)
+        if number is None:
+            return None
+        national = phonenumbers.national_significant_number(number)
+        main = phonenumbers.region_code_for_country_code(number.country_code or 0)
+        return cls(_e164(number), national[-KEY_DIGITS:], main)
 
 
 def email_addresses(text: str | None) -> list[str]:
@@ -154,11 +177,6 @@ class Match:
     @property
     def is_ambiguous(self) -> bool:
         return bool(self.ambiguous)
-
-
-def _phone_key(e164: str) -> str:
-    """The index key of a number: its last seven national digits."""
-    return phonenumbers.national_significant_number(phonenumbers.parse(e164, None))[-KEY_DIGITS:]
 
 
 def _stored_keys(text: Any) -> set[str]:
@@ -277,16 +295,17 @@ class PartnerMatcher:
         unique: dict[str, Candidate] = {}
         for candidate in candidates:
             unique.setdefault(candidate.key, candidate)
-        phones = {key: normalize_phone(c.phone, self.region or "") for key, c in unique.items()}
-        if any(phones.values()) or any(normalize_email(c.email) for c in unique.values()):
+        numbers = {key: _Number.read(c.phone, self.region) for key, c in unique.items()}
+        if any(numbers.values()) or any(normalize_email(c.email) for c in unique.values()):
             self.index.refresh()  # nothing to look for, nothing to read
         taken = set(exclude)
         results: dict[str, Match] = {}
 
-        by_phone = self._partners_by_phone({e164 for e164 in phones.values() if e164})
+        by_phone = self._partners_by_phone({number for number in numbers.values() if number})
         rest: list[Candidate] = []
         for key, candidate in unique.items():
-            found = self._decide(key, by_phone.get(phones[key] or "", ()), taken, "phone")
+            number = numbers[key]
+            found = self._decide(key, by_phone.get(number.e164, ()) if number else (), taken, "phone")
             if found is None:
                 rest.append(candidate)
             else:
@@ -311,33 +330,20 @@ class PartnerMatcher:
             return Match(key, None, ambiguous=left, by=by)
         return None
 
-    def _partners_by_phone(self, numbers: set[str]) -> dict[str, list[int]]:
+    def _partners_by_phone(self, numbers: set[_Number]) -> dict[str, list[int]]:
         """E.164 number -> ids of the active partners whose phone is that number."""
-        regions = sorted({r for n in numbers if (r := _region_of(n)) and r != self.region})
+        regions = tuple(sorted({n.region for n in numbers if n.region != self.region}))
+        wanted = {n.e164 for n in numbers}
         found: dict[str, list[int]] = {}
-        for row in self.index.by_phone_key({_phone_key(n) for n in numbers}):
+        for row in self.index.by_phone_key({n.key for n in numbers}):
             readings: set[str] = set()
             for name in self.phone_fields:
-                readings |= self._readings(row.get(name), regions)
-            for e164 in readings & numbers:
+                text = row.get(name)
+                if isinstance(text, str) and text.strip():
+                    readings |= _readings(text, self.region, regions)
+            for e164 in readings & wanted:
                 found.setdefault(e164, []).append(int(row["id"]))
         return found
-
-    def _readings(self, text: Any, regions: list[str]) -> set[str]:
-        """What a partner's stored phone may mean: its reading in the default region; and when
-        that is no valid number (``020 7946 0018`` read in the US), its reading in the countries
-        of the page's numbers, as Odoo would read it with the partner's own country."""
-        if not isinstance(text, str) or not text.strip():
-            return set()
-        number = _parse(text, self.region)
-        if number is not None and phonenumbers.is_valid_number(number):
-            return {_e164(number)}
-        readings = {_e164(number)} if number is not None else set()
-        for region in regions:
-            other = _parse(text, region)
-            if other is not None:
-                readings.add(_e164(other))
-        return readings
 
     def _partners_by_email(self, emails: set[str]) -> dict[str, list[int]]:
         """Lower-cased address -> ids of the active partners whose email field holds it (``Ada
@@ -345,6 +351,18 @@ class PartnerMatcher:
         return {email: sorted(ids) for email in emails if (ids := self.index.by_email.get(email))}
 
 
-def _region_of(e164: str) -> str | None:
-    """The country an E.164 number belongs to (``+44...`` -> ``GB``)."""
-    return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+@lru_cache(maxsize=65536)
+def _readings(text: str, region: str | None, regions: tuple[str, ...]) -> frozenset[str]:
+    """What a partner's stored phone may mean: its reading in the default region; and when that
+    is no valid number (``020 7946 0018`` read in the US), its reading in the countries of the
+    page's numbers, as Odoo would read it with the partner's own country. Cached: the same
+    partners come up page after page."""
+    number = _parse(text, region)
+    if number is not None and phonenumbers.is_valid_number(number):
+        return frozenset({_e164(number)})
+    readings = {_e164(number)} if number is not None else set()
+    for other_region in regions:
+        other = _parse(text, other_region)
+        if other is not None:
+            readings.add(_e164(other))
+    return frozenset(readings)

@@ -123,9 +123,14 @@ class Binder:
             session.execute(statement, values)
 
     def clear_ambiguous(self, entity: str, platform_ids: Iterable[str]) -> None:
+        """Forget that these records were ambiguous (each has one partner or none now)."""
         ids = list(platform_ids)
-        if ids:
-            with self.ledger.session() as session:
+        if not ids:
+            return
+        with self.ledger.session() as session:
+            # Nearly always nothing waits: a one-row probe spares a page-sized DELETE on every page.
+            waiting = select(AmbiguousMatch.platform_id).where(AmbiguousMatch.entity == entity).limit(1)
+            if session.scalar(waiting) is not None:
                 session.execute(
                     delete(AmbiguousMatch).where(AmbiguousMatch.entity == entity, AmbiguousMatch.platform_id.in_(ids))
                 )
