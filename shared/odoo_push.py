@@ -19,7 +19,7 @@ from typing import Any
 from shared.entities import ENTITIES, ref_xmlid
 from shared.errors import NotFound
 from shared.importer import lock_name
-from shared.ledger.bindings import BindingRow
+from shared.ledger.bindings import ODOO, BindingRow
 from shared.locks import record_locks
 from shared.mappers.base import content_hash
 from shared.services import Services
@@ -83,11 +83,11 @@ class PartnerPusher:
         return record_locks(self.services.redis, [name], self.services.settings.record_lock_ttl, LOCK_WAIT_SECONDS)
 
     def _bind(self, odoo_id: int, record: dict[str, Any]) -> None:
-        """Record the platform's answer as what Odoo holds, so its webhook is not an echo back."""
+        """Record the platform's answer as what Odoo holds, so its webhook is not an echo back. A
+        partner pushed from Odoo is Odoo's: the platform fills only what it leaves empty."""
         digest = content_hash(CONTACTS.mapper.map(record), ref_xmlid)
-        self.services.binder.bind_many(
-            CONTACTS.name, [BindingRow(str(record["id"]), odoo_id, digest, str(record["updated_at"]))]
-        )
+        row = BindingRow(str(record["id"]), odoo_id, digest, str(record["updated_at"]), owner=ODOO)
+        self.services.binder.bind_many(CONTACTS.name, [row])
 
 
 ODOO_BOOKMARK = "contacts@odoo"

@@ -8,7 +8,10 @@ Per batch of platform records it makes at most:
    since (to find the one Odoo already has, by phone then email, in the process's
    :class:`~shared.matching.PartnerIndex`) and one ``ir.model.data`` create binding the ones found,
 2. in a full run, one ``search_read`` of the bound records to find hand edits (drift),
-3. one ``load`` that creates the missing records with their external ids and updates the changed
+3. for records Odoo's people made (a partner voicesync matched, or one pushed from Odoo), one
+   ``search_read`` of what they hold now: voicesync fills their empty fields and writes nothing
+   else, and writes nothing at all to the partner of an Odoo user,
+4. one ``load`` that creates the missing records with their external ids and updates the changed
    ones, atomically, in a single round trip (Odoo's own import path),
 
 and nothing at all for records whose mapped content hash is unchanged. A record older than what
@@ -24,7 +27,7 @@ from typing import Any
 
 from shared.entities import ENTITIES, EntitySpec, ref_xmlid
 from shared.errors import DataError, InvalidRequest
-from shared.ledger.bindings import Binder, BindingRow
+from shared.ledger.bindings import ODOO, PLATFORM, Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, content_hash
 from shared.matching import Candidate, PartnerMatcher
@@ -79,6 +82,11 @@ class _Planned:
     values: dict[str, Any]
     digest: str
     kind: str = "unchanged"
+    owner: str = PLATFORM  # ODOO: fill its empty fields only (see Binding.owner)
+    odoo_id: int | None = None  # known before the write for a bound or matched record
+
+
+Loaded = dict[_Planned, int]  # a written batch: each record's Odoo id
 
 
 @dataclass
@@ -134,15 +142,18 @@ class UpsertEngine:
         to_write: list[_Planned] = []
         for item in planned:
             bound = bindings.get(item.platform_id)
+            if bound is not None:
+                item.owner, item.odoo_id = bound.owner, bound.odoo_id
             if bound is not None and parse_instant(item.updated_at) < parse_instant(bound.source_updated_at):
                 result.stale += 1
             elif bound is not None and not bound.deleted and bound.content_hash == item.digest:
                 unchanged.append(item)
             else:
-                item.kind = "update" if bound is not None else "create"
+                item.kind = "create" if bound is None else "fill" if bound.owner == ODOO else "update"
                 to_write.append(item)
-        if check_drift and unchanged:
-            drifted = self._drifted(spec, unchanged, bindings)
+        platforms = [item for item in unchanged if item.owner != ODOO]  # Odoo's own records never drift
+        if check_drift and platforms:
+            drifted = self._drifted(spec, platforms, bindings)
             for item in drifted:
                 item.kind = "drift"
             to_write += drifted
@@ -159,28 +170,42 @@ class UpsertEngine:
                 self._all_known[spec.odoo_model] = (False, time.monotonic())
                 self._mark_existing(spec, [item for item in to_write if item.kind == "create"])
                 to_write = self._match_partners(spec, to_write, result)
+        self._keep_odoos_own(spec, to_write)
         kept = [BindingRow(u.platform_id, bindings[u.platform_id].odoo_id, u.digest, u.updated_at) for u in unchanged]
         return Prepared(spec, to_write, kept, result, run_id)
 
     def commit(self, prepared: Prepared) -> UpsertResult:
         """The write of a prepared batch: one ``load``, then the ledger's bindings."""
-        spec, result = prepared.spec, prepared.result
-        written = self._load(spec, prepared.to_write, result)
+        return self.record(prepared, self.write(prepared))
+
+    def write(self, prepared: Prepared) -> Loaded:
+        """The ``load`` of a prepared batch: the Odoo id of each record written (or bound to a
+        record of Odoo's that needed nothing)."""
+        to_load = [item for item in prepared.to_write if item.values]
+        written = self._load(prepared.spec, to_load, prepared.result)
+        for item in prepared.to_write:
+            if not item.values and item.odoo_id is not None:  # Odoo's own record, nothing of it empty
+                written[item] = item.odoo_id
+        return written
+
+    def record(self, prepared: Prepared, written: Loaded) -> UpsertResult:
+        """Count a written batch and bind it in the ledger (the next batch's load may be in flight)."""
+        result = prepared.result
         for item, odoo_id in written.items():
-            setattr(result, _COUNTER[item.kind], getattr(result, _COUNTER[item.kind]) + 1)
+            counter = "unchanged" if item.kind == "fill" and not item.values else _COUNTER[item.kind]
+            setattr(result, counter, getattr(result, counter) + 1)
             result.written[item.platform_id] = odoo_id
-        rows = [BindingRow(i.platform_id, odoo_id, i.digest, i.updated_at) for i, odoo_id in written.items()]
-        self.binder.bind_many(spec.name, [*rows, *prepared.unchanged], prepared.run_id)
+        rows = [BindingRow(i.platform_id, odoo_id, i.digest, i.updated_at, i.owner) for i, odoo_id in written.items()]
+        self.binder.bind_many(prepared.spec.name, [*rows, *prepared.unchanged], prepared.run_id)
         return result
 
     def archive(self, spec: EntitySpec, platform_ids: list[str]) -> int:
         """Archive (never delete) the Odoo records of platform records that are gone; a model
         without an archive flag keeps its record, and only the binding is marked deleted."""
         bound = [b for b in self.binder.get_many(spec.name, platform_ids).values() if not b.deleted]
-        if bound and spec.mapper.active_field in self._fields(spec):
-            self.odoo.write_quietly(
-                spec.odoo_model, "write", ids=[b.odoo_id for b in bound], vals={spec.mapper.active_field: False}
-            )
+        ours = [b.odoo_id for b in bound if b.owner != ODOO]  # Odoo's own records stay as their people left them
+        if ours and spec.mapper.active_field in self._fields(spec):
+            self.odoo.write_quietly(spec.odoo_model, "write", ids=ours, vals={spec.mapper.active_field: False})
         self.binder.mark_deleted(spec.name, [b.platform_id for b in bound])
         return len(bound)
 
@@ -305,13 +330,42 @@ class UpsertEngine:
         self._matched.update(found.values())
         for item in creates:
             if item.platform_id in found:
-                item.kind = "match"
+                item.kind, item.owner, item.odoo_id = "match", ODOO, found[item.platform_id]
         self.binder.note_ambiguous(spec.name, undecided)
         self.binder.clear_ambiguous(
             spec.name, [item.platform_id for item in creates if item.platform_id not in undecided]
         )
         result.ambiguous += sorted(undecided)
         return [item for item in items if item.platform_id not in undecided]
+
+    def _keep_odoos_own(self, spec: EntitySpec, items: list[_Planned]) -> None:
+        """Cut the values of records Odoo's people made down to the fields they left empty: a
+        name, email or phone someone wrote is never replaced (whatever a caller says), the
+        record is never re-activated, and the record of an Odoo user is not written at all.
+        One ``search_read`` of what those records hold now."""
+        theirs = {item.odoo_id: item for item in items if item.owner == ODOO and item.odoo_id is not None}
+        if not theirs:
+            return
+        present = self._fields(spec)
+        markers = [name for name in spec.mapper.never_written_if if name in self.odoo.fields_of(spec.odoo_model)]
+        rows = self.odoo.call(
+            spec.odoo_model,
+            "search_read",
+            domain=[("id", "in", list(theirs))],
+            fields=sorted(present | set(markers)),
+            context={"active_test": False},
+        )
+        current = {row["id"]: row for row in rows}
+        for odoo_id, item in theirs.items():
+            row = current.get(odoo_id)
+            if row is None or any(row.get(name) for name in markers):
+                item.values = {}
+                continue
+            item.values = {
+                name: value
+                for name, value in item.values.items()
+                if name != spec.mapper.active_field and name in present and _read_value(row.get(name)) in _EMPTY
+            }
 
     def name_in_odoo(self, spec: EntitySpec, records: dict[str, int]) -> None:
         """Give Odoo records voicesync did not create (platform id -> Odoo id) voicesync's external
@@ -396,7 +450,14 @@ class UpsertEngine:
         }
 
 
-_COUNTER = {"create": "created", "update": "updated", "drift": "drift_repaired", "match": "matched"}
+_EMPTY = (False, None, "", 0, 0.0)
+_COUNTER = {
+    "create": "created",
+    "update": "updated",
+    "fill": "updated",
+    "drift": "drift_repaired",
+    "match": "matched",
+}
 
 
 def _read_value(value: Any) -> Any:

@@ -132,6 +132,7 @@ def _base() -> list[Model]:
                 Field("comment", "html", "Notes"),
                 Field("is_company", "boolean", "Is a Company"),
                 Field("active", "boolean", "Active", default=True),
+                Field("user_ids", "one2many", "Users", relation="res.users", relation_field="partner_id"),
             ],
             order="name, id desc",
         ),

@@ -129,3 +129,8 @@ class OdooSandbox:
         pass ``uid=2`` to edit as the API user."""
         with self._server.environment(write=True, uid=uid) as env:
             env.sudo()[model].browse(ids).write(values)
+
+    def create(self, model: str, values: dict[str, Any], uid: int = HAND_EDIT_UID) -> int:
+        """A record an administrator makes in Odoo's UI (no access rights): a user, say."""
+        with self._server.environment(write=True, uid=uid) as env:
+            return int(env.sudo()[model].create([values]).ids[0])

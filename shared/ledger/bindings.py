@@ -15,6 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.ledger.db import Ledger
 from shared.ledger.models import AmbiguousMatch, Binding, utcnow
 
+# Binding.owner: voicesync created the record from the platform, or Odoo's people made it.
+PLATFORM, ODOO = "platform", "odoo"
+
 
 @dataclass(frozen=True)
 class BindingRow:
@@ -24,6 +27,7 @@ class BindingRow:
     odoo_id: int
     content_hash: str
     source_updated_at: str
+    owner: str = PLATFORM  # set when the binding is made, never changed by a later one
 
 
 class Binder:
@@ -63,6 +67,7 @@ class Binder:
                 "synced_at": now,
                 "deleted": False,
                 "last_seen_run": run_id,
+                "owner": row.owner,
             }
             for row in rows
         ]

@@ -70,6 +70,9 @@ class Binding(Base):
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_run: Mapped[int | None] = mapped_column(Integer)
+    # Whose record it is: "platform" (voicesync created it, the platform's values win) or "odoo"
+    # (Odoo's people made it: matched or pushed from Odoo; only its empty fields are filled).
+    owner: Mapped[str] = mapped_column(String(16), default="platform", server_default="platform")
 
     __table_args__ = (
         UniqueConstraint("entity", "platform_id", name="uq_bindings_entity_platform_id"),

@@ -120,6 +120,8 @@ class Mapper:
     - ``create_defaults``: Odoo field -> method, for a field left out but required when voicesync
       creates the record (never written over an existing one).
     - ``matches_partners``: before creating, look for the partner Odoo already has.
+    - ``never_written_if``: fields of the Odoo record that, when set, make voicesync link the
+      record and never write it (the partner of an Odoo user).
     """
 
     fields: ClassVar[dict[str, str]] = {}
@@ -131,6 +133,7 @@ class Mapper:
     unknown_kept: ClassVar[dict[str, str]] = {}
     create_defaults: ClassVar[dict[str, str]] = {}
     matches_partners: ClassVar[bool] = False
+    never_written_if: ClassVar[tuple[str, ...]] = ()
 
     def map(self, record: dict[str, Any]) -> dict[str, Any]:
         """The Odoo values of ``record``; raises :class:`DataError` when it cannot be mapped."""

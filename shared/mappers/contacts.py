@@ -17,6 +17,7 @@ class ContactMapper(Mapper):
     unknown_kept = {"name": "name", "email": "email"}
     create_defaults = {"name": "number_as_name"}
     matches_partners = True
+    never_written_if = ("user_ids",)  # an Odoo user's partner: a caller must not reach a login's email
 
     def full_name(self, record: dict[str, Any]) -> str:
         """The person's name, else the phone number: Odoo requires a partner name."""

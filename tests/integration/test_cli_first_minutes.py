@@ -92,9 +92,7 @@ def test_a_port_out_of_range_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("version", ["16.0", "17.0", "18.0", "19.0"])
-def test_odoo_check_names_the_version_and_protocol_and_bootstrap_twice_is_a_no_op(
-    tmp_path: Path, version: str
-) -> None:
+def test_odoo_check_names_the_version_and_protocol_and_bootstrap_twice_is_a_no_op(tmp_path: Path, version: str) -> None:
     """On every version the stand-in emulates: check says which Odoo and protocol, bootstrap makes
     what is missing (on 16 it says in one line that Odoo -> platform needs 17), a second changes
     nothing, and check then exits 0."""

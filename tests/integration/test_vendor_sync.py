@@ -182,7 +182,7 @@ def test_the_partners_odoo_already_has_are_matched_never_duplicated(
 ) -> None:
     """Free-form phones match; a phone two partners share binds to neither (and the person's calls
     are still written, unlinked); a partner with only the email matches by email (where the vendor
-    gives people's emails: Vapi)."""
+    gives people's emails: Vapi). What the people in Odoo wrote stays as they wrote it."""
     people = [platform.get("contacts", c["contact_id"]) for c in platform.records("calls")]
     people = list({p["id"]: p for p in people if p["email"]}.values())
     emails = platform.vendor == "vapi"
@@ -202,8 +202,10 @@ def test_the_partners_odoo_already_has_are_matched_never_duplicated(
     ids = bootstrapped.binder.get_many("contacts", [contact_id(p["phone"]) for p in (free_form, by_email)])
     assert ids[contact_id(free_form["phone"])].odoo_id == kept
     assert (ids[contact_id(by_email["phone"])].odoo_id == mailed) == emails  # else a partner of its own
-    [ours] = odoo.records("res.partner", [("id", "=", kept)], ["name"])
-    assert ours["name"] == "Ada (ours)" or ours["name"] == free_form["first_name"] + " " + free_form["last_name"]
+    [ours] = odoo.records("res.partner", [("id", "=", kept)], ["name", "phone"])
+    assert (ours["name"], ours["phone"]) == ("Ada (ours)", f"+1 ({digits[:3]}) {digits[3:6]}-{digits[6:]}")  # kept
+    [by_mail] = odoo.records("res.partner", [("id", "=", mailed)], ["name", "email"])
+    assert (by_mail["name"], by_mail["email"]) == ("Mail only", by_email["email"].upper())
     assert len(odoo.records("res.partner", [("phone", "=", shared["phone"])], ["id"])) == 2  # no third
     assert contact_id(shared["phone"]) in bootstrapped.binder.ambiguous("contacts")
     unlinked = [c for c in platform.records("calls") if c["contact_id"] == shared["id"]]
