@@ -21,6 +21,10 @@ SECRET_PREFIX = "whsec_"
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 MIN_KEY_BYTES = 16
 MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII: it becomes the inbox's dedupe key
+TIMESTAMP = re.compile(r"[0-9]{1,13}")  # epoch seconds or milliseconds, ASCII digits only
+# The re-serialised form of a body (signed_forms) is tried only up to this size: parsing is the
+# one costly step before a signature is known good, and a vendor's re-encoded webhook is small.
+FALLBACK_MAX_BYTES = 64 * 1024
 
 
 class SignatureError(Exception):
@@ -90,13 +94,7 @@ def verify(
         raise SignatureError("missing_headers", "webhook-id, webhook-timestamp and webhook-signature are required")
     if not MESSAGE_ID.fullmatch(msg_id):
         raise SignatureError("bad_id", "webhook-id must be 1 to 255 printable ASCII characters")
-    try:
-        timestamp = int(ts_text)
-    except ValueError:
-        raise SignatureError("bad_timestamp", "webhook-timestamp is not an integer") from None
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > tolerance:
-        raise SignatureError("stale_timestamp", "webhook-timestamp is outside the tolerance window")
+    timestamp = fresh_timestamp(ts_text, "webhook-timestamp", now=now, tolerance=tolerance, unit=1)
     offered = [part.encode() for part in sig_header.split(" ") if part.startswith("v1,")]
     matched = False
     for secret in secrets_:
@@ -109,13 +107,32 @@ def verify(
     return msg_id
 
 
+def fresh_timestamp(
+    text: str, header: str, *, now: float | None = None, tolerance: int = TIMESTAMP_TOLERANCE_SECONDS, unit: int = 0
+) -> int:
+    """A timestamp header's value, refused unless it is 1 to 13 ASCII digits within the tolerance
+    window. ``unit`` 1: seconds; 1000: milliseconds; 0: either (milliseconds past 10^11)."""
+    if not TIMESTAMP.fullmatch(text):
+        raise SignatureError("bad_timestamp", f"{header} is not 1 to 13 digits")
+    value = int(text)
+    seconds = value / (unit or (1000 if value > 10**11 else 1))
+    current = time.time() if now is None else now
+    if abs(current - seconds) > tolerance:
+        raise SignatureError("stale_timestamp", f"{header} is outside the tolerance window")
+    return value
+
+
 def signed_forms(body: bytes) -> list[bytes]:
     """What a vendor that signs ``JSON.stringify`` of its payload may have signed: the raw bytes
-    (what it sends, if nothing re-encoded them on the way), then the body re-serialised compactly
-    as JavaScript does, which is how Retell's and Bland's own examples verify."""
+    (what it sends, if nothing re-encoded them on the way), then, for a body up to
+    ``FALLBACK_MAX_BYTES``, the body re-serialised compactly as JavaScript does, which is how
+    Retell's and Bland's own examples verify. A larger body is verified as received only, so an
+    unsigned megabyte costs an HMAC, not a parse."""
+    if len(body) > FALLBACK_MAX_BYTES:
+        return [body]
     try:
         compact = json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return [body]
     return [body] if compact == body else [body, compact]
 
@@ -124,8 +141,14 @@ def hex_hmac_matches(keys: Iterable[str], body: bytes, offered: str, suffix: byt
     """Whether ``offered`` is the hex HMAC-SHA256, under one of ``keys``, of a form of ``body``
     (:func:`signed_forms`) followed by ``suffix`` (Retell appends its timestamp); constant time."""
     offered_bytes = offered.strip().lower().encode()
-    return any(
-        hmac.compare_digest(hmac.new(key.encode(), form + suffix, hashlib.sha256).hexdigest().encode(), offered_bytes)
-        for key in keys
-        for form in signed_forms(body)
-    )
+    keys = [key.encode() for key in keys]
+
+    def matches(form: bytes) -> bool:
+        return any(
+            hmac.compare_digest(hmac.new(key, form + suffix, hashlib.sha256).hexdigest().encode(), offered_bytes)
+            for key in keys
+        )
+
+    if matches(body):  # what every vendor sends: no parse at all
+        return True
+    return any(matches(form) for form in signed_forms(body)[1:])

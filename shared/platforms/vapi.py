@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,7 +44,7 @@ from shared.platforms.base import (
     check_id,
     phone_contact,
 )
-from shared.signing import TIMESTAMP_TOLERANCE_SECONDS, SignatureError
+from shared.signing import SignatureError, fresh_timestamp
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -248,15 +247,7 @@ class VapiWebhooks:
     def _fresh_timestamp(self, headers: Mapping[str, str]) -> str:
         """The timestamp header, within the tolerance window (seconds or milliseconds)."""
         text = headers.get(self.credential.timestamp_header, "")
-        try:
-            stamp = float(text)
-        except ValueError:
-            raise SignatureError("bad_timestamp", f"{self.credential.timestamp_header} is not a number") from None
-        seconds = stamp / 1000 if stamp > 1e11 else stamp
-        if abs(time.time() - seconds) > TIMESTAMP_TOLERANCE_SECONDS:
-            raise SignatureError(
-                "stale_timestamp", f"{self.credential.timestamp_header} is outside the tolerance window"
-            )
+        fresh_timestamp(text, self.credential.timestamp_header)
         return text
 
     def events(self, body: Any) -> tuple[str, list[Event]]:
