@@ -5,6 +5,9 @@ URL did not exist). Odoo waits one second and never retries, so this answers rig
 inbox commit. Odoo sends no event id: the dedupe key is (model, id, ``write_date``), so a repeat
 of the same change is one effect while two real changes with identical values are two. Without
 ``write_date`` among the sent fields every delivery counts (the README tells operators to add it).
+A ``write_date`` in the future is refused: it would make the real notification of that moment a
+duplicate. The path token is the credential because Odoo's webhook action can set no header of
+its own, so it cannot sign; a notification is only a trigger anyway (:mod:`shared.odoo_push`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, request
 
 from shared.entities import ENTITIES
 from shared.logs import bound
+from shared.timeutil import parse_instant
 from web.event_input import ODOO_MODEL, ODOO_MODEL_MAX, load_json, matching, read_body
 from web.intake import Answer, intake, reject
 from web.metrics import LATENCY, RECEIVED
@@ -27,6 +32,7 @@ PUSHED_MODELS = {ENTITIES["contacts"].odoo_model}
 THROTTLE = "voicesync.odoo_throttle"  # its key in ``app.extensions``
 MAX_BODY_BYTES = 64 * 1024  # a notification carries a few fields of one record
 WRITE_DATE = re.compile(r"[0-9][0-9 :.T-]{0,39}")
+CLOCK_SKEW = timedelta(minutes=1)  # how far ahead of this host's clock Odoo's may run
 
 
 def _notification(body: bytes) -> tuple[str, int, str]:
@@ -41,7 +47,16 @@ def _notification(body: bytes) -> tuple[str, int, str]:
     if isinstance(record_id, bool) or not isinstance(record_id, int) or not 0 < record_id < 2**63:
         raise ValueError("notification has no record _id")
     write_date = payload.get("write_date")
-    return model, record_id, matching(write_date, WRITE_DATE, "write_date") if write_date else ""
+    if not write_date:
+        return model, record_id, ""
+    written = matching(write_date, WRITE_DATE, "write_date")
+    try:
+        moment = parse_instant(written)
+    except ValueError:
+        raise ValueError("write_date is not a date and time") from None
+    if moment > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("write_date is in the future")
+    return model, record_id, written
 
 
 @blueprint.post("/webhooks/odoo/<token>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
@@ -72,8 +72,12 @@ class Binder:
             for row in rows
         ]
         statement = self._insert(Binding)
-        columns = ("odoo_id", "content_hash", "source_updated_at", "synced_at", "deleted")
+        columns = ("odoo_id", "content_hash", "source_updated_at", "deleted")
         updates = {name: statement.excluded[name] for name in columns}
+        # synced_at is when voicesync last wrote or pushed the record: an unchanged record seen
+        # again keeps it (an Odoo edit made since must still count as newer, odoo_push).
+        changed = or_(Binding.content_hash != statement.excluded["content_hash"], Binding.deleted.is_(True))
+        updates["synced_at"] = case((changed, statement.excluded["synced_at"]), else_=Binding.synced_at)
         # Outside a run (a webhook, a linked record) the record keeps the run that last saw it.
         updates["last_seen_run"] = func.coalesce(statement.excluded["last_seen_run"], Binding.last_seen_run)
         statement = statement.on_conflict_do_update(index_elements=["entity", "platform_id"], set_=updates)

@@ -88,7 +88,7 @@ def test_a_platform_change_reaches_odoo_once_and_does_not_go_back(
 def test_a_partner_created_in_odoo_becomes_one_contact(
     loop: Services, platform: PlatformSandbox, odoo: OdooSandbox
 ) -> None:
-    loop.odoo.call("res.partner", "create", vals_list=[{"name": "Made InOdoo", "phone": "+14155550777"}])
+    odoo.create("res.partner", {"name": "Made InOdoo", "phone": "+14155550777"})  # by a person
     wait_for(lambda: any(c["phone"] == "+14155550777" for c in platform.records("contacts")), 30, what="platform")
     wait_for(lambda: settled(loop) and len(loop.inbox.by_status("processed")) >= 2, 30, what="webhooks handled")
     [contact] = [c for c in platform.records("contacts") if c["phone"] == "+14155550777"]
