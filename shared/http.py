@@ -8,7 +8,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from shared.errors import ApiError, RetryableError, error_for_transport
+from shared.errors import ApiError, DataError, RetryableError, error_for_transport
 
 USER_AGENT = "voicesync/0.1"
 
@@ -47,9 +47,12 @@ def send(
 
 
 def json_body(response: requests.Response, *, system: str) -> Any:
-    """The answer's JSON, or a retryable error when a proxy answered with something else."""
+    """The answer's JSON, or a retryable error when a proxy answered with something else; JSON
+    nested too deeply to parse is bad data (asking again brings the same)."""
     try:
         return response.json()
+    except RecursionError:
+        raise DataError(f"{system} answered JSON nested too deeply to read") from None
     except ValueError:
         raise RetryableError(
             f"answer is not JSON (HTTP {response.status_code})", system=system, name="bad_json"

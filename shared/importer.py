@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from shared.entities import ENTITIES, EntitySpec
-from shared.errors import DataError, NotFound
+from shared.errors import DataError, NotFound, RetryableError
 from shared.locks import record_locks
 from shared.pagination import Record
 from shared.platforms.base import Platform
@@ -52,7 +52,7 @@ class Importer:
         with self._locked({spec.name: ids}):
             records: list[Record] = []
             related: dict[str, list[Record]] = {}
-            gone, refused = [], []
+            gone, refused, deferred = [], [], {}
             for platform_id in ids:
                 try:
                     normalized = self.platform.get(spec.name, platform_id)
@@ -62,11 +62,18 @@ class Importer:
                 except DataError as exc:  # this record's own failure: the others go on
                     refused.append(Failure(platform_id, type(exc).__name__, str(exc)))
                     continue
+                except RecursionError:
+                    refused.append(Failure(platform_id, "DataError", "the record is nested too deeply to read"))
+                    continue
+                except RetryableError as exc:  # this record's read may work later: the others go on now
+                    deferred[platform_id] = exc
+                    continue
                 records.append(normalized.record)
                 for entity, rows in normalized.related.items():
                     related.setdefault(entity, []).extend(rows)
             result = self._upsert(spec, records, related) if records else UpsertResult()
             result.failures.extend(refused)
+            result.deferred.update(deferred)
             if gone and archive_missing:
                 result.archived += self.engine.archive(spec, gone)
             return result

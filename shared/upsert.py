@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.entities import ENTITIES, EntitySpec, ref_xmlid
-from shared.errors import DataError, InvalidRequest
+from shared.errors import DataError, InvalidRequest, RetryableError
 from shared.ledger.bindings import ODOO, PLATFORM, Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, content_hash
@@ -59,6 +59,7 @@ class UpsertResult:
     ambiguous: list[str] = field(default_factory=list)  # bound to no partner: several could be them
     failures: list[Failure] = field(default_factory=list)
     written: dict[str, int] = field(default_factory=dict)  # platform id -> Odoo id, for the logs
+    deferred: dict[str, RetryableError] = field(default_factory=dict)  # read failed for now: retried alone
 
     def counts(self) -> dict[str, int]:
         return {
@@ -218,6 +219,9 @@ class UpsertEngine:
                 parse_instant(updated_at)
             except (DataError, ValueError) as exc:
                 result.failures.append(Failure(str(record.get("id", "?")), "DataError", str(exc)))
+                continue
+            except RecursionError:
+                result.failures.append(Failure(str(record.get("id", "?")), "DataError", "nested too deeply to map"))
                 continue
             item = _Planned(str(record["id"]), updated_at, values, content_hash(values, ref_xmlid))
             previous = planned.get(item.platform_id)

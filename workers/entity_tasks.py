@@ -20,7 +20,7 @@ from celery import Task
 
 from shared.coalesce import superseded
 from shared.entities import ENTITIES, EntitySpec
-from shared.errors import DataError, LockBusy
+from shared.errors import DataError, LockBusy, RetryableError
 from shared.ledger.states import RunStatus
 from shared.logs import bound
 from shared.reconcile import Reconciliation
@@ -91,6 +91,8 @@ def sync_records(
     result = task.services.importer.sync_many(spec, to_read) if to_read else UpsertResult()
     failed = {failure.platform_id: failure for failure in result.failures}
     for platform_id, inbox_id, correlation in zip(platform_ids, inbox_ids, correlations, strict=True):
+        if str(platform_id) in result.deferred:
+            continue
         with bound(correlation_id=correlation):
             if str(platform_id) in later:
                 log.info("%s %s left to a newer queued sync", spec.singular, platform_id,
@@ -109,7 +111,33 @@ def sync_records(
                     "odoo_id": result.written.get(str(platform_id)),
                 },
             )
+    if result.deferred:
+        _retry_alone(task, result.deferred, platform_ids, inbox_ids, correlations)
     return result.counts()
+
+
+def _retry_alone(
+    task: SyncTask,
+    deferred: dict[str, RetryableError],
+    platform_ids: list[str],
+    inbox_ids: list[int | None],
+    correlations: list[str],
+) -> None:
+    """Records whose read failed for now are retried on their own: the task's retry (or, once
+    retries run out, its dead letter) carries only them, and the rest of the batch is done."""
+    rows = list(zip(platform_ids, inbox_ids, correlations, strict=True))
+    waiting = [row for row in rows if str(row[0]) in deferred]
+    settled = getattr(task.request, "settled_inbox_ids", set())
+    done = [inbox for pid, inbox, _ in rows if str(pid) not in deferred and inbox is not None and inbox not in settled]
+    task.services.inbox.mark_processed(done, task_id=task.request.id)
+    if "platform_ids" in (task.request.kwargs or {}):  # sync_many: only the waiting ones go on
+        task.request.kwargs = {
+            **task.request.kwargs,
+            "platform_ids": [pid for pid, _, _ in waiting],
+            "inbox_ids": [inbox for _, inbox, _ in waiting],
+            "correlation_ids": [corr for _, _, corr in waiting],
+        }
+    raise next(iter(deferred.values()))
 
 
 @dataclass(frozen=True)

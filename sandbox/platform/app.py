@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _ANY_ENTITY = "<any(contacts, campaigns, calls):entity>"
 _DELETABLE_ENTITY = "<any(contacts, campaigns):entity>"
+DEEP = 1500  # nesting of a "deep" broken answer: past Python's recursion limit
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -91,7 +92,14 @@ def create_app(platform: PlatformSandbox) -> Flask:
         if not platform.key_matches(_offered_key(vendor.KEY_SCHEME)):
             challenge = {"WWW-Authenticate": vendor.KEY_SCHEME} if vendor.KEY_SCHEME else {}
             return vendor.error(401, "unauthorized", "missing or invalid API key", challenge)
-        return injected_fault()
+        return broken_answer(platform.broken.get(request.path)) or injected_fault()
+
+    def broken_answer(how: str | None) -> Response | None:
+        if how == "5xx":
+            return vendor.error(500, "server_error", "this record cannot be served")
+        if how == "deep":
+            return Response(b'{"id":' + b"[" * DEEP + b"]" * DEEP + b"}", 200, mimetype="application/json")
+        return None
 
     @app.after_request
     def count(response: Response) -> Response:

@@ -22,6 +22,7 @@ from sandbox.platform.vendors import Vendor, load
 from sandbox.platform.webhooks import Credential, WebhookSender
 from sandbox.server import BackgroundServer
 
+BROKEN_ANSWERS = ("5xx", "deep")
 
 class PlatformSandbox:
     """The voice platform's API over real HTTP on 127.0.0.1, with a control surface for tests.
@@ -64,6 +65,9 @@ class PlatformSandbox:
             describe=self.vendor_api.message_type,
         )
         self.injector = FaultInjector(FaultSettings(), seed=seed)
+        # API paths that always answer badly ("5xx", or "deep": JSON nested past any parser's
+        # limit): one record a vendor cannot serve, while the rest of its API works.
+        self.broken: dict[str, str] = {}
         self.call_stats = CallStats()
         self.api_key: str | None = api_key or "vk_" + secrets.token_urlsafe(24)
         self.report_total = report_total
@@ -112,6 +116,12 @@ class PlatformSandbox:
     @faults.setter
     def faults(self, settings: FaultSettings) -> None:
         self.injector.settings = settings
+
+    def break_path(self, path: str, how: str) -> None:
+        """Make ``path`` (``/v1/calls/<id>``) always answer ``"5xx"`` or ``"deep"`` JSON."""
+        if how not in BROKEN_ANSWERS:
+            raise ValueError(f"how must be one of {', '.join(BROKEN_ANSWERS)}")
+        self.broken[path] = how
 
     @property
     def webhook_url(self) -> str | None:

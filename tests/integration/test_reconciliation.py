@@ -376,3 +376,52 @@ def test_a_batch_dead_letters_only_the_record_it_cannot_write(
     assert letter.task_kwargs == {"platform_id": ids[1], "inbox_id": inbox_ids[1]}
     landed = odoo.records("x_voicesync_call", [("x_name", "in", ids)], ["x_name"])
     assert sorted(row["x_name"] for row in landed) == sorted([ids[0], ids[2]])
+
+
+@pytest.mark.parametrize("how", ["5xx", "deep"])
+def test_a_record_the_platform_cannot_serve_costs_its_batch_nothing(
+    bootstrapped: Services,
+    start_worker: StartWorker,
+    platform: PlatformSandbox,
+    odoo: OdooSandbox,
+    env: dict[str, str],
+    how: str,
+) -> None:
+    """One call whose read always fails (a 500, or JSON nested past any parser) in a batch of
+    three: the other two land at once and are processed; the broken one is retried alone (5xx)
+    or not at all (deep), then dead-lettered with only its own id."""
+    from shared.ledger.models import InboxEvent
+    from workers.app import app
+
+    env.update({"VOICESYNC_RETRY_MAX": "2", "VOICESYNC_RETRY_BACKOFF": "0.2", "VOICESYNC_RETRY_CAP": "0.5"})
+    ids = [str(call["id"]) for call in platform.records("calls")[:3]]
+    platform.break_path(f"/v1/calls/{ids[1]}", how)
+    fields = {"source": "voice", "event_type": "call.updated", "entity": "calls", "payload": "{}", "status": "enqueued"}
+    events = [InboxEvent(dedupe_key=f"voice:b{n}", record_id=pid, **fields) for n, pid in enumerate(ids)]
+    inbox_ids = bootstrapped.inbox.accept(events)
+    start_worker("calls")
+    correlations = [f"voice:b{n}" for n in range(3)]
+    app.send_task(
+        "calls.sync_many",
+        kwargs={"platform_ids": ids, "inbox_ids": inbox_ids, "correlation_ids": correlations},
+        queue="calls",
+    )
+
+    def statuses() -> list[str]:
+        return [bootstrapped.inbox.get(int(inbox_id)).status for inbox_id in inbox_ids]  # type: ignore[union-attr]
+
+    wait_for(lambda: "enqueued" not in statuses(), 60, what="the batch to finish")
+    assert statuses() == ["processed", "failed", "processed"]
+    landed = odoo.records("x_voicesync_call", [("x_name", "in", ids)], ["x_name"])
+    assert sorted(row["x_name"] for row in landed) == sorted([ids[0], ids[2]])
+    [letter] = bootstrapped.dead_letters.list()
+    if how == "5xx":  # retried on its own, then given up
+        assert letter.task_name == "calls.sync_many" and letter.error_type == "RetryableError"
+        assert letter.task_kwargs == {
+            "platform_ids": [ids[1]],
+            "inbox_ids": [inbox_ids[1]],
+            "correlation_ids": [correlations[1]],
+        }
+    else:  # bad data: at once, never retried
+        assert (letter.task_name, letter.error_type) == ("calls.sync_one", "DataError")
+        assert "nested too deeply" in letter.reason
