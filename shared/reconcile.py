@@ -13,6 +13,7 @@ page that completes and released by the finaliser.
 from __future__ import annotations
 
 import json
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -140,16 +141,16 @@ class Reconciliation:
         return self._counted(run, page.number, result)
 
     def upsert_pages(self, run: SyncRun, numbers: list[int]) -> bool:
-        """Fetch, upsert and count several of the run's pages, as a pipeline: page N+1 is read
-        from the platform and prepared while page N is loaded into Odoo, and page N is bound in
-        the ledger and counted while page N+1 is loaded. So Odoo waits on voicesync for nothing
-        but handing over the next load (binding after each load left Odoo idle 30-60 ms a page,
-        bench row 8). True when they completed the run. A page that fails lets the load in
-        flight finish and be counted, then fails."""
+        """Fetch, upsert and count several of the run's pages, as a pipeline: while
+        ``VOICESYNC_LOADS_IN_FLIGHT`` pages are being loaded into Odoo, the next is read from the
+        platform and prepared, and the page whose load came back is bound in the ledger and
+        counted. Odoo never waits on voicesync between two loads: with one load at a time it
+        sat idle 15-60 ms before each (bench row 8). True when they completed the run. A page
+        that fails lets the loads in flight finish and be counted, then fails."""
         complete = False
-        engine = self.services.engine
-        with ThreadPoolExecutor(1, thread_name_prefix="odoo-write") as writer:
-            in_flight: _Flight | None = None
+        engine, depth = self.services.engine, max(1, self.services.settings.loads_in_flight)
+        flights: deque[_Flight] = deque()
+        with ThreadPoolExecutor(depth, thread_name_prefix="odoo-write") as writer:
             try:
                 for number in numbers:
                     page = self.fetch(run, number)
@@ -161,15 +162,28 @@ class Reconciliation:
                                 run_id=run.id,
                             )
                         )  # fmt: skip
-                        if in_flight is not None:
-                            landed, in_flight = in_flight, None
+                        if len(flights) >= depth:
+                            landed = flights.popleft()
                             landed.wait()
-                        in_flight = _Flight(number, locks.pop_all(), prepared, writer.submit(engine.write, prepared))
+                        flights.append(
+                            _Flight(number, locks.pop_all(), prepared, writer.submit(engine.write, prepared))
+                        )
                     if landed is not None:
                         complete |= self._settle(run, landed)
             finally:
-                if in_flight is not None:
-                    complete |= self._settle(run, in_flight)
+                complete |= self._settle_all(run, flights)
+        return complete
+
+    def _settle_all(self, run: SyncRun, flights: deque[_Flight]) -> bool:
+        """Settle every page still in flight, even when one of them fails (then raise the first)."""
+        complete, failure = False, None
+        while flights:
+            try:
+                complete |= self._settle(run, flights.popleft())
+            except Exception as exc:  # the other pages are settled before it is raised
+                failure = failure or exc
+        if failure is not None:
+            raise failure
         return complete
 
     def _settle(self, run: SyncRun, flight: _Flight) -> bool:
