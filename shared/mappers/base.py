@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,9 +48,46 @@ def odoo_datetime(value: Any) -> str | bool:
     return parsed.strftime("%Y-%m-%d %H:%M:%S")
 
 
+# Caps on what voicesync stores of a vendor's text (the README lists them): a name, an email or a
+# status longer than MAX_CHAR is no such thing, and a transcript past MAX_TEXT is cut with a note,
+# so one record cannot make a worker or a load hold megabytes.
+MAX_CHAR = 1024
+MAX_TEXT = 256 * 1024
+CUT_NOTE = "\n[cut by voicesync: longer than {limit} characters]"
+URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+E164 = re.compile(r"\+[0-9]{6,15}")  # ASCII digits only: str.isdigit also takes "\u0661" and "\u00b9"
+_PHONE_PUNCTUATION = re.compile(r"[\s().-]")
+
+
+def e164(value: Any) -> str | None:
+    """A phone as E.164 (``+14155550123``) once spaces, dots, dashes and brackets are dropped; None
+    for anything else."""
+    if not isinstance(value, str):
+        return None
+    number = _PHONE_PUNCTUATION.sub("", value)
+    return number if E164.fullmatch(number) else None
+
+
 def _text(value: Any) -> str | bool:
     """Text as Odoo stores it: stripped (inner lines kept); NUL, which PostgreSQL refuses, dropped."""
     return str(value).replace("\x00", "").strip() or False if value is not None else False
+
+
+def _capped(limit: int) -> Callable[[Any], str | bool]:
+    def capped(value: Any) -> str | bool:
+        text = _text(value)
+        if isinstance(text, str) and len(text) > limit:
+            note = CUT_NOTE.format(limit=limit)
+            return text[: limit - len(note)] + note
+        return text
+
+    return capped
+
+
+def link(value: Any) -> str | bool:
+    """A link Odoo shows as one: http(s) only (never ``javascript:`` or ``data:``), else empty."""
+    text = _text(value)
+    return text if isinstance(text, str) and len(text) <= MAX_CHAR and URL.fullmatch(text) else False
 
 
 def _integer(value: Any) -> int:
@@ -83,18 +121,19 @@ def _float(value: Any) -> float:
 
 
 def json_text(value: Any) -> str | bool:
-    """Any JSON value as pretty, key-sorted JSON text (stable under key order); empty -> False."""
+    """Any JSON value as pretty, key-sorted JSON text (stable under key order), cut at ``MAX_TEXT``;
+    empty -> False."""
     if value is None or (isinstance(value, (str, dict, list)) and not value):
         return False
     try:
-        return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        return _capped(MAX_TEXT)(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise DataError(f"not a JSON value: {exc}") from None
 
 
 _NORMALIZERS: dict[str, Callable[[Any], Any]] = {
-    "char": _text,
-    "text": _text,
+    "char": _capped(MAX_CHAR),
+    "text": _capped(MAX_TEXT),
     "integer": _integer,
     "float": _float,
     "json": json_text,

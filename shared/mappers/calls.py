@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.mappers.base import Mapper, json_text
+from shared.mappers.base import Mapper, json_text, link
 
 
 class CallMapper(Mapper):
@@ -47,17 +47,20 @@ class CallMapper(Mapper):
         ("ended_at", "x_ended_at"),
         ("duration_seconds", "x_duration_seconds"),
         ("cost", "x_cost"),
-        ("recording_url", "x_recording_url"),
         ("success_evaluation", "x_success_evaluation"),
         ("summary", "x_summary"),
         ("transcript", "x_transcript"),
     )
     references = {"x_partner_id": ("contact_id", "contacts"), "x_campaign_id": ("campaign_id", "campaigns")}
-    computed = {"x_structured_data": "structured_data"}
+    computed = {"x_structured_data": "structured_data", "x_recording_url": "recording_url"}
     # No contact_id required: a web call, or a Vapi customer with no number, names nobody, and is
     # written without a partner rather than refused.
     required = ("id", "updated_at")
     active_field = "x_active"
+
+    def recording_url(self, record: dict[str, Any]) -> str | bool:
+        """The recording's link, shown by Odoo as a link: http(s) only, else empty."""
+        return link(record.get("recording_url"))
 
     def structured_data(self, record: dict[str, Any]) -> str | bool:
         """The vendor's structured data (any JSON value) as stable JSON text; empty -> False."""

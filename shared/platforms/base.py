@@ -33,6 +33,7 @@ from shared.errors import (
     error_for_response,
 )
 from shared.http import json_body, new_session, send
+from shared.mappers.base import e164
 from shared.pagination import Page, Paginator, Record
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def phone_contact(number: Any, updated_at: str, **known: Any) -> Record | None:
     """The canonical contact of a person a vendor knows by ``number`` (E.164); None without a
     usable number. Of ``known`` (``name``, ``email``) only what the vendor gives is kept: a key
     left out never blanks what Odoo holds."""
-    if not isinstance(number, str) or not number.startswith("+") or not number[1:].isdigit():
+    number = e164(number)
+    if number is None:
         return None
     contact: Record = {"id": contact_id(number), "updated_at": updated_at, "phone": number}
     contact.update((key, value) for key, value in known.items() if value)

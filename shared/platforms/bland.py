@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from shared.errors import ApiError, ConfigError, DataError, error_for_response
+from shared.mappers.base import e164
 from shared.pagination import OffsetPaginator, Record, bad_page
 from shared.platforms.base import (
     SYSTEM,
@@ -62,16 +63,14 @@ NANP_DIGITS = 10
 Reader = Callable[[Any, int], tuple[list[Record], int | None, int | None]]
 
 
-def e164(number: Any) -> str | None:
-    """A number as Bland gives it, in E.164 (None when it is no number)."""
+def bland_e164(number: Any) -> str | None:
+    """A number as Bland gives it (``+14155550123``, or bare digits: ten are North American), in
+    E.164; None when it is no number."""
     if not isinstance(number, str):
         return None
-    digits = number.removeprefix("+")
-    if not digits.isdigit():
-        return None
     if number.startswith("+"):
-        return number
-    return "+1" + digits if len(digits) == NANP_DIGITS else "+" + digits
+        return e164(number)
+    return e164("+1" + number if len(number) == NANP_DIGITS else "+" + number)
 
 
 def _instant(text: Any) -> str | None:
@@ -109,7 +108,7 @@ def _call(raw: Record) -> Normalized:
     completed = bool(raw.get("completed"))
     updated_at = _instant((completed and raw.get("end_at")) or raw.get("started_at") or raw.get("created_at"))
     inbound = bool(raw.get("inbound"))
-    person = number_only(e164(raw.get("from") if inbound else raw.get("to")))
+    person = number_only(bland_e164(raw.get("from") if inbound else raw.get("to")))
     record = {
         "id": raw.get("call_id"),
         "updated_at": updated_at,

@@ -6,7 +6,8 @@ import pytest
 
 from shared.entities import ENTITIES, ref_xmlid
 from shared.errors import DataError
-from shared.mappers.base import Ref, content_hash, odoo_datetime
+from shared.mappers.base import MAX_CHAR, MAX_TEXT, Ref, content_hash, odoo_datetime
+from shared.platforms.base import phone_contact
 
 CONTACT = {  # canonical, as an adapter gives it
     "id": "ct_1",
@@ -197,3 +198,39 @@ def test_structured_data_is_stable_json_text() -> None:
 def test_text_keeps_inner_lines_and_drops_nul() -> None:
     values = ENTITIES["calls"].mapper.map({**CALL, "transcript": "  a\r\nb\x00c \n"})
     assert values["x_transcript"] == "a\r\nbc"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+\u0661\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0662\u0663",
+        "+\u00b9\u00b2\u00b3\u00b9\u00b2\u00b3\u00b9\u00b2",
+        "+1 41",
+        "14155550123",
+        "",
+    ],
+)
+def test_a_number_that_is_not_ascii_e164_names_nobody(number: str) -> None:
+    """``str.isdigit`` takes Arabic-Indic and superscript digits: they made non-ASCII external ids
+    and a second partner of a person Odoo already had."""
+    assert phone_contact(number, "2026-01-01T00:00:00Z") is None
+    assert phone_contact("+1 (415) 555-0123", "2026-01-01T00:00:00Z")["id"] == "tel-14155550123"
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,x", "JAVASCRIPT:x", "//evil.example/x", "ftp://x/y"]
+)
+def test_a_recording_link_is_http_or_nothing(url: str) -> None:
+    call = {"id": "c1", "updated_at": "2026-01-01T00:00:00Z"}
+    assert ENTITIES["calls"].mapper.map({**call, "recording_url": url})["x_recording_url"] is False
+    https = ENTITIES["calls"].mapper.map({**call, "recording_url": "https://r.example/1.mp3"})
+    assert https["x_recording_url"] == "https://r.example/1.mp3"
+
+
+def test_a_vendors_text_is_capped_with_a_note() -> None:
+    call = {"id": "c1", "updated_at": "2026-01-01T00:00:00Z", "transcript": "x" * (MAX_TEXT * 4), "status": "y" * 5000}
+    values = ENTITIES["calls"].mapper.map(call)
+    assert len(values["x_transcript"]) == MAX_TEXT and values["x_transcript"].endswith("characters]")
+    assert len(values["x_status"]) == MAX_CHAR
+    deep = ENTITIES["calls"].mapper.map({**call, "structured_data": {"k": "v" * (MAX_TEXT * 2)}})
+    assert len(deep["x_structured_data"]) == MAX_TEXT

@@ -14,7 +14,7 @@ import pytest
 
 from shared.errors import ConfigError, InvalidRequest
 from shared.pagination import CursorPaginator, OffsetPaginator
-from shared.platforms.bland import BlandPlatform, BlandWebhooks, e164
+from shared.platforms.bland import BlandPlatform, BlandWebhooks, bland_e164
 from shared.platforms.generic import GenericPlatform
 from shared.platforms.retell import RetellPlatform, RetellWebhooks, batch_calls
 from shared.settings import Settings
@@ -185,10 +185,18 @@ def test_a_bland_call_becomes_canonical_with_its_person() -> None:
 
 @pytest.mark.parametrize(
     ("given", "wanted"),
-    [("+442071838750", "+442071838750"), ("4155550123", "+14155550123"), ("14155550123", "+14155550123"), ("x", None)],
+    [
+        ("+442071838750", "+442071838750"),
+        ("4155550123", "+14155550123"),
+        ("14155550123", "+14155550123"),
+        ("x", None),
+        ("\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0662\u0663", None),  # Arabic-Indic digits
+        ("+\u00b9\u00b2\u00b3\u00b9\u00b2\u00b3\u00b9\u00b2", None),  # superscripts
+        ("+1234", None),
+    ],
 )
 def test_bland_numbers_read_as_e164(given: str, wanted: str | None) -> None:
-    assert e164(given) == wanted
+    assert bland_e164(given) == wanted
 
 
 def bland_hooks(secret: str = BLAND_SECRET) -> BlandWebhooks:
