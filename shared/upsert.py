@@ -35,6 +35,7 @@ from shared.odoo import OdooClient
 from shared.timeutil import parse_instant
 
 ALL_KNOWN_TRUSTED_SECONDS = 60.0
+LOAD_MAX_BYTES = 8 * 1024 * 1024  # of text in one load; a page over it is split (README, "Caps")
 IN_FLIGHT = timedelta(seconds=60)  # a load younger than this may not be bound in the ledger yet
 
 
@@ -425,7 +426,8 @@ class UpsertEngine:
             groups.setdefault(names, []).append((item, row))
         written: dict[_Planned, int] = {}
         for names, rows in groups.items():
-            written.update(self._load_rows(spec, names, rows, result))
+            for chunk in _by_size(rows, LOAD_MAX_BYTES):
+                written.update(self._load_rows(spec, names, chunk, result))
         return written
 
     def _load_rows(
@@ -462,6 +464,21 @@ _COUNTER = {
     "drift": "drift_repaired",
     "match": "matched",
 }
+
+
+def _by_size(rows: list[tuple[_Planned, dict[str, Any]]], limit: int) -> list[list[tuple[_Planned, dict[str, Any]]]]:
+    """Consecutive runs of rows whose text adds up to at most ``limit`` characters (a row larger
+    than that goes alone): one ``load`` never carries a page of long transcripts at once."""
+    chunks: list[list[tuple[_Planned, dict[str, Any]]]] = [[]]
+    size = 0
+    for row in rows:
+        length = sum(len(value) for value in row[1].values() if isinstance(value, str))
+        if chunks[-1] and size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(row)
+        size += length
+    return chunks
 
 
 def _read_value(value: Any) -> Any:

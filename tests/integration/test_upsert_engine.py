@@ -205,3 +205,14 @@ def test_a_partner_matched_on_a_page_still_being_written_is_taken_for_the_next(
     assert [i.kind for i in page_one.to_write] == ["match"] and [i.kind for i in page_two.to_write] == ["create"]
     bound = services.binder.get_many("contacts", [first["id"], second["id"]])
     assert bound[first["id"]].odoo_id == partner and bound[second["id"]].odoo_id != partner
+
+
+def test_a_page_of_long_transcripts_is_split_into_loads_under_the_cap(
+    bootstrapped: Services, odoo: OdooSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upsert, "LOAD_MAX_BYTES", 100_000)  # the cap at a test's scale (8 MiB in use)
+    calls = [{"id": f"c{n}", "updated_at": "2026-12-07T10:00:00Z", "transcript": "x" * 30_000} for n in range(10)]
+    odoo.reset_call_counts()
+    result = bootstrapped.engine.upsert(ENTITIES["calls"], calls)
+    assert (result.created, result.failures) == (10, [])
+    assert odoo.call_counts()["x_voicesync_call.load"] == 4  # three rows of 30,000 characters a load
