@@ -68,7 +68,7 @@ def start_proxy(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 
 def _answers(url: str) -> bool:
     try:
-        return requests.get(f"{url}/healthz", timeout=1).status_code == 200
+        return requests.get(f"{url}/proxy-healthz", timeout=1).status_code == 200
     except requests.RequestException:
         return False
 
@@ -136,3 +136,19 @@ def test_slow_clients_shut_out_gunicorn_alone_but_not_the_stack_behind_its_proxy
     with SlowLoris(proxy, SLOW_CLIENTS):
         proxied = real_webhooks(proxy, platform)
     assert None not in proxied and max(proxied) < 1.0, proxied  # type: ignore[type-var]
+
+
+def test_the_proxy_publishes_the_webhooks_and_nothing_else(
+    services: Services,
+    env: dict[str, str],
+    start_receiver: Callable[[dict[str, str]], str],
+    start_proxy: Callable[[str], str],
+) -> None:
+    """Health, readiness, metrics and the admin API answer on the internal network only."""
+    web = start_receiver({**env, "DATABASE_URL": services.settings.ledger_url, "ADMIN_TOKEN": "a" * 32})
+    proxy = start_proxy(web)
+    for path in ("/healthz", "/readyz", "/metrics", "/admin/status", "/", "/webhooks"):
+        assert requests.get(f"{proxy}{path}", timeout=5).status_code == 404, path
+        assert path in ("/", "/webhooks") or requests.get(f"{web}{path}", timeout=5).status_code != 404, path
+    unsigned = requests.post(f"{proxy}/webhooks/voice", data=b"{}", timeout=5)
+    assert unsigned.status_code == 401  # the receiver itself answered, through the proxy
