@@ -34,6 +34,7 @@ ROWS = {
     "7": "bench.webhook_latency",
     "8": "bench.real_odoo_sync",
     "9": "bench.burst",
+    "10": "bench.hostile_bodies",
     "mixed": "bench.mixed",
 }
 COMPLETE = "python -m bench"  # the run whose main table only another such run replaces
