@@ -5,10 +5,17 @@ processes with threads serve it, each answer well inside Odoo's one-second webho
 Bind address and sizes come from the settings (``VOICESYNC_WEB_BIND``, ``_WORKERS``, ``_THREADS``).
 """
 
-from shared import logs
+import sys
+
+from shared import logs, platforms
+from shared.errors import ConfigError
 from shared.settings import get_settings
 
-_settings = get_settings()
+try:  # refused here, in one line, before any worker boots
+    _settings = get_settings()
+    platforms.receiving(_settings)
+except ConfigError as exc:
+    sys.exit(f"voicesync receiver: {exc}")
 
 bind = _settings.web_bind
 workers = _settings.web_workers

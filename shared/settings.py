@@ -10,6 +10,7 @@ value (it may be a secret).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +27,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
 TOKEN = re.compile(r"[A-Za-z0-9_~.-]+")  # URL-safe: the Odoo token is a path segment
 LEDGER_SCHEMES = ("sqlite", "postgresql")
+# Read beside Settings' fields by the project's own tools: where .env and var/ are, the compose
+# image, the demo's Flower port, the compose tests' marker and the Odoo contract suite's settings.
+TOOL_NAMES = frozenset(
+    {
+        "VOICESYNC_HOME",
+        "VOICESYNC_VAR_DIR",
+        "VOICESYNC_IMAGE",
+        "VOICESYNC_DEMO_FLOWER_PORT",
+        "VOICESYNC_COMPOSE_TEST_RUN",
+    }
+)
+TOOL_PREFIXES = ("VOICESYNC_CONTRACT_ODOO_",)
 
 
 def home(env: Mapping[str, str]) -> Path:
@@ -97,6 +110,8 @@ class Settings:
     inbox_retention_days: float = field(
         default=7.0, metadata={"env": "VOICESYNC_INBOX_RETENTION_DAYS", "coerce": float}
     )
+    dedupe_days: float = field(default=90.0, metadata={"env": "VOICESYNC_DEDUPE_DAYS", "coerce": float})
+    """Days a handled webhook's dedupe key is kept (its payload goes after the inbox retention)."""
     flower_basic_auth: str = field(default="", repr=False, metadata={"env": "FLOWER_BASIC_AUTH"})
     retry_max: int = field(default=8, metadata={"env": "VOICESYNC_RETRY_MAX", "coerce": int})
     retry_backoff_base: float = field(default=2.0, metadata={"env": "VOICESYNC_RETRY_BACKOFF", "coerce": float})
@@ -131,6 +146,7 @@ class Settings:
             dotenv_path = home(os.environ) / ".env"
             dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
             env = {**dotenv, **os.environ}
+        _refuse_unknown_names(env)
         values: dict[str, Any] = {"var_dir": _var_dir(env)}
         for f in fields(cls):
             name = f.metadata.get("env")
@@ -168,6 +184,22 @@ class Settings:
 
 
 _KINDS: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}
+
+
+def _refuse_unknown_names(env: Mapping[str, str]) -> None:
+    """ConfigError for a ``VOICESYNC_*`` or ``<VENDOR>_*`` name voicesync does not read (a typo
+    would otherwise leave the default in force, silently), naming the nearest known one."""
+    from shared import platforms
+
+    prefixes = ("VOICESYNC_", *(f"{name.upper()}_" for name in platforms.names()))
+    known = {f.metadata["env"] for f in fields(Settings) if "env" in f.metadata} | platforms.setting_names()
+    known |= TOOL_NAMES
+    for name in sorted(env):
+        if not name.startswith(prefixes) or name in known or name.startswith(TOOL_PREFIXES):
+            continue
+        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {nearest[0]}?" if nearest else ""
+        raise ConfigError(f"setting {name} is not one voicesync reads{hint}")
 
 
 @lru_cache(maxsize=1)

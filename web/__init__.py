@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -15,6 +17,7 @@ from web.metrics import REJECTED
 # through ``web.event_input.read_body`` with its own limit; Flask's MAX_CONTENT_LENGTH is not used,
 # as it cuts a chunked body short at the limit instead of refusing it.
 MAX_BODY_BYTES = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -28,7 +31,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.throttle import SourceThrottle
 
     app.extensions[WRITER] = InboxWriter(services.inbox)
-    app.extensions[voice.WEBHOOKS] = platforms.webhooks(services.settings)
+    app.extensions[voice.WEBHOOKS] = scheme = platforms.receiving(services.settings)
+    for warning in scheme.warnings:
+        log.warning("%s", warning)
     app.extensions[odoo_hooks.THROTTLE] = SourceThrottle(
         services.settings.odoo_hook_rate, services.settings.odoo_hook_burst
     )

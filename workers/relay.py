@@ -26,7 +26,9 @@ def relay_pending(services: Services, min_age: float | None = None) -> dict[str,
     )
     stuck = inbox.by_status(InboxStatus.ENQUEUED, older_than=now - timedelta(seconds=settings.relay_stuck_after))
     sent = dispatch(inbox, [*pending, *stuck])
-    pruned = inbox.prune(now - timedelta(days=settings.inbox_retention_days))
+    pruned = inbox.prune(
+        now - timedelta(days=settings.inbox_retention_days), now - timedelta(days=settings.dedupe_days)
+    )
     return {"pending": len(pending), "stuck": len(stuck), "sent": sent, "pruned": pruned}
 
 

@@ -114,10 +114,17 @@ class Inbox:
                 or 0
             )
 
-    def prune(self, older_than: datetime) -> int:
-        """Drop processed and ignored rows past the retention period."""
+    def prune(self, older_than: datetime, forget_before: datetime) -> int:
+        """Empty the payload of processed and ignored rows past the retention period, and drop the
+        rows received before ``forget_before``: in between, a row is its dedupe key alone, so a
+        delivery replayed after retention (Bland's carry no timestamp) is still a duplicate.
+        Failed rows are kept whole. The rows emptied or dropped."""
+        handled = InboxEvent.status.in_(HANDLED_ROW)
         with self.ledger.session() as session:
-            done = session.execute(
-                delete(InboxEvent).where(InboxEvent.status.in_(HANDLED_ROW), InboxEvent.updated_at < older_than)
+            emptied = session.execute(
+                update(InboxEvent)
+                .where(handled, InboxEvent.updated_at < older_than, InboxEvent.payload != "")
+                .values(payload="", updated_at=InboxEvent.updated_at)
             )
-            return int(done.rowcount or 0)
+            dropped = session.execute(delete(InboxEvent).where(handled, InboxEvent.received_at < forget_before))
+            return int(emptied.rowcount or 0) + int(dropped.rowcount or 0)

@@ -46,6 +46,18 @@ def webhooks(settings: Settings) -> Webhooks:
     return vendor(settings.voice_platform).WEBHOOKS(settings)
 
 
+def receiving(settings: Settings) -> Webhooks:
+    """The webhook scheme the receiver verifies with: ConfigError when it has no credential, since
+    it would answer 401 to every delivery (and Vapi never retries one)."""
+    scheme = webhooks(settings)
+    if not scheme.secrets:
+        raise ConfigError(
+            f"setting {scheme.credential_setting} is required to receive {settings.voice_platform} webhooks "
+            "(without it every delivery would be refused)"
+        )
+    return scheme
+
+
 def setting_names() -> set[str]:
     """Every ``<VENDOR>_*`` variable some vendor reads (for the documentation checks)."""
     return {name for vendor_name in names() for name in vendor(vendor_name).SETTINGS}

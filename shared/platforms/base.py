@@ -161,7 +161,15 @@ def check_id(value: object, what: str) -> str:
 
 
 class Webhooks(Protocol):
-    """A vendor's webhook scheme: built from settings (ConfigError when they are wrong)."""
+    """A vendor's webhook scheme: built from settings (ConfigError when they are wrong).
+
+    ``secrets``: the credentials it checks deliveries against (the receiver refuses to start
+    without one, naming ``credential_setting``); ``warnings``: what the receiver logs as it starts
+    (a weaker scheme than the vendor offers)."""
+
+    secrets: tuple[str, ...]
+    credential_setting: str
+    warnings: tuple[str, ...]
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> str:
         """The delivery's dedupe key; :class:`shared.signing.SignatureError` when untrusted."""

@@ -236,6 +236,9 @@ class BlandPlatform(Platform):
 class BlandWebhooks:
     """The post-call webhook, signed with the account's signing secret."""
 
+    credential_setting = "BLAND_WEBHOOK_SECRET"
+    warnings: tuple[str, ...] = ()
+
     def __init__(self, settings: Settings) -> None:
         self.secrets = tuple(settings.vendor_settings.get("BLAND_WEBHOOK_SECRET", "").split())
         if not self.secrets:

@@ -81,6 +81,9 @@ class GenericPlatform(Platform):
 class GenericWebhooks:
     """Standard Webhooks: several ``whsec_`` secrets at once, for rotation."""
 
+    credential_setting = "VOICE_WEBHOOK_SECRET"
+    warnings: tuple[str, ...] = ()
+
     def __init__(self, settings: Settings) -> None:
         self.secrets = settings.voice_webhook_secrets
         for number, secret in enumerate(self.secrets, 1):

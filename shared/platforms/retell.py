@@ -302,15 +302,22 @@ class RetellPlatform(Platform):
         return Normalized(record, related)
 
 
+MIN_KEY_LENGTH = 16  # a Retell API key ("key_" and hex) is longer; anything shorter is a typo
+
+
 class RetellWebhooks:
     """``x-retell-signature`` under the API key (``RETELL_WEBHOOK_API_KEY``, space-separated for a
     rotation, else ``VOICE_API_KEY``: Retell signs with the key that has its webhook badge)."""
 
+    credential_setting = "RETELL_WEBHOOK_API_KEY (or VOICE_API_KEY)"
+    warnings: tuple[str, ...] = ()
+
     def __init__(self, settings: Settings) -> None:
-        keys = settings.vendor_settings.get("RETELL_WEBHOOK_API_KEY", "").split() or [settings.voice_api_key]
-        self.keys = tuple(key for key in keys if key)
-        if not self.keys:
-            raise ConfigError("setting RETELL_WEBHOOK_API_KEY or VOICE_API_KEY is needed to verify Retell webhooks")
+        own = settings.vendor_settings.get("RETELL_WEBHOOK_API_KEY", "").split()
+        self.secrets = tuple(key for key in own or [settings.voice_api_key] if key)
+        named = "RETELL_WEBHOOK_API_KEY" if own else "VOICE_API_KEY"
+        if any(len(key) < MIN_KEY_LENGTH for key in self.secrets):
+            raise ConfigError(f"setting {named}: each Retell API key has {MIN_KEY_LENGTH} characters or more")
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> str:
         offered = headers.get("x-retell-signature", "")
@@ -321,7 +328,7 @@ class RetellWebhooks:
             raise SignatureError("bad_signature", "x-retell-signature is not v=<epoch ms>,d=<hex>")
         stamp, digest = match.groups()
         fresh_timestamp(stamp, "x-retell-signature's v", unit=1000)
-        if not hex_hmac_matches(self.keys, body, digest, suffix=stamp.encode()):
+        if not hex_hmac_matches(self.secrets, body, digest, suffix=stamp.encode()):
             raise SignatureError("bad_signature", "the signature matches no current API key")
         return _dedupe_key(body)
 

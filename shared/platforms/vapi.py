@@ -201,6 +201,8 @@ class VapiWebhooks:
     is a duplicate and two different messages never are.
     """
 
+    credential_setting = "VAPI_WEBHOOK_SECRET"
+
     def __init__(self, settings: Settings) -> None:
         values = settings.vendor_settings
         self.secrets = tuple(values.get("VAPI_WEBHOOK_SECRET", "").split())
@@ -218,6 +220,18 @@ class VapiWebhooks:
         )
         if "{body}" not in self.credential.payload_format:
             raise ConfigError("setting VAPI_WEBHOOK_PAYLOAD must contain {body}")
+        if auth == "hmac" and "{timestamp}" not in self.credential.payload_format:
+            raise ConfigError(
+                "setting VAPI_WEBHOOK_PAYLOAD must contain {timestamp}, or a signed message can be replayed"
+            )
+        self.warnings: tuple[str, ...] = (
+            (
+                "Vapi webhooks use a bearer token (VAPI_WEBHOOK_AUTH=bearer): a captured request can be replayed "
+                "for ever; set an HMAC credential in Vapi and VAPI_WEBHOOK_AUTH=hmac",
+            )
+            if auth == "bearer"
+            else ()
+        )
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> str:
         offered = headers.get(self.credential.header, "")

@@ -117,3 +117,26 @@ def test_odoo_check_names_the_version_and_protocol_and_bootstrap_twice_is_a_no_o
                 f"PROBLEM: ODOO_PROTOCOL=json2 needs Odoo 19 or later, and {odoo.url} runs Odoo {version}: "
                 "set ODOO_PROTOCOL=auto (or jsonrpc)"
             )
+
+
+@pytest.mark.parametrize(
+    ("platform", "named"),
+    [("vapi", "VAPI_WEBHOOK_SECRET"), ("generic", "VOICE_WEBHOOK_SECRET"), ("retell", "RETELL_WEBHOOK_API_KEY")],
+)
+def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
+    tmp_path: Path, platform: str, named: str
+) -> None:
+    """It would have started, said ready, and answered 401 to every delivery."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
+    config = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", config, "web:create_app()"],
+        cwd=tmp_path, env={**clean, "VOICE_PLATFORM": platform, "VOICESYNC_WEB_BIND": DEAD},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"voicesync receiver: setting {named}"
+        + (" (or VOICE_API_KEY)" if platform == "retell" else "")
+        + f" is required to receive {platform} webhooks (without it every delivery would be refused)"
+    ]

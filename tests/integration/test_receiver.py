@@ -296,7 +296,9 @@ def test_a_field_longer_than_its_column_is_refused_alone(web: str, services: Ser
     assert [row.event_type for row in rows(services)] == ["res.partner.write"]
 
 
-def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
+def test_relay_empties_handled_rows_past_retention_and_forgets_them_past_the_dedupe_window(
+    services: Services,
+) -> None:
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -325,7 +327,17 @@ def test_relay_prunes_handled_rows_past_retention(services: Services) -> None:
             .values(updated_at=utcnow() - timedelta(days=30))
         )
     assert relay_pending(services)["pruned"] == 2
-    assert sorted(r.dedupe_key for r in rows(services)) == ["new-done", "old-failed"]  # failures are kept
+    kept = {r.dedupe_key: r.payload for r in rows(services)}
+    assert kept == {"old-done": "", "old-ignored": "", "new-done": "{}", "old-failed": "{}"}  # failures are kept
+    replayed = InboxEvent(
+        source="voice", dedupe_key="old-done", event_type="contact.updated", entity="contacts", record_id="ct_1",
+        payload="{}", status="enqueued",
+    )  # fmt: skip
+    assert services.inbox.accept([replayed]) == [None]  # a week-old delivery again: still a duplicate
+    with services.ledger.session() as session:
+        session.execute(update(InboxEvent).values(received_at=utcnow() - timedelta(days=91)))
+    assert relay_pending(services)["pruned"] == 3  # every handled row, past VOICESYNC_DEDUPE_DAYS
+    assert sorted(r.dedupe_key for r in rows(services)) == ["old-failed"]
 
 
 def test_the_receiver_imports_the_producer_room_and_nothing_of_workers(hook_env: dict[str, str]) -> None:
