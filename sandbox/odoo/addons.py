@@ -64,6 +64,14 @@ class ResUsers(BaseModel):
     def context_get(self) -> dict[str, Any]:
         return {"lang": "en_US", "tz": "UTC", "uid": self.env.uid}
 
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        """A user without a partner gets one of its name, as Odoo's ``_inherits`` makes it."""
+        for vals in vals_list:
+            if not vals.get("partner_id"):
+                partner = self.env["res.partner"]._create([{"name": vals.get("name") or vals.get("login")}])
+                vals["partner_id"] = partner.ids[0]
+        return super()._create(vals_list)
+
 
 @register
 class ResGroups(BaseModel):

@@ -69,6 +69,18 @@ class OdooTarget:
         editor.call(model, "write", ids=ids, vals=values)
         editor.close()
 
+    def user_partner(self, login: str, name: str) -> int:
+        """The partner of a new internal user, made as an administrator makes one."""
+        if self.sandbox is not None:
+            user = self.sandbox.create("res.users", {"login": login, "name": name})
+            [row] = self.sandbox.records("res.users", [("id", "=", user)], ["partner_id"])
+        else:
+            admin = self.client("jsonrpc")
+            [user] = admin.call("res.users", "create", vals_list=[{"login": login, "name": name}])
+            [row] = admin.call("res.users", "read", ids=[user], fields=["partner_id"])
+            admin.close()
+        return int(row["partner_id"][0])
+
     def _make_editor(self) -> str:
         """A second internal user who may edit contacts; made once per database."""
         admin = self.client("jsonrpc")
