@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.mappers.base import Mapper
+from shared.mappers.base import MAX_CHAR, Mapper, e164
 
 
 class ContactMapper(Mapper):
@@ -12,8 +12,8 @@ class ContactMapper(Mapper):
     the vendor does not know leaves the partner's own as it is."""
 
     fields = {"name": "char", "email": "char", "phone": "char", "active": "boolean"}
-    direct = (("email", "email"), ("phone", "phone"))
-    computed = {"name": "full_name"}
+    direct = (("email", "email"),)
+    computed = {"name": "full_name", "phone": "phone_number"}
     unknown_kept = {"name": "name", "email": "email"}
     create_defaults = {"name": "number_as_name"}
     matches_partners = True
@@ -21,7 +21,11 @@ class ContactMapper(Mapper):
 
     def full_name(self, record: dict[str, Any]) -> str:
         """The person's name, else the phone number: Odoo requires a partner name."""
-        return str(record.get("name") or "").strip() or str(record.get("phone") or record["id"])
+        return str(record.get("name") or "").strip()[:MAX_CHAR] or self.phone_number(record) or str(record["id"])
+
+    def phone_number(self, record: dict[str, Any]) -> str | bool:
+        """The phone as E.164 in ASCII digits; anything else is no phone (empty)."""
+        return e164(record.get("phone")) or False
 
     def number_as_name(self, values: dict[str, Any], platform_id: str) -> str:
         return str(values.get("phone") or platform_id)

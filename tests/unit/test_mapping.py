@@ -234,3 +234,16 @@ def test_a_vendors_text_is_capped_with_a_note() -> None:
     assert len(values["x_status"]) == MAX_CHAR
     deep = ENTITIES["calls"].mapper.map({**call, "structured_data": {"k": "v" * (MAX_TEXT * 2)}})
     assert len(deep["x_structured_data"]) == MAX_TEXT
+
+
+@pytest.mark.parametrize(
+    ("phone", "stored"),
+    [
+        ("+1 (415) 555-0123", "+14155550123"),
+        ("+\u0661\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0662\u0663", False),
+        ("call me", False),
+    ],
+)
+def test_a_contacts_phone_is_stored_as_ascii_e164_or_not_at_all(phone: str, stored: str | bool) -> None:
+    values = ENTITIES["contacts"].mapper.map({"id": "ct_1", "updated_at": "2026-01-01T00:00:00Z", "phone": phone})
+    assert values["phone"] == stored
