@@ -115,7 +115,9 @@ class Importer:
                 people.matched += carried.matched
                 people.ambiguous += carried.ambiguous
         for entity, ids in self._unbound_links(spec, records, related).items():
-            self.sync_many(ENTITIES[entity], ids, archive_missing=False)
+            linked = self.sync_many(ENTITIES[entity], ids, archive_missing=False)
+            if linked.deferred:  # a linked record that may be read later: the whole batch waits for it
+                raise next(iter(linked.deferred.values()))
         prepared = self.engine.prepare(spec, records, **options)
         prepared.result.matched += people.matched  # the run says how its people were matched
         prepared.result.ambiguous += people.ambiguous
