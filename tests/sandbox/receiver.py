@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
@@ -44,3 +45,16 @@ class Receiver:
         with self._lock:
             self.received.clear()
             self.statuses.clear()
+
+
+def logged_attempts(
+    deliveries: Callable[[], list[dict[str, Any]]], webhook_id: str, count: int, timeout: float = 5.0
+) -> list[dict[str, Any]]:
+    """The sender's log of one webhook's attempts once it holds ``count`` of them: the receiver has
+    an attempt before the sender has logged the answer to it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        attempts = [d for d in deliveries() if d["id"] == webhook_id]
+        if len(attempts) >= count or time.monotonic() >= deadline:
+            return attempts
+        time.sleep(0.01)

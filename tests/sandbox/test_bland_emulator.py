@@ -25,7 +25,7 @@ from sandbox.faults import FaultSettings
 from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.vendors import bland
 from tests.sandbox.bland_schemas import judge, validate
-from tests.sandbox.receiver import Receiver
+from tests.sandbox.receiver import Receiver, logged_attempts
 
 CALLS, CAMPAIGNS, CONTACTS = 450, 7, 120
 FAST_RETRIES = [0.05, 0.05, 0.05]
@@ -706,7 +706,7 @@ def test_a_failed_delivery_is_retried_with_the_same_bytes(platform: PlatformSand
     deliveries = receiver.wait_for(3)
     assert len({raw for _, raw in deliveries}) == 1
     assert signed(platform, deliveries[-1])["summary"] == "Retried."
-    attempts = [d for d in platform.deliveries() if d["id"] == answer["webhook"]["id"]]
+    attempts = logged_attempts(platform.deliveries, answer["webhook"]["id"], 3)
     assert [(d["attempt"], d["status"], d["type"]) for d in attempts] == [
         (1, 500, "post-call"),
         (2, 503, "post-call"),

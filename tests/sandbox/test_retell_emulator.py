@@ -28,7 +28,7 @@ from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.clock import iso, now_us, parse
 from sandbox.platform.vendors import retell
 from tests.sandbox.conftest import sandbox_command
-from tests.sandbox.receiver import Receiver
+from tests.sandbox.receiver import Receiver, logged_attempts
 from tests.sandbox.retell_oracle import OracleError, judge, judge_event
 
 CALLS, CAMPAIGNS, CONTACTS = 320, 5, 90
@@ -773,9 +773,10 @@ def test_a_failed_delivery_is_retried_three_times(platform: PlatformSandbox, rec
     assert len({json.dumps(body) for body in bodies}) == 1
     receiver.statuses.extend([500] * 4)
     gave_up = platform.sender.send(bodies[0])
-    time.sleep(sum(FAST_RETRIES) + 0.3)
+    logged = logged_attempts(platform.deliveries, gave_up["id"], 4, timeout=sum(FAST_RETRIES) + 5)
+    time.sleep(0.3)  # and no fifth
     attempts = [(d["attempt"], d["status"]) for d in platform.deliveries() if d["id"] == gave_up["id"]]
-    assert attempts == [(1, 500), (2, 500), (3, 500), (4, 500)]
+    assert attempts == [(d["attempt"], d["status"]) for d in logged] == [(1, 500), (2, 500), (3, 500), (4, 500)]
     assert platform.retry_schedule == FAST_RETRIES
 
 
