@@ -36,12 +36,14 @@ LIMITS = (
     "not bound; again each minute; while it does not, no per-page external-id lookup), and the partner index's "
     "first read (res.partner.search_read of the newest write, then of every partner with a phone or email); then "
     "every VOICESYNC_MATCH_FRESHNESS (2 s) one res.partner.search_read of the partners people wrote since. So "
-    "P=4 makes four times the once-per-process calls and the fresh looks (10 calls per 1,000 on Odoo 17, 5.4 for "
-    "the floor), each of which Odoo answers after checking the API key (pbkdf2). A task writes each of its four "
-    "pages while it prepares the next, but its first page is read and prepared while Odoo waits, and Celery hands "
-    "over to the next task meanwhile. voicesync's own processes spend 0.3-0.4 s of CPU per 1,000 records (the "
-    "floor 0.01) on the same two cores as Odoo and its PostgreSQL, so on a busy machine (these runs shared it "
-    "with contract suites against three other Odoo servers) they take from Odoo what the floor leaves it."
+    "P=4 makes four times the once-per-process calls and the fresh looks (8-9 calls per 1,000, 5.4 for the "
+    "floor). A task keeps VOICESYNC_LOADS_IN_FLIGHT (2) loads in Odoo while it reads and prepares the next page "
+    "and binds the last, and all workers together at most VOICESYNC_ODOO_LOADS (2); a task's first page is still "
+    "read and prepared while its own loads are not yet in flight, and Celery hands over to the next task "
+    "meanwhile (40-60 ms a task in Odoo's log). voicesync's own processes spend about 0.2 s of CPU per 1,000 "
+    "records (the floor 0.01), with the sandbox platform and the ledger's PostgreSQL, on the same two cores as "
+    "Odoo: Odoo's loads take 5-10% longer beside them than beside the floor, which is most of what Odoo CPU per "
+    "record above the floor's is, and round-to-round ratios spread from 0.7 to 1.0 on a shared machine."
 )
 
 
