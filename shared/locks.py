@@ -1,5 +1,4 @@
-"""Locks in Redis with expiry and renewal: one reconciliation per entity, one writer per record,
-and a counted semaphore (so many loads into Odoo at once, across every worker).
+"""Locks in Redis with expiry and renewal: one reconciliation per entity, one writer per record.
 
 A lock is a key holding a random token, set with ``NX`` and an expiry so a crashed holder never
 blocks anyone for longer than the TTL; only the holder's token may release or extend it (a Lua
@@ -40,19 +39,6 @@ end
 return 0
 """
 PREFIX = "voicesync:lock:"
-# A slot of a counted semaphore: a sorted set of holders scored by when they took their slot (the
-# server's clock), where a holder older than its TTL (a crashed worker) no longer counts.
-_TAKE_SLOT = """
-local now = redis.call('time')
-local ms = now[1] * 1000 + math.floor(now[2] / 1000)
-redis.call('zremrangebyscore', KEYS[1], '-inf', ms - tonumber(ARGV[1]))
-if redis.call('zcard', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('zadd', KEYS[1], ms, ARGV[3])
-  redis.call('pexpire', KEYS[1], ARGV[1])
-  return 1
-end
-return 0
-"""
 
 
 class RedisLock:
@@ -110,25 +96,3 @@ def record_locks(client: redis.Redis, names: list[str], ttl: float, wait: float)
         yield
     finally:
         client.eval(_RELEASE_ALL, len(keys), *keys, token)
-
-
-class Semaphore:
-    """At most ``limit`` holders of ``name`` at once, across processes; a holder that dies frees
-    its slot after ``ttl`` seconds. Waiting polls every few milliseconds: a slot is held for a
-    whole Odoo request, so the wait is short against it."""
-
-    POLL_SECONDS = 0.004
-
-    def __init__(self, client: redis.Redis, name: str, limit: int, ttl: float) -> None:
-        self.client, self.key = client, PREFIX + "slots:" + name
-        self.limit, self.ttl_ms = limit, int(ttl * 1000)
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        token = secrets.token_hex(16)
-        while not int(self.client.eval(_TAKE_SLOT, 1, self.key, self.ttl_ms, self.limit, token)):
-            time.sleep(self.POLL_SECONDS)
-        try:
-            yield
-        finally:
-            self.client.zrem(self.key, token)

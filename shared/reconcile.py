@@ -25,7 +25,7 @@ from shared.entities import EntitySpec
 from shared.errors import LockBusy
 from shared.ledger.models import Binding, SyncRun
 from shared.ledger.states import OPEN_RUN, RunStatus
-from shared.locks import PREFIX, RedisLock, Semaphore
+from shared.locks import PREFIX, RedisLock
 from shared.pagination import Page
 from shared.platforms.base import Walk
 from shared.services import Services
@@ -145,22 +145,10 @@ class Reconciliation:
         ``VOICESYNC_LOADS_IN_FLIGHT`` pages are being loaded into Odoo, the next is read from the
         platform and prepared, and the page whose load came back is bound in the ledger and
         counted. Odoo never waits on voicesync between two loads: with one load at a time it
-        sat idle 15-60 ms before each (bench row 8). All workers together keep at most
-        ``VOICESYNC_ODOO_LOADS`` loads in Odoo: four workers with two each made Odoo run eight
-        at once on two cores, each slower. True when they completed the run. A page that fails
-        lets the loads in flight finish and be counted, then fails."""
+        sat idle 15-60 ms before each (bench row 8). True when they completed the run. A page
+        that fails lets the loads in flight finish and be counted, then fails."""
         complete = False
-        settings, engine = self.services.settings, self.services.engine
-        depth = max(1, settings.loads_in_flight)
-        slots = Semaphore(self.services.redis, f"odoo-loads:{settings.odoo_url}/{settings.odoo_db}",
-                          settings.odoo_loads, ttl=2 * settings.odoo_timeout)  # fmt: skip
-
-        def write(prepared: Prepared) -> Loaded:
-            if settings.odoo_loads <= 0:
-                return engine.write(prepared)
-            with slots.slot():
-                return engine.write(prepared)
-
+        engine, depth = self.services.engine, max(1, self.services.settings.loads_in_flight)
         flights: deque[_Flight] = deque()
         with ThreadPoolExecutor(depth, thread_name_prefix="odoo-write") as writer:
             try:
@@ -177,7 +165,9 @@ class Reconciliation:
                         if len(flights) >= depth:
                             landed = flights.popleft()
                             landed.wait()
-                        flights.append(_Flight(number, locks.pop_all(), prepared, writer.submit(write, prepared)))
+                        flights.append(
+                            _Flight(number, locks.pop_all(), prepared, writer.submit(engine.write, prepared))
+                        )
                     if landed is not None:
                         complete |= self._settle(run, landed)
             finally:

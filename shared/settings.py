@@ -85,9 +85,6 @@ class Settings:
     loads_in_flight: int = field(default=2, metadata={"env": "VOICESYNC_LOADS_IN_FLIGHT", "coerce": int})
     """Pages one task has in Odoo's hands at once: with two, Odoo starts the next while voicesync
     reads the answer of the one before."""
-    odoo_loads: int = field(default=2, metadata={"env": "VOICESYNC_ODOO_LOADS", "coerce": int})
-    """Reconciliation pages all workers together have in Odoo's hands at once (0: no limit): as
-    many as the Odoo serves at once. More only queue inside Odoo and slow it for its users."""
     voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
     """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
     each read whole)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import fakeredis
 import pytest
 
 from shared.errors import LockBusy
-from shared.locks import RedisLock, Semaphore, record_locks
+from shared.locks import RedisLock, record_locks
 
 
 @pytest.fixture
@@ -59,38 +57,3 @@ def test_record_locks_count_what_others_hold_and_release_only_their_own(client: 
     with record_locks(client, ["x"], ttl=5, wait=0):
         client.set("voicesync:lock:x", "another-holder")  # ours expired and another worker took it
     assert client.get("voicesync:lock:x") == b"another-holder"
-
-
-def test_a_semaphore_lets_its_limit_in_and_the_next_when_one_leaves(client: fakeredis.FakeRedis) -> None:
-    import threading
-
-    slots = Semaphore(client, "odoo", limit=2, ttl=30)
-    inside, most, entered = [0], [0], threading.Event()
-    guard = threading.Lock()
-
-    def hold() -> None:
-        with slots.slot():
-            with guard:
-                inside[0] += 1
-                most[0] = max(most[0], inside[0])
-            entered.set()
-            time.sleep(0.05)
-            with guard:
-                inside[0] -= 1
-
-    threads = [threading.Thread(target=hold) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert most[0] == 2 and inside[0] == 0
-    assert client.zcard("voicesync:lock:slots:odoo") == 0
-
-
-def test_a_dead_holders_slot_is_free_after_its_ttl(client: fakeredis.FakeRedis) -> None:
-    slots = Semaphore(client, "odoo", limit=1, ttl=0.2)
-    held = slots.slot()
-    held.__enter__()  # a worker that dies holding its slot never leaves it
-    started = time.monotonic()
-    with slots.slot():
-        assert time.monotonic() - started >= 0.15
