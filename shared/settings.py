@@ -82,9 +82,10 @@ class Settings:
     voice_timeout: float = field(default=10.0, metadata={"env": "VOICE_TIMEOUT", "coerce": float})
     pages_per_task: int = field(default=4, metadata={"env": "VOICESYNC_PAGES_PER_TASK", "coerce": int})
     """Consecutive pages of a reconciliation one task upserts, each written while the next is read."""
-    loads_in_flight: int = field(default=2, metadata={"env": "VOICESYNC_LOADS_IN_FLIGHT", "coerce": int})
+    loads_in_flight: int = field(default=1, metadata={"env": "VOICESYNC_LOADS_IN_FLIGHT", "coerce": int})
     """Pages one task has in Odoo's hands at once: with two, Odoo starts the next while voicesync
-    reads the answer of the one before."""
+    reads the answer of the one before (a lone worker gains; several workers with two each
+    crowd an Odoo that serves few requests at once)."""
     voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
     """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
     each read whole)."""
