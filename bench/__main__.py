@@ -42,6 +42,7 @@ PARTIAL = "partial run"  # the section of any other run, made while RESULTS.md h
 SECTIONS = {  # rows with their own section
     "8": "Row 8: first full sync of contacts into a fresh real Odoo",
     "9": "Row 9: a burst of webhooks that keep changing the same contacts",
+    "10": "Row 10: what an unsigned hostile body costs the receiver",
 }
 
 
