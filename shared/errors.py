@@ -17,10 +17,15 @@
 
 Messages never contain keys or tokens: they are built from status codes, error names and the
 server's own message, never from request headers.
+
+Every error the ``error_for_*`` functions classify is shown to the observers registered with
+:func:`observe` (worker processes count them by system and class: :mod:`shared.metrics`), so
+errors are counted here, once, rather than by each caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -129,6 +134,23 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+Observer = Callable[["ApiError"], None]
+_observers: list[Observer] = []
+
+
+def observe(observer: Observer) -> None:
+    """Show every error classified from now on to ``observer`` (once, however often registered).
+    An observer must not raise: it runs inside the classification of a failure."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def _classified(error: ApiError) -> ApiError:
+    for observer in _observers:
+        observer(error)
+    return error
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: InvalidRequest,
     401: AuthError,
@@ -144,13 +166,16 @@ def error_for_status(
     status: int, message: str, *, retry_after: float | None = None, system: str = "", name: str = ""
 ) -> ApiError:
     """Classify an HTTP error answer: the single table of what is retryable."""
+    cls = _class_for_status(status)
+    return _classified(cls(message, status_code=status, retry_after=retry_after, system=system, name=name))
+
+
+def _class_for_status(status: int) -> type[ApiError]:
     if status in _BY_STATUS:
-        cls = _BY_STATUS[status]
-    elif status >= 500 or status == 408:
-        cls = RetryableError
-    else:
-        cls = FatalError
-    return cls(message, status_code=status, retry_after=retry_after, system=system, name=name)
+        return _BY_STATUS[status]
+    if status >= 500 or status == 408:
+        return RetryableError
+    return FatalError
 
 
 def error_for_response(response: requests.Response, message: str, *, system: str, name: str = "") -> ApiError:
@@ -167,10 +192,10 @@ def error_for_response(response: requests.Response, message: str, *, system: str
 def error_for_transport(exc: requests.RequestException, *, system: str) -> ApiError:
     """Timeouts and connection failures are retryable; anything else in requests is not."""
     if isinstance(exc, requests.Timeout):
-        return RetryableError("timed out", system=system, name="timeout")
+        return _classified(RetryableError("timed out", system=system, name="timeout"))
     if isinstance(exc, requests.ConnectionError):
-        return RetryableError("could not connect", system=system, name="connection")
-    return FatalError(type(exc).__name__, system=system, name="transport")
+        return _classified(RetryableError("could not connect", system=system, name="connection"))
+    return _classified(FatalError(type(exc).__name__, system=system, name="transport"))
 
 
 _RETRYABLE_ODOO_NAMES = ("SerializationFailure", "TransactionRollbackError", "OperationalError", "InterfaceError")
@@ -195,11 +220,13 @@ def error_for_odoo(name: str, message: str, *, status: int | None = None) -> Api
     wrong ``ODOO_DB`` over JSON-RPC) is not: it is the same ``OperationalError`` by name.
     """
     if name.endswith("OperationalError") and "does not exist" in message:
-        return NotFound("the database does not exist", status_code=status, system="odoo", name=name)
+        return _classified(NotFound("the database does not exist", status_code=status, system="odoo", name=name))
     if any(part in name for part in _RETRYABLE_ODOO_NAMES):
-        return RetryableError(message, status_code=status, system="odoo", name=name)
-    if name in _ODOO_NAMES:
-        return _ODOO_NAMES[name](message, status_code=status, system="odoo", name=name)
-    if status is not None:
-        return error_for_status(status, message, system="odoo", name=name)
-    return FatalError(message, system="odoo", name=name)
+        cls: type[ApiError] = RetryableError
+    elif name in _ODOO_NAMES:
+        cls = _ODOO_NAMES[name]
+    elif status is not None:
+        cls = _class_for_status(status)
+    else:
+        cls = FatalError
+    return _classified(cls(message, status_code=status, system="odoo", name=name))

@@ -4,9 +4,12 @@ The app object itself lives in the producer room (:mod:`shared.producer.app`), s
 receiver can send tasks without importing ``workers/``.
 """
 
-from celery.signals import setup_logging
+from typing import Any
 
-from shared import logs
+from celery.signals import heartbeat_sent, setup_logging, worker_init
+
+from shared import errors, logs, metrics
+from shared.connections import redis_client
 from shared.producer.app import app
 from shared.settings import get_settings
 
@@ -17,3 +20,21 @@ __all__ = ["app"]
 def _json_logs(**_kwargs: object) -> None:
     """Workers and beat log JSON lines (``VOICESYNC_LOG_FORMAT``) instead of Celery's own format."""
     logs.configure(get_settings())
+
+
+def _count_error(error: errors.ApiError) -> None:
+    settings = get_settings()
+    metrics.count_error(redis_client(settings), error, settings.voice_platform)
+
+
+@worker_init.connect
+def _count_outside_errors(**_kwargs: object) -> None:
+    """Every platform and Odoo error a worker meets is counted (:mod:`shared.metrics`); set before
+    the pool forks, so that each of its processes counts."""
+    errors.observe(_count_error)
+
+
+@heartbeat_sent.connect
+def _report_consuming(sender: Any, **_kwargs: object) -> None:
+    """Celery's worker heartbeat (every 2 s) also says which queues this node consumes."""
+    metrics.heard_from(redis_client(get_settings()), sender.eventer.hostname, app.amqp.queues.consume_from)

@@ -76,3 +76,11 @@ class DeadLetters:
     def count(self) -> int:
         with self.ledger.session() as session:
             return session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+
+    def count_by_task(self) -> dict[tuple[str, str], int]:
+        """Letters per ``(entity, task name)`` (entity ``""`` for a task of none, the relay's)."""
+        query = select(DeadLetter.entity, DeadLetter.task_name, func.count()).group_by(
+            DeadLetter.entity, DeadLetter.task_name
+        )
+        with self.ledger.session() as session:
+            return {(entity or "", task): int(n) for entity, task, n in session.execute(query)}

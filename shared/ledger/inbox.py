@@ -11,7 +11,8 @@ from sqlalchemy.dialects import sqlite
 
 from shared.ledger.db import Ledger
 from shared.ledger.models import InboxEvent, utcnow
-from shared.ledger.states import HANDLED_ROW, InboxStatus
+from shared.ledger.states import BACKLOG, HANDLED_ROW, InboxStatus
+from shared.timeutil import utc
 
 _INSERTED = ("source", "dedupe_key", "event_type", "entity", "record_id", "payload", "status", "task_id")
 _POSTGRES_INSERT = text(
@@ -113,6 +114,17 @@ class Inbox:
                 )
                 or 0
             )
+
+    def backlog(self) -> dict[InboxStatus, tuple[int, datetime]]:
+        """Rows not yet processed, per status (``received``: waiting for the broker; ``enqueued``:
+        waiting for a worker): how many, and when the oldest of them was received."""
+        query = (
+            select(InboxEvent.status, func.count(), func.min(InboxEvent.received_at))
+            .where(InboxEvent.status.in_(BACKLOG))
+            .group_by(InboxEvent.status)
+        )
+        with self.ledger.session() as session:
+            return {InboxStatus(status): (int(n), utc(oldest)) for status, n, oldest in session.execute(query)}
 
     def prune(self, older_than: datetime, forget_before: datetime) -> int:
         """Empty the payload of processed and ignored rows past the retention period, and drop the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.ledger.db import Ledger
@@ -129,6 +129,16 @@ class Runs:
                     select(SyncRun).where(SyncRun.entity == entity).order_by(SyncRun.id.desc()).limit(limit)
                 )
             )
+
+    def last_successes(self) -> list[SyncRun]:
+        """The latest succeeded run of each entity and mode."""
+        latest = (
+            select(func.max(SyncRun.id))
+            .where(SyncRun.status == RunStatus.SUCCEEDED)
+            .group_by(SyncRun.entity, SyncRun.mode)
+        )
+        with self.ledger.session() as session:
+            return list(session.scalars(select(SyncRun).where(SyncRun.id.in_(latest))))
 
     def bookmark(self, entity: str) -> str | None:
         with self.ledger.session() as session:

@@ -37,3 +37,4 @@ class RunStatus(StrEnum):
 OPEN_RUN = (RunStatus.QUEUED, RunStatus.RUNNING)
 FINISHED_RUN = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED})
 HANDLED_ROW = (InboxStatus.PROCESSED, InboxStatus.IGNORED)
+BACKLOG = (InboxStatus.RECEIVED, InboxStatus.ENQUEUED)

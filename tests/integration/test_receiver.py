@@ -155,7 +155,7 @@ def test_health_readiness_and_metrics(web: str) -> None:
     requests.post(f"{web}/webhooks/voice", data=b"{}", timeout=5)
     text = requests.get(f"{web}/metrics", timeout=5).text
     assert 'voicesync_webhooks_rejected_total{reason="missing_headers",source="voice"}' in text
-    for name in ("voicesync_webhooks_received_total", "voicesync_inbox_pending", "voicesync_webhook_answer_seconds"):
+    for name in ("voicesync_webhooks_received_total", "voicesync_inbox_backlog", "voicesync_webhook_answer_seconds"):
         assert name in text
 
 
