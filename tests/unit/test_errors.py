@@ -79,3 +79,22 @@ def test_errors_survive_pickling_with_their_fields() -> None:
     assert type(copy) is errors.RateLimited
     assert (copy.status_code, copy.retry_after, copy.system, copy.name) == (429, 3.0, "platform", "rate")
     assert str(copy) == "platform HTTP 429: slow down"
+
+
+def test_every_classified_error_is_shown_to_each_observer_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(errors, "_observers", [])
+    seen: list[errors.ApiError] = []
+    errors.observe(seen.append)
+    errors.observe(seen.append)  # registered twice, still shown once
+    answer = requests.Response()
+    answer.status_code = 503
+    made = [
+        errors.error_for_odoo("", "bad gateway", status=502),  # falls back to the status table
+        errors.error_for_odoo("odoo.exceptions.AccessDenied", "no"),
+        errors.error_for_odoo("psycopg2.OperationalError", 'database "x" does not exist'),
+        errors.error_for_response(answer, "unavailable", system="platform"),
+        errors.error_for_transport(requests.ReadTimeout(), system="platform"),
+    ]
+    assert seen == made
+    errors.RetryableError("built by hand", system="odoo")  # not a classification: not shown
+    assert len(seen) == len(made)

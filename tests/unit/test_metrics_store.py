@@ -1,0 +1,52 @@
+"""What workers keep in Redis for Prometheus (:mod:`shared.metrics`), on the test run's own Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from shared import errors, metrics
+from shared.ports import free_port
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def test_errors_are_counted_by_system_vendor_and_class(client: redis.Redis) -> None:
+    for error in (
+        errors.error_for_status(401, "no", system="platform"),
+        errors.error_for_status(429, "slow", system="platform"),
+        errors.error_for_status(429, "slow", system="platform"),
+        errors.error_for_odoo("odoo.exceptions.ValidationError", "bad"),
+    ):
+        metrics.count_error(client, error, "vapi")
+    assert metrics.error_counts(client) == {
+        ("platform", "vapi", "AuthError"): 1,
+        ("platform", "vapi", "RateLimited"): 2,
+        ("odoo", "odoo", "InvalidRequest"): 1,
+    }
+
+
+def test_a_redis_that_does_not_answer_loses_the_count_not_the_work() -> None:
+    gone = redis.Redis(host="127.0.0.1", port=free_port(), retry=Retry(NoBackoff(), 0))
+    metrics.count_error(gone, errors.error_for_status(500, "x", system="odoo"), "generic")  # no exception
+    metrics.heard_from(gone, "contacts@host", ["contacts"])
+
+
+def test_a_consumer_counts_until_it_goes_quiet(client: redis.Redis) -> None:
+    metrics.heard_from(client, "contacts@a", ["contacts"], now=1000.0)
+    metrics.heard_from(client, "contacts@b", ["contacts", "calls"], now=1010.0)
+    queues = ("contacts", "campaigns", "calls")
+    assert metrics.consumers(client, queues, now=1020.0) == {"contacts": 2, "campaigns": 0, "calls": 1}
+    quiet_a = 1000.0 + metrics.CONSUMER_STALE_SECONDS + 1
+    assert metrics.consumers(client, queues, now=quiet_a) == {"contacts": 1, "campaigns": 0, "calls": 1}
+    metrics.heard_from(client, "contacts@a", ["contacts"], now=quiet_a)  # back again
+    assert metrics.consumers(client, queues, now=quiet_a) == {"contacts": 2, "campaigns": 0, "calls": 1}
