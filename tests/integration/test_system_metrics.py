@@ -26,6 +26,7 @@ from shared.timeutil import utc
 from web import create_app
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+ALL_SOURCES_UP = {frozenset({"source": source}.items()): 1 for source in ("ledger", "redis", "broker")}
 
 
 def scrape(url: str) -> Samples:
@@ -110,9 +111,7 @@ def test_the_metrics_tell_what_the_workers_did(
         1, 0, 0,
     ]  # fmt: skip
     assert [value(samples, "voicesync_queue_length", queue=q) for q in ("contacts", "campaigns", "calls")] == [0, 0, 0]
-    assert named(samples, "voicesync_metrics_source_up") == {
-        frozenset({"source": source}.items()): 1 for source in ("ledger", "redis", "broker")
-    }
+    assert named(samples, "voicesync_metrics_source_up") == ALL_SOURCES_UP
 
 
 def test_the_receiver_counts_its_answers_by_route_and_code(receiver: BackgroundServer) -> None:
@@ -143,3 +142,18 @@ def test_a_source_that_does_not_answer_is_reported_down_and_the_scrape_still_ans
     assert value(samples, "voicesync_metrics_source_up", source="broker") == 1
     assert named(samples, "voicesync_dead_letters") == {}
     assert named(samples, "voicesync_queue_consumers") == {}
+
+
+def test_under_gunicorn_with_several_processes_one_scrape_has_both_kinds(
+    env: dict[str, str], services: Services, start_receiver: Callable[[dict[str, str]], str], tmp_path: Path
+) -> None:
+    """With ``PROMETHEUS_MULTIPROC_DIR`` (as compose runs it), the receiver's counters of every
+    process and the system's metrics come in one answer."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    url = start_receiver({**env, "DATABASE_URL": services.settings.ledger_url, "PROMETHEUS_MULTIPROC_DIR": str(folder)})
+    assert requests.post(f"{url}/webhooks/voice", data=b"{}", timeout=5).status_code == 401
+    samples = scrape(url)
+    assert value(samples, "voicesync_http_responses_total", handler="/webhooks/voice", code="401") == 1
+    assert value(samples, "voicesync_inbox_backlog", status="received") == 0
+    assert named(samples, "voicesync_metrics_source_up") == ALL_SOURCES_UP
