@@ -299,7 +299,9 @@ class UpsertEngine:
         return kept
 
     def _mark_existing(self, spec: EntitySpec, items: list[_Planned]) -> None:
-        """Records with no binding may still exist in Odoo (a lost ledger): count them as updates."""
+        """Records with no binding may still exist in Odoo (a lost ledger): count them as updates,
+        or, where the external id says the record is Odoo's own (``noupdate``, set by
+        :meth:`name_in_odoo`), fill it as a matched record, so a lost ledger loses no one's edits."""
         if not items or self._ledger_knows_all(spec):
             return
         names = {spec.xmlid_name(item.platform_id): item for item in items}
@@ -307,10 +309,14 @@ class UpsertEngine:
             "ir.model.data",
             "search_read",
             domain=[("module", "=", XMLID_MODULE), ("model", "=", spec.odoo_model), ("name", "in", list(names))],
-            fields=["name"],
+            fields=["name", "res_id", "noupdate"],
         )
         for row in found:
-            names[row["name"]].kind = "update"
+            item = names[row["name"]]
+            if row["noupdate"]:
+                item.kind, item.owner, item.odoo_id = "fill", ODOO, int(row["res_id"])
+            else:
+                item.kind = "update"
 
     def _match_partners(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> list[_Planned]:
         """Records about to be created, bound instead to the one partner Odoo already has for
@@ -374,13 +380,20 @@ class UpsertEngine:
 
     def name_in_odoo(self, spec: EntitySpec, records: dict[str, int]) -> None:
         """Give Odoo records voicesync did not create (platform id -> Odoo id) voicesync's external
-        ids, so later syncs update them by that id instead of adding others."""
+        ids, so later syncs update them by that id instead of adding others. ``noupdate`` marks them
+        Odoo's own in Odoo itself (``load`` keeps the flag), not only in the ledger."""
         if records:
             self.odoo.write_quietly(
                 "ir.model.data",
                 "create",
                 vals_list=[
-                    {"module": XMLID_MODULE, "name": spec.xmlid_name(pid), "model": spec.odoo_model, "res_id": odoo_id}
+                    {
+                        "module": XMLID_MODULE,
+                        "name": spec.xmlid_name(pid),
+                        "model": spec.odoo_model,
+                        "res_id": odoo_id,
+                        "noupdate": True,
+                    }
                     for pid, odoo_id in records.items()
                 ],
             )

@@ -7,11 +7,15 @@ never rename, re-email or re-phone it. Ledger on SQLite and PostgreSQL, Odoo the
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.odoo import OdooSandbox
+from shared import upsert
 from shared.entities import ENTITIES
 from shared.services import Services
 from shared.settings import Settings
@@ -128,3 +132,36 @@ def test_a_partner_voicesync_created_follows_the_platform(services: Services, od
     assert services.engine.upsert(CONTACTS, [renamed]).updated == 1
     partner = services.binder.get_many("contacts", ["c-new"])["c-new"].odoo_id
     assert read(odoo, partner)["name"] == "Fay Jones"
+
+
+def test_a_lost_ledger_loses_no_ones_edits(
+    services: Services, odoo: OdooSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ownership is written in Odoo too (the external id of a partner voicesync did not create is
+    ``noupdate``): with a new, empty ledger, a matched partner is still Odoo's and only filled."""
+    gus = person(services, odoo, name="Hand Written", phone="+1 415 555 0111")
+    services.engine.upsert(CONTACTS, [contact("c-gus", name="Plat Form", phone="+14155550111")])
+    made = contact("c-made", name="Made Here", phone="+14155550112")
+    services.engine.upsert(CONTACTS, [made])
+    monkeypatch.setattr(upsert, "IN_FLIGHT", timedelta(seconds=-60))  # every id counts as settled
+    lost = Services(replace(services.settings, database_url=f"sqlite:///{tmp_path / 'lost-ledger.db'}"))
+    lost.ledger.upgrade()
+    later = "2026-12-07T15:00:00Z"
+    result = lost.engine.upsert(
+        CONTACTS,
+        [
+            contact("c-gus", updated_at=later, name="Plat Form", email="plat@form.example", phone="+14155550199"),
+            contact("c-made", updated_at=later, name="Made Here II", phone="+14155550112"),
+        ],
+    )
+    assert (result.created, result.matched, result.failures) == (0, 0, [])
+    assert read(odoo, gus) | {"id": 0} == {
+        "id": 0,
+        "name": "Hand Written",
+        "email": "plat@form.example",  # empty before: filled
+        "phone": "+1 415 555 0111",
+        "active": True,
+    }
+    bound = lost.binder.get_many("contacts", ["c-gus", "c-made"])
+    assert (bound["c-gus"].odoo_id, bound["c-gus"].owner) == (gus, "odoo")
+    assert read(odoo, bound["c-made"].odoo_id)["name"] == "Made Here II"  # voicesync's own follows the platform

@@ -4,10 +4,12 @@ email only; bound to one, never duplicated, and an ambiguous person bound to non
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from shared import upsert
 from shared.entities import ENTITIES
 from shared.ledger.bindings import Binder
 from shared.ledger.db import Ledger
@@ -71,3 +73,25 @@ def test_existing_partners_are_matched_and_never_duplicated(
     )
     again = engine.upsert(CONTACTS, people)
     assert (again.created, again.matched, again.unchanged) == (0, 0, 5)
+
+
+def test_a_matched_partner_stays_odoos_when_the_ledger_is_lost(
+    client: OdooClient, engine: UpsertEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Odoo keeps the mark (``noupdate`` on the external id) through ``load``: a new, empty ledger
+    still finds the partner Odoo's, fills only what is empty, and replaces nothing."""
+    tag = uuid.uuid4().hex[:6]
+    area = f"4{int(tag, 16) % 90 + 10}"
+    kept = _partner(client, name="Hand Written", phone=f"+1 ({area}) 555-0111")
+    person = {"id": f"p1{tag}", "updated_at": UPDATED, "phone": f"+1{area}5550111", "name": "Plat Form"}
+    assert engine.upsert(CONTACTS, [person]).matched == 1
+    monkeypatch.setattr(upsert, "IN_FLIGHT", timedelta(seconds=-60))  # every id counts as settled
+    ledger = Ledger(f"sqlite:///{tmp_path / 'lost.db'}")
+    ledger.upgrade()
+    lost = UpsertEngine(client, Binder(ledger), PartnerMatcher(client, "US"))
+    later = {**person, "updated_at": "2026-02-01T00:00:00Z", "email": f"plat.{tag}@form.example"}
+    result = lost.upsert(CONTACTS, [{**later, "phone": f"+1{area}5550199"}])
+    assert (result.created, result.matched, result.failures) == (0, 0, [])
+    [row] = client.call("res.partner", "read", ids=[kept], fields=["name", "email", "phone"])
+    assert (row["name"], row["email"], row["phone"]) == ("Hand Written", later["email"], f"+1 ({area}) 555-0111")
+    assert lost.binder.get_many(CONTACTS.name, [person["id"]])[person["id"]].owner == "odoo"
