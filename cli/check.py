@@ -60,7 +60,7 @@ def gather(receiver_url: str | None) -> list[Finding]:
         *_workers(),
         _beat(services),
         *_odoo(services, receiver_url),
-        *_platform(settings),
+        *check_platform(settings),
     ]
 
 
@@ -134,7 +134,7 @@ def _odoo(services: Services, receiver_url: str | None) -> list[Finding]:
     return odoo_check(services.odoo, webhook_url)
 
 
-def _platform(settings: Settings) -> list[Finding]:
+def check_platform(settings: Settings) -> list[Finding]:
     """The webhook credential (its form was checked with the settings), the key, and where the API is."""
     vendor = settings.voice_platform
     try:
