@@ -56,7 +56,7 @@ def gather(receiver_url: str | None) -> list[Finding]:
     services = Services(settings)
     return [
         Finding(True, f"settings are valid (VOICE_PLATFORM={settings.voice_platform})", "settings"),
-        *_ledger(services.ledger),
+        _ledger(services.ledger),
         *_workers(),
         _beat(services),
         *_odoo(services, receiver_url),
@@ -73,22 +73,16 @@ def _failed(part: str, exc: Exception) -> Finding:
     return Finding(False, line, part)
 
 
-def _ledger(ledger: Ledger) -> list[Finding]:
+def _ledger(ledger: Ledger) -> Finding:
     where = f"the ledger at {ledger.engine.url.render_as_string(hide_password=True)}"
     try:
         current, newest = ledger.migration()
     except Exception as exc:
-        return [_failed("ledger", exc)]
+        return _failed("ledger", exc)
     if current != newest:
-        return [
-            Finding(
-                False,
-                f"{where} is at migration {current or 'none (no tables yet)'}, the newest is {newest}: "
-                "run `voicesync db upgrade`",
-                "ledger",
-            )
-        ]
-    return [Finding(True, f"{where} answers and is at the newest migration ({newest})", "ledger")]
+        behind = f"{where} is at migration {current or 'none (no tables yet)'}, the newest is {newest}"
+        return Finding(False, f"{behind}: run `voicesync db upgrade`", "ledger")
+    return Finding(True, f"{where} answers and is at the newest migration ({newest})", "ledger")
 
 
 def _workers() -> list[Finding]:
@@ -154,22 +148,31 @@ def check_platform(settings: Settings) -> list[Finding]:
 
 
 def _platform_key(settings: Settings) -> Finding:
-    """One small page of calls read with the key, through the vendor's own adapter."""
+    problem = _key_problem(settings)
+    if problem is not None:
+        return Finding(False, problem, "platform")
+    return Finding(
+        True, f"the {settings.voice_platform} API at {settings.voice_api_url} takes VOICE_API_KEY", "platform"
+    )
+
+
+def _key_problem(settings: Settings) -> str | None:
+    """What is wrong with reading one small page of calls with the key, through the vendor's own
+    adapter; None when it reads."""
     vendor, url = settings.voice_platform, settings.voice_api_url
     if not settings.voice_api_key:
-        return Finding(False, f"VOICE_API_KEY is not set: set the key of the {vendor} API", "platform")
+        return f"VOICE_API_KEY is not set: set the key of the {vendor} API"
     api = platforms.adapter(replace(settings, voice_page_size=1))
     try:
         next(api.pages(ENTITIES["calls"].name), None)
     except AuthError as exc:
-        return Finding(False, f"VOICE_API_KEY refused by {vendor} (HTTP {exc.status_code}): check it", "platform")
+        return f"VOICE_API_KEY refused by {vendor} (HTTP {exc.status_code}): check it"
     except RetryableError as exc:
         if exc.status_code is None:
-            return Finding(False, f"the {vendor} API at {url} cannot be reached ({exc.message}): check VOICE_API_URL",
-                           "platform")  # fmt: skip
-        return Finding(False, f"the {vendor} API at {url} answered {exc}: try again later", "platform")
+            return f"the {vendor} API at {url} cannot be reached ({exc.message}): check VOICE_API_URL"
+        return f"the {vendor} API at {url} answered {exc}: try again later"
     except (ApiError, DataError) as exc:
-        return Finding(False, f"{url} does not answer as {vendor}'s API does ({exc}): check VOICE_API_URL", "platform")
+        return f"{url} does not answer as {vendor}'s API does ({exc}): check VOICE_API_URL"
     finally:
         api.close()
-    return Finding(True, f"the {vendor} API at {url} takes VOICE_API_KEY", "platform")
+    return None
