@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import db, demo, operate, sandbox
+from cli import check, db, demo, operate, sandbox
 from cli.failures import Commands
 
 
@@ -19,6 +19,7 @@ for command in (
     db.db,
     operate.resync,
     operate.status,
+    check.check,
     operate.dlq,
     operate.odoo,
     operate.relay,

@@ -28,8 +28,13 @@ def one_line(exc: BaseException) -> str | None:
             return f"the ledger has no tables yet ({detail}): run `voicesync db upgrade` first"
         return f"the ledger database (DATABASE_URL) does not answer: {detail}"
     if isinstance(exc, BrokerError | RedisConnectionError):
-        return f"the broker (BROKER_URL) does not answer: {exc}; start it or fix BROKER_URL"
+        return broker_down(exc)
     return None
+
+
+def broker_down(detail: object) -> str:
+    """The line for a broker that does not answer, ``detail`` in its own words."""
+    return f"the broker (BROKER_URL) does not answer: {detail}; start it or fix BROKER_URL"
 
 
 class Commands(click.Group):

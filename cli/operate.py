@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from cli.failures import broker_down
 from cli.progress import counts, watch
 from shared.entities import ENTITIES
 from shared.ledger.states import RunStatus
@@ -31,6 +33,8 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
 
     services = _services()
     names = list(ENTITIES) if entity == "all" else [entity]
+    if wait:
+        _require_workers([ENTITIES[name].queue for name in names])
     run_ids = [start_resync(services, name, full=full, since=since) for name in names]
     for name, run_id in zip(names, run_ids, strict=True):
         click.echo(f"{name}: run {run_id} enqueued")
@@ -43,22 +47,41 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
         raise SystemExit(1)  # a skipped run is not a failure: another run of the entity is doing the work
 
 
+def _require_workers(queues: list[str]) -> None:
+    """Waiting on a queue nobody consumes would show ``queued`` until the timeout: say so now."""
+    from shared.producer.consumers import consumers, no_worker, unconsumed
+
+    missing = unconsumed(queues, consumers())
+    if missing:
+        raise click.ClickException("; ".join(map(no_worker, missing)) + "; nothing was enqueued")
+
+
 AMBIGUOUS_SHOWN = 20
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
-    """Per entity: last runs, bookmark, bindings, queue length; and the dead letters."""
+    """Per entity: last runs, bookmark, bindings, queue length, workers; and the dead letters.
+    Exit 1, after the report, when the broker does not answer."""
     from shared.producer.operations import status as gather
 
     report = gather(_services())
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
+    else:
+        _print_status(report)
+    if report["broker_error"] is not None:
+        raise click.ClickException(broker_down(report["broker_error"]))
+
+
+def _print_status(report: dict[str, Any]) -> None:
     for name, entity in report["entities"].items():
         queue = "?" if entity["queue_length"] is None else entity["queue_length"]
-        click.echo(f"{name}: {entity['bindings']} bound, queue {queue}, bookmark {entity['bookmark'] or '-'}")
+        workers = "workers ?" if entity["workers"] is None else f"workers {len(entity['workers'])}"
+        click.echo(
+            f"{name}: {entity['bindings']} bound, queue {queue}, {workers}, bookmark {entity['bookmark'] or '-'}"
+        )
         for run in entity["runs"]:
             click.echo(
                 f"  run {run['id']} {run['mode']} {run['status']} started {run['started_at']}: "

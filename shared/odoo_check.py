@@ -24,11 +24,17 @@ RIGHTS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Finding:
+    """One line of a check: ``odoo check``'s, and ``voicesync check``'s, which names other parts."""
+
     ok: bool
     text: str
+    part: str = "odoo"
 
     def __str__(self) -> str:
         return f"{'ok' if self.ok else 'PROBLEM'}: {self.text}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"part": self.part, "ok": self.ok, "message": self.text}
 
 
 def check(odoo: OdooClient, webhook_url: str | None = None) -> list[Finding]:

@@ -7,6 +7,9 @@ accepted during the outage never reach Odoo. Here beat instead logs one line and
 answers, takes the lock again (standing by while another beat holds it) and stores the static
 schedule again, which a Redis without its data has lost; ``last_run_at`` of entries that
 survived is kept, so nothing fires twice.
+
+Each tick of the beat that holds the schedule also marks :mod:`shared.heartbeat`, which
+``voicesync check`` reads to tell a live beat from none.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from redbeat.schedulers import RedBeatScheduler, acquire_distributed_beat_lock
+from redbeat.schedulers import RedBeatScheduler, acquire_distributed_beat_lock, get_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from shared import heartbeat
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 2.0
@@ -29,7 +34,9 @@ class DurableRedBeatScheduler(RedBeatScheduler):
         try:
             if self.lock_key and self.lock is None:
                 self._take_lock()
-            return float(super().tick(*args, **kwargs))
+            interval = float(super().tick(*args, **kwargs))
+            heartbeat.mark(get_redis(self.app))
+            return interval
         except LockError:
             log.warning("beat lost its lock (Redis restarted, or another beat took over): taking it again")
             self.lock = None

@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,14 +81,25 @@ class Ledger:
         with self._sessions.begin() as session:
             yield session
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration (``voicesync db upgrade``)."""
+    def _migrations(self) -> Config:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection_url"] = self.url
+        return config
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (``voicesync db upgrade``)."""
+        config = self._migrations()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def migration(self) -> tuple[str | None, str]:
+        """The schema's migration (None before the first upgrade) and the newest one there is."""
+        newest = ScriptDirectory.from_config(self._migrations()).get_current_head()
+        assert newest is not None
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision(), newest
 
     def dispose(self) -> None:
         self.engine.dispose()

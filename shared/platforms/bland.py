@@ -184,6 +184,7 @@ def _batches_page(size: int) -> OffsetPaginator:
 
 class BlandPlatform(Platform):
     name = "bland"
+    public_api = "https://api.bland.ai"
     key_scheme = ""
     capabilities = Capabilities(derived={"contacts": ("calls",)}, incremental="lookback")
     endpoints = {

@@ -210,6 +210,7 @@ class BatchIndex:
 
 class RetellPlatform(Platform):
     name = "retell"
+    public_api = "https://api.retellai.com"
     capabilities = Capabilities(derived={"contacts": ("calls",), "campaigns": ("calls",)}, incremental="lookback")
     endpoints = {
         "calls": _calls(expanded=True),

@@ -130,6 +130,7 @@ def _since(since: str) -> dict[str, str]:
 
 class VapiPlatform(Platform):
     name = "vapi"
+    public_api = "https://api.vapi.ai"
     capabilities = Capabilities(derived={"contacts": ("calls", "campaigns")})
     endpoints = {
         "calls": Endpoint(

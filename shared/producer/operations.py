@@ -15,6 +15,7 @@ from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
 from shared.ledger.states import RunStatus
 from shared.producer.app import app
+from shared.producer.consumers import consumers
 from shared.reconcile import choose_mode
 from shared.routing import queue_for
 from shared.services import Services
@@ -87,20 +88,28 @@ def broker_answers() -> bool:
 
 
 def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
-    """Per entity: the last runs, the bookmark, bindings, queue length; and the dead letters."""
+    """Per entity: the last runs, the bookmark, bindings, queue length and the workers consuming
+    it; the dead letters; and ``broker_error``, the broker's own words when it does not answer
+    (then queue lengths and workers are None: unknown, not zero)."""
+    try:
+        by_queue: dict[str, list[str]] | None = consumers()
+        broker_error = None
+    except (KombuError, AMQPError, RedisError, OSError) as exc:
+        by_queue, broker_error = None, str(exc)
     entities = {}
     for name, spec in ENTITIES.items():
         entities[name] = {
             "runs": [run_summary(run) for run in services.runs.recent(name, runs_per_entity)],
             "bookmark": services.runs.bookmark(name),
             "bindings": services.binder.count(name),
-            "queue_length": queue_length(spec.queue),
+            "queue_length": None if by_queue is None else queue_length(spec.queue),
+            "workers": None if by_queue is None else by_queue.get(spec.queue, []),
             "ambiguous": [
                 {"platform_id": row.platform_id, "partner_ids": row.partner_ids, "by": row.by}
                 for row in services.binder.ambiguous(name).values()
             ],
         }
-    return {"entities": entities, "dead_letters": services.dead_letters.count()}
+    return {"entities": entities, "dead_letters": services.dead_letters.count(), "broker_error": broker_error}
 
 
 def run_summary(run: SyncRun) -> dict[str, Any]:
