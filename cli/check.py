@@ -19,13 +19,14 @@ from cli.failures import one_line
 from cli.operate import RECEIVER_URL, _webhook_url
 from shared import heartbeat, platforms
 from shared.connections import redis_url, without_credentials
+from shared.consumers import consumers, no_worker
 from shared.entities import ENTITIES
 from shared.errors import ApiError, AuthError, ConfigError, DataError, RetryableError
 from shared.ledger.db import Ledger
 from shared.odoo_check import Finding
 from shared.odoo_check import check as odoo_check
 from shared.producer.app import app
-from shared.producer.consumers import consumers, no_worker
+from shared.producer.operations import reach_broker
 from shared.services import Services
 from shared.settings import Settings, get_settings
 
@@ -57,7 +58,7 @@ def gather(receiver_url: str | None) -> list[Finding]:
     return [
         Finding(True, f"settings are valid (VOICE_PLATFORM={settings.voice_platform})", "settings"),
         _ledger(services.ledger),
-        *_workers(),
+        *_workers(services),
         _beat(services),
         *_odoo(services, receiver_url),
         *check_platform(settings),
@@ -85,16 +86,20 @@ def _ledger(ledger: Ledger) -> Finding:
     return Finding(True, f"{where} answers and is at the newest migration ({newest})", "ledger")
 
 
-def _workers() -> list[Finding]:
+def _workers(services: Services) -> list[Finding]:
     """The broker answers, and each entity's queue has a worker consuming it."""
     with app.connection_for_write() as connection:
         where = connection.as_uri()  # the password masked
     try:
-        by_queue = consumers()
+        reach_broker()
     except Exception as exc:
         return [_failed("broker", exc)]
     answers = Finding(True, f"the broker at {where} answers", "broker")
-    return [answers, *(_consumed(spec.queue, by_queue.get(spec.queue, [])) for spec in ENTITIES.values())]
+    try:
+        by_queue = consumers(services.redis, (spec.queue for spec in ENTITIES.values()))
+    except RedisConnectionError as exc:
+        return [answers, Finding(False, f"workers cannot be checked: {_redis_down(services, exc)}", "workers")]
+    return [answers, *(_consumed(queue, nodes) for queue, nodes in by_queue.items())]
 
 
 def _consumed(queue: str, nodes: list[str]) -> Finding:
@@ -110,14 +115,18 @@ def _beat(services: Services) -> Finding:
     try:
         seconds = heartbeat.age(services.redis)
     except RedisConnectionError as exc:
-        where = without_credentials(redis_url(services.settings))[0]
-        return Finding(False, f"beat cannot be checked: Redis at {where} does not answer ({exc})", "beat")
+        return Finding(False, f"beat cannot be checked: {_redis_down(services, exc)}", "beat")
     if seconds is None:
         hours = heartbeat.KEPT_SECONDS // 3600
         return Finding(False, f"no beat has run in the last {hours} hours: {START_BEAT}", "beat")
     if seconds > services.settings.beat_lock_timeout:
         return Finding(False, f"beat last ticked {seconds:.0f} s ago: {START_BEAT}", "beat")
     return Finding(True, f"beat ticked {seconds:.0f} s ago", "beat")
+
+
+def _redis_down(services: Services, exc: RedisConnectionError) -> str:
+    where = without_credentials(redis_url(services.settings))[0]
+    return f"Redis at {where} does not answer ({exc})"
 
 
 def _odoo(services: Services, receiver_url: str | None) -> list[Finding]:

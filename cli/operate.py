@@ -9,6 +9,7 @@ import click
 
 from cli.failures import broker_down
 from cli.progress import counts, watch
+from shared.consumers import consumers, no_worker, unconsumed
 from shared.entities import ENTITIES
 from shared.ledger.states import RunStatus
 from shared.odoo_check import check as odoo_check
@@ -34,7 +35,7 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
     services = _services()
     names = list(ENTITIES) if entity == "all" else [entity]
     if wait:
-        _require_workers([ENTITIES[name].queue for name in names])
+        _require_workers(services, [ENTITIES[name].queue for name in names])
     run_ids = [start_resync(services, name, full=full, since=since) for name in names]
     for name, run_id in zip(names, run_ids, strict=True):
         click.echo(f"{name}: run {run_id} enqueued")
@@ -47,11 +48,9 @@ def resync(entity: str, full: bool, since: str | None, wait: bool, timeout: floa
         raise SystemExit(1)  # a skipped run is not a failure: another run of the entity is doing the work
 
 
-def _require_workers(queues: list[str]) -> None:
+def _require_workers(services: Services, queues: list[str]) -> None:
     """Waiting on a queue nobody consumes would show ``queued`` until the timeout: say so now."""
-    from shared.producer.consumers import consumers, no_worker, unconsumed
-
-    missing = unconsumed(queues, consumers())
+    missing = unconsumed(consumers(services.redis, queues))
     if missing:
         raise click.ClickException("; ".join(map(no_worker, missing)) + "; nothing was enqueued")
 

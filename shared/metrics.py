@@ -1,4 +1,4 @@
-"""What only worker processes see, kept in Redis for Prometheus: outside errors and live consumers.
+"""What only worker processes see, kept in Redis for Prometheus: the outside errors they meet.
 
 Why Redis: Celery workers are prefork processes, several per container and several containers
 per queue, each started and ended on its own. An HTTP exporter per process, or prometheus_client's
@@ -11,15 +11,12 @@ letters, runs, the inbox): one scrape target for the whole system, no state in a
 - Each error :mod:`shared.errors` classifies in a worker (platform or Odoo) is one ``HINCRBY`` on one
   hash, by system, vendor and class. The counts outlive worker restarts; a Redis that loses its data
   resets them, which ``rate()`` and ``increase()`` read as a counter reset.
-- Each worker node's Celery heartbeat (every 2 s) stamps the node in a sorted set per queue it
-  consumes; a node not heard from for :data:`CONSUMER_STALE_SECONDS` no longer counts.
+- Which nodes consume which queue is kept the same way, by :mod:`shared.consumers`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable
 
 import redis
 from redis.exceptions import RedisError
@@ -28,8 +25,6 @@ from shared.errors import ApiError
 
 log = logging.getLogger(__name__)
 ERRORS_KEY = "voicesync:metrics:api_errors"
-CONSUMERS_KEY = "voicesync:metrics:consumers:{queue}"
-CONSUMER_STALE_SECONDS = 30.0
 _SEPARATOR = "|"
 
 
@@ -51,27 +46,3 @@ def error_counts(client: redis.Redis) -> dict[tuple[str, str, str], int]:
         system, vendor, error = field.decode().split(_SEPARATOR)
         counts[(system, vendor, error)] = int(value)
     return counts
-
-
-def heard_from(client: redis.Redis, node: str, queues: Iterable[str], now: float | None = None) -> None:
-    """A worker node is alive and consuming ``queues``."""
-    stamp = time.time() if now is None else now
-    pipe = client.pipeline(transaction=False)
-    for queue in queues:
-        pipe.zadd(CONSUMERS_KEY.format(queue=queue), {node: stamp})
-    try:
-        pipe.execute()
-    except RedisError as exc:
-        log.debug("heartbeat not recorded: %s", type(exc).__name__)
-
-
-def consumers(client: redis.Redis, queues: Iterable[str], now: float | None = None) -> dict[str, int]:
-    """Worker nodes heard from within :data:`CONSUMER_STALE_SECONDS`, per queue (the others are dropped)."""
-    names = list(queues)
-    cutoff = (time.time() if now is None else now) - CONSUMER_STALE_SECONDS
-    pipe = client.pipeline(transaction=False)
-    for queue in names:
-        pipe.zremrangebyscore(CONSUMERS_KEY.format(queue=queue), "-inf", f"({cutoff}")
-        pipe.zcard(CONSUMERS_KEY.format(queue=queue))
-    answers = pipe.execute()
-    return {queue: int(answers[2 * i + 1]) for i, queue in enumerate(names)}

@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from shared import metrics
+from shared import consumers, metrics
 from shared.ledger.states import BACKLOG
 from shared.producer.operations import queue_length
 from shared.routing import QUEUE_BY_PREFIX
@@ -60,7 +60,9 @@ def _families() -> Families:
             labels=["system", "vendor", "error"],
         ),
         GaugeMetricFamily(
-            "voicesync_queue_consumers", "Worker nodes consuming the queue (heard from within 30 s)", labels=["queue"]
+            "voicesync_queue_consumers",
+            f"Worker nodes consuming the queue (heard from within {consumers.STALE_SECONDS:.0f} s)",
+            labels=["queue"],
         ),
         GaugeMetricFamily("voicesync_queue_length", "Messages waiting on the queue", labels=["queue"]),
         GaugeMetricFamily(
@@ -120,11 +122,11 @@ class SystemCollector:
     def _redis(self, families: Families) -> bool:
         client = self.services.redis
         errors = metrics.error_counts(client)
-        live = metrics.consumers(client, QUEUES)
+        live = consumers.consumers(client, QUEUES)
         for labels, count in sorted(errors.items()):
             families["voicesync_api_errors"].add_metric(list(labels), count)
-        for queue, count in live.items():
-            families["voicesync_queue_consumers"].add_metric([queue], count)
+        for queue, nodes in live.items():
+            families["voicesync_queue_consumers"].add_metric([queue], len(nodes))
         return True
 
     def _broker(self, families: Families) -> bool:

@@ -6,9 +6,9 @@ receiver can send tasks without importing ``workers/``.
 
 from typing import Any
 
-from celery.signals import heartbeat_sent, setup_logging, worker_init
+from celery.signals import heartbeat_sent, setup_logging, worker_init, worker_shutdown
 
-from shared import errors, logs, metrics
+from shared import consumers, errors, logs, metrics
 from shared.connections import redis_client
 from shared.producer.app import app
 from shared.settings import get_settings
@@ -37,4 +37,11 @@ def _count_outside_errors(**_kwargs: object) -> None:
 @heartbeat_sent.connect
 def _report_consuming(sender: Any, **_kwargs: object) -> None:
     """Celery's worker heartbeat (every 2 s) also says which queues this node consumes."""
-    metrics.heard_from(redis_client(get_settings()), sender.eventer.hostname, app.amqp.queues.consume_from)
+    consumers.heard_from(redis_client(get_settings()), sender.eventer.hostname, app.amqp.queues.consume_from)
+
+
+@worker_shutdown.connect
+def _report_stopped(sender: Any, **_kwargs: object) -> None:
+    """A node that stops gracefully stops counting at once. Sent after the consumer stopped, so
+    after the last heartbeat (Celery's "worker-offline" one also fires :func:`_report_consuming`)."""
+    consumers.gone(redis_client(get_settings()), sender.hostname, app.amqp.queues.consume_from)

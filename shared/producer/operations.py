@@ -9,13 +9,13 @@ from amqp.exceptions import ChannelError as AmqpChannelError
 from kombu.exceptions import ChannelError, KombuError
 from redis import RedisError
 
+from shared.consumers import consumers
 from shared.entities import ENTITIES
 from shared.errors import InvalidInput, RetryableError
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
 from shared.ledger.states import RunStatus
 from shared.producer.app import app
-from shared.producer.consumers import consumers
 from shared.reconcile import choose_mode
 from shared.routing import queue_for
 from shared.services import Services
@@ -77,11 +77,16 @@ def queue_length(queue: str) -> int | None:
         return None
 
 
+def reach_broker() -> None:
+    """Connect to the broker once, no retries; raises the broker's own error when it does not answer."""
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=2)
+
+
 def broker_answers() -> bool:
-    """Whether the broker accepts a connection now (one quick try, no retries)."""
+    """Whether the broker accepts a connection now."""
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+        reach_broker()
         return True
     except (KombuError, AMQPError, RedisError, OSError):
         return False
@@ -89,21 +94,26 @@ def broker_answers() -> bool:
 
 def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
     """Per entity: the last runs, the bookmark, bindings, queue length and the workers consuming
-    it; the dead letters; and ``broker_error``, the broker's own words when it does not answer
-    (then queue lengths and workers are None: unknown, not zero)."""
+    it; the dead letters; and ``broker_error``, the broker's own words when it does not answer.
+    Unknown is None, not zero: queue lengths when the broker does not answer, workers when the
+    coordination Redis does not (:mod:`shared.consumers`)."""
     try:
-        by_queue: dict[str, list[str]] | None = consumers()
+        reach_broker()
         broker_error = None
     except (KombuError, AMQPError, RedisError, OSError) as exc:
-        by_queue, broker_error = None, str(exc)
+        broker_error = str(exc)
+    try:
+        by_queue: dict[str, list[str]] | None = consumers(services.redis, (spec.queue for spec in ENTITIES.values()))
+    except RedisError:
+        by_queue = None
     entities = {}
     for name, spec in ENTITIES.items():
         entities[name] = {
             "runs": [run_summary(run) for run in services.runs.recent(name, runs_per_entity)],
             "bookmark": services.runs.bookmark(name),
             "bindings": services.binder.count(name),
-            "queue_length": None if by_queue is None else queue_length(spec.queue),
-            "workers": None if by_queue is None else by_queue.get(spec.queue, []),
+            "queue_length": None if broker_error is not None else queue_length(spec.queue),
+            "workers": None if by_queue is None else by_queue[spec.queue],
             "ambiguous": [
                 {"platform_id": row.platform_id, "partner_ids": row.partner_ids, "by": row.by}
                 for row in services.binder.ambiguous(name).values()

@@ -18,7 +18,7 @@ from cli.check import check_platform
 from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
-from shared import heartbeat, platforms
+from shared import consumers, heartbeat, platforms
 from shared.entities import ENTITIES
 from shared.ports import free_port
 from shared.services import Services
@@ -41,6 +41,19 @@ def voicesync(args: list[str], env: dict[str, str]) -> subprocess.CompletedProce
         [sys.executable, "-c", "from cli import main; main()", *args],
         env=child_environment(env), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def check_until(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``voicesync check`` run until ``line`` is among its findings: a worker killed without a word
+    drops out once its heartbeats are overdue (:data:`shared.consumers.STALE_SECONDS`)."""
+    runs: list[subprocess.CompletedProcess[str]] = []
+
+    def told() -> bool:
+        runs.append(voicesync(["check"], env))
+        return line in runs[-1].stdout.splitlines()
+
+    wait_for(told, consumers.STALE_SECONDS * 3, interval=1, what=line)
+    return runs[-1]
 
 
 def problems(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -118,9 +131,14 @@ def test_check_passes_on_a_working_deployment_and_names_each_broken_part(
         broker, beat_unknown = problems(down)
         assert BROKER_DOWN.fullmatch(broker), broker
         assert beat_unknown.startswith(f"PROBLEM: beat cannot be checked: Redis at {DEAD_BROKER} does not answer")
+        no_redis = voicesync(["check"], {**deployment, "REDIS_URL": DEAD_BROKER})  # the broker answers
+        assert no_redis.returncode == 1
+        workers_unknown, beat_unknown = problems(no_redis)
+        assert workers_unknown.startswith(f"PROBLEM: workers cannot be checked: Redis at {DEAD_BROKER} does not answer")
+        assert beat_unknown.startswith(f"PROBLEM: beat cannot be checked: Redis at {DEAD_BROKER} does not answer")
 
         workers["calls"].kill()
-        no_calls = voicesync(["check"], deployment)
+        no_calls = check_until(NO_CALLS_WORKER, deployment)
         assert no_calls.returncode == 1
         assert problems(no_calls) == [NO_CALLS_WORKER]
     finally:
@@ -175,7 +193,7 @@ def test_resync_wait_without_a_worker_says_what_to_start(
         "nothing was enqueued"
     )
     assert services.runs.recent("calls") == []  # no run left queued with nobody to start it
-    start_worker("contacts")
+    contacts = start_worker("contacts")
     some = voicesync(["resync", "all", "--wait"], settings)
     assert some.returncode == 1
     assert some.stderr.strip() == (
@@ -185,6 +203,12 @@ def test_resync_wait_without_a_worker_says_what_to_start(
     )
     done = voicesync(["resync", "contacts", "--wait"], settings)
     assert done.returncode == 0 and "succeeded; created 60" in done.stdout, done.stdout + done.stderr
+    contacts.stop()  # a graceful stop is known at once
+    stopped = voicesync(["resync", "contacts", "--wait"], settings)
+    assert stopped.returncode == 1 and stopped.stderr.strip() == (
+        "Error: no worker consumes the contacts queue: start one with "
+        "`celery -A workers worker -Q contacts -n contacts@%h`; nothing was enqueued"
+    )
 
 
 def test_status_with_the_broker_down_reports_the_ledger_and_exits_1(services: Services, env: dict[str, str]) -> None:

@@ -38,15 +38,3 @@ def test_errors_are_counted_by_system_vendor_and_class(client: redis.Redis) -> N
 def test_a_redis_that_does_not_answer_loses_the_count_not_the_work() -> None:
     gone = redis.Redis(host="127.0.0.1", port=free_port(), retry=Retry(NoBackoff(), 0))
     metrics.count_error(gone, errors.error_for_status(500, "x", system="odoo"), "generic")  # no exception
-    metrics.heard_from(gone, "contacts@host", ["contacts"])
-
-
-def test_a_consumer_counts_until_it_goes_quiet(client: redis.Redis) -> None:
-    metrics.heard_from(client, "contacts@a", ["contacts"], now=1000.0)
-    metrics.heard_from(client, "contacts@b", ["contacts", "calls"], now=1010.0)
-    queues = ("contacts", "campaigns", "calls")
-    assert metrics.consumers(client, queues, now=1020.0) == {"contacts": 2, "campaigns": 0, "calls": 1}
-    quiet_a = 1000.0 + metrics.CONSUMER_STALE_SECONDS + 1
-    assert metrics.consumers(client, queues, now=quiet_a) == {"contacts": 1, "campaigns": 0, "calls": 1}
-    metrics.heard_from(client, "contacts@a", ["contacts"], now=quiet_a)  # back again
-    assert metrics.consumers(client, queues, now=quiet_a) == {"contacts": 2, "campaigns": 0, "calls": 1}
