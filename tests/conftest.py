@@ -76,6 +76,14 @@ def redis_url(broker_url: str) -> Iterator[str]:
     client.close()
 
 
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of :func:`redis_url`'s database."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     need(POSTGRES, "PostgreSQL")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 from redis.backoff import NoBackoff
@@ -15,35 +13,28 @@ from shared.ports import free_port
 QUEUES = ("contacts", "campaigns", "calls")
 
 
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-def test_a_node_counts_until_it_goes_quiet_or_says_it_stopped(client: redis.Redis) -> None:
-    consumers.heard_from(client, "contacts@a", ["contacts"], now=1000.0)
-    consumers.heard_from(client, "contacts@b", ["contacts", "calls"], now=1005.0)
-    assert consumers.consumers(client, QUEUES, now=1006.0) == {
+def test_a_node_counts_until_it_goes_quiet_or_says_it_stopped(redis_client: redis.Redis) -> None:
+    consumers.heard_from(redis_client, "contacts@a", ["contacts"], now=1000.0)
+    consumers.heard_from(redis_client, "contacts@b", ["contacts", "calls"], now=1005.0)
+    assert consumers.consumers(redis_client, QUEUES, now=1006.0) == {
         "contacts": ["contacts@a", "contacts@b"], "campaigns": [], "calls": ["contacts@b"],
     }  # fmt: skip
     quiet_a = 1000.0 + consumers.STALE_SECONDS + 1
-    assert consumers.consumers(client, QUEUES, now=quiet_a) == {
+    assert consumers.consumers(redis_client, QUEUES, now=quiet_a) == {
         "contacts": ["contacts@b"], "campaigns": [], "calls": ["contacts@b"],
     }  # fmt: skip
-    consumers.heard_from(client, "contacts@a", ["contacts"], now=quiet_a)  # back again
-    assert consumers.consumers(client, ["contacts"], now=quiet_a) == {"contacts": ["contacts@a", "contacts@b"]}
-    consumers.gone(client, "contacts@b", ["contacts", "calls"])  # a graceful stop: at once, not after the window
-    stopped_b = consumers.consumers(client, QUEUES, now=quiet_a)
+    consumers.heard_from(redis_client, "contacts@a", ["contacts"], now=quiet_a)  # back again
+    assert consumers.consumers(redis_client, ["contacts"], now=quiet_a) == {"contacts": ["contacts@a", "contacts@b"]}
+    consumers.gone(redis_client, "contacts@b", ["contacts", "calls"])  # a graceful stop: at once, not after the window
+    stopped_b = consumers.consumers(redis_client, QUEUES, now=quiet_a)
     assert stopped_b == {"contacts": ["contacts@a"], "campaigns": [], "calls": []}
 
 
-def test_a_heartbeat_clears_the_nodes_gone_quiet(client: redis.Redis) -> None:
+def test_a_heartbeat_clears_the_nodes_gone_quiet(redis_client: redis.Redis) -> None:
     """Nodes killed long ago (a container's name is new each time) do not pile up in Redis."""
-    consumers.heard_from(client, "contacts@old", ["contacts"], now=1000.0)
-    consumers.heard_from(client, "contacts@new", ["contacts"], now=1000.0 + consumers.STALE_SECONDS + 1)
-    assert client.zrange(consumers.KEY.format(queue="contacts"), 0, -1) == [b"contacts@new"]
+    consumers.heard_from(redis_client, "contacts@old", ["contacts"], now=1000.0)
+    consumers.heard_from(redis_client, "contacts@new", ["contacts"], now=1000.0 + consumers.STALE_SECONDS + 1)
+    assert redis_client.zrange(consumers.KEY.format(queue="contacts"), 0, -1) == [b"contacts@new"]
 
 
 def test_the_queues_nobody_consumes_and_what_to_start() -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -13,22 +10,15 @@ from shared import errors, metrics
 from shared.ports import free_port
 
 
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-def test_errors_are_counted_by_system_vendor_and_class(client: redis.Redis) -> None:
+def test_errors_are_counted_by_system_vendor_and_class(redis_client: redis.Redis) -> None:
     for error in (
         errors.error_for_status(401, "no", system="platform"),
         errors.error_for_status(429, "slow", system="platform"),
         errors.error_for_status(429, "slow", system="platform"),
         errors.error_for_odoo("odoo.exceptions.ValidationError", "bad"),
     ):
-        metrics.count_error(client, error, "vapi")
-    assert metrics.error_counts(client) == {
+        metrics.count_error(redis_client, error, "vapi")
+    assert metrics.error_counts(redis_client) == {
         ("platform", "vapi", "AuthError"): 1,
         ("platform", "vapi", "RateLimited"): 2,
         ("odoo", "odoo", "InvalidRequest"): 1,
