@@ -295,13 +295,15 @@ def test_image_runs_as_a_non_root_user(runtime: list[Instruction]) -> None:
 
 def test_dependencies_are_installed_before_the_code(runtime: list[Instruction]) -> None:
     stages = dockerfile_stages()
-    installs = [i for i, step in enumerate(runtime) if step.keyword == "RUN" and "pip install -r" in step.arguments]
+    installs = [i for i, step in enumerate(runtime) if step.keyword == "RUN" and "pip install" in step.arguments]
     code = [i for i, step in enumerate(runtime) if copies_code(step, stages)]
     assert installs and code, "no dependency layer, or no code in the image"
     assert installs[0] < code[0], "the code is copied before the dependencies are installed"
     before = [step.arguments.split()[:-1] for step in runtime[: installs[0]] if step.keyword in ("COPY", "ADD")]
-    assert {path for paths in before for path in paths} <= {"setup.cfg", "pyproject.toml"}
-    assert "setup.cfg" in runtime[installs[0]].arguments, "dependencies do not come from setup.cfg"
+    assert {path for paths in before for path in paths} == {"requirements.lock"}
+    assert re.search(r"pip install --require-hashes -r \S*requirements\.lock", runtime[installs[0]].arguments), (
+        "dependencies do not come from the lock, with its hashes"
+    )
     package = [step for step in runtime[code[0] :] if step.keyword == "RUN" and "pip install" in step.arguments]
     assert package and all("--no-deps" in step.arguments for step in package), "the package is installed with deps"
 
