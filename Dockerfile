@@ -28,8 +28,9 @@ RUN pip install --require-hashes -r /tmp/deps/requirements.lock && rm -rf /tmp/d
 # Then the code, without dependencies: they are all in the layer above.
 COPY --from=wheel /wheels /tmp/wheels
 RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# gunicorn's and Flower's settings are modules of the package (web.gunicorn_config,
+# workers/flower_config.py): the working directory holds nothing of voicesync's.
 WORKDIR /app
-COPY gunicorn.conf.py flowerconfig.py ./
 # Nothing writes here when BROKER_URL and DATABASE_URL are set (the compose stack sets both); it
 # is where the embedded Redis and SQLite ledger would go otherwise, and the image user owns it.
 ENV VOICESYNC_VAR_DIR=/var/lib/voicesync \

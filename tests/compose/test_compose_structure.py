@@ -207,7 +207,7 @@ def test_required_secrets_are_refused_when_missing(raw: dict[str, Any], secret: 
 def test_web_service(trial: dict[str, Any]) -> None:
     web = trial["web"]
     env = service_environment(web, trial_dotenv())
-    assert command_argv(web) == ["gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"]
+    assert command_argv(web) == ["gunicorn", "-c", "python:web.gunicorn_config", "web:create_app()"]
     assert env["VOICESYNC_WEB_BIND"] == "0.0.0.0:8000" and container_ports(web) == [8000]
     assert env["PROMETHEUS_MULTIPROC_DIR"] in web["tmpfs"], "the metrics folder must be a tmpfs"
     assert "/readyz" in " ".join(healthcheck_argv(web)) and healthcheck_argv(web)[0] == "python"
@@ -316,16 +316,13 @@ def test_image_is_slim_python_311_unbuffered_without_test_extras() -> None:
     assert "[test]" not in text and "pytest" not in text, "test extras in the image"
 
 
-def test_image_holds_the_receiver_config_where_the_web_command_reads_it(
-    runtime: list[Instruction], services: dict[str, Any]
-) -> None:
-    workdir = [step.arguments for step in runtime if step.keyword == "WORKDIR"][-1]
-    copied = [step.arguments.split() for step in runtime if step.keyword == "COPY"]
-    # gunicorn's file, named by the web command, and Flower's, read from the working directory.
-    for config in (option(command_argv(services["web"]), "-c"), "flowerconfig.py"):
-        assert any(config in words[:-1] and words[-1] in ("./", ".", workdir) for words in copied), (
-            f"{config} is not copied into the working directory {workdir}"
-        )
+def test_the_image_needs_no_file_beside_the_installed_package(runtime: list[Instruction]) -> None:
+    """gunicorn's and Flower's settings are modules of the package (tests/integration/
+    test_flower_and_secrets.py starts both from an empty folder): the image copies in nothing else."""
+    stages = dockerfile_stages()
+    copies = [step for step in runtime if step.keyword == "COPY" and not copies_code(step, stages)]
+    copied = [step.arguments.split()[:-1] for step in copies]
+    assert copied == [["requirements.lock"]], f"files copied into the image beside the package: {copied}"
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
