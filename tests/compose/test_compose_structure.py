@@ -98,6 +98,30 @@ def test_long_running_services_have_a_health_check_and_a_restart_policy(services
         assert not service["healthcheck"].get("disable"), f"{name}'s health check is disabled"
 
 
+MEMORY = re.compile(r"^(?P<amount>[0-9]+)(?P<unit>[kmg])b?$", re.I)
+
+
+def test_every_service_has_memory_and_cpu_limits(services: dict[str, Any]) -> None:
+    """``deploy.resources.limits``, which ``docker compose`` applies without swarm; the older
+    ``mem_limit``/``cpus`` beside them would conflict."""
+    for name, service in services.items():
+        limits = (service.get("deploy") or {}).get("resources", {}).get("limits") or {}
+        assert float(limits.get("cpus", 0)) > 0, f"{name} has no CPU limit"
+        memory = MEMORY.match(str(limits.get("memory", "")))
+        assert memory and int(memory.group("amount")) > 0, f"{name} has no memory limit (e.g. 512M)"
+        assert not {"mem_limit", "cpus", "memswap_limit"} & set(service), f"{name} sets limits twice"
+
+
+def test_every_service_logs_to_rotated_files(raw: dict[str, Any], services: dict[str, Any]) -> None:
+    """One definition (``x-logging``) for all: json-file, rotated by size, a bounded number of files."""
+    shared = raw["x-logging"]
+    assert shared["driver"] == "json-file"
+    assert MEMORY.match(shared["options"]["max-size"]) and int(shared["options"]["max-file"]) > 1
+    assert COMPOSE_PATH.read_text().count("driver: json-file") == 1, "logging is set out more than once"
+    for name, service in services.items():
+        assert service.get("logging") == shared, f"{name} does not log through x-logging"
+
+
 def test_dependencies_wait_on_conditions(services: dict[str, Any]) -> None:
     for name, service in services.items():
         for dependency, spec in depends_on(service).items():
