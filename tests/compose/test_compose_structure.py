@@ -9,6 +9,7 @@ image runs as a non-root user with its dependencies in a layer of their own.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
@@ -349,6 +350,32 @@ def test_the_image_needs_no_file_beside_the_installed_package(runtime: list[Inst
     assert copied == [["requirements.lock"]], f"files copied into the image beside the package: {copied}"
 
 
+def test_the_proxy_mounts_what_its_config_reads(trial: dict[str, Any]) -> None:
+    """deploy/nginx.conf reads the certificate and the ACME webroot at fixed container paths:
+    the proxy service mounts them, read-only, from deploy/ (README "TLS")."""
+    conf = (COMPOSE_PATH.parent / "deploy" / "nginx.conf").read_text()
+    mounts = dict(volume.split(":", 2)[1::-1] for volume in trial["proxy"]["volumes"])
+    assert all(volume.endswith(":ro") for volume in trial["proxy"]["volumes"])
+    assert mounts == {
+        "/etc/nginx/nginx.conf": "./deploy/nginx.conf",
+        "/etc/nginx/certs": "./deploy/certs",
+        "/var/www/acme": "./deploy/acme",
+    }
+    for path in ("/etc/nginx/certs/fullchain.pem", "/etc/nginx/certs/privkey.pem", "root /var/www/acme;"):
+        assert path in conf, f"deploy/nginx.conf no longer reads {path}"
+
+
+def test_certificates_stay_out_of_git_and_of_the_image() -> None:
+    """A private key in deploy/certs/ must never be committed nor sent as build context."""
+    ignored = {line.strip().rstrip("/") for line in DOCKERIGNORE_PATH.read_text().splitlines()}
+    assert {"deploy/certs", "deploy/acme"} <= ignored
+    check = subprocess.run(
+        ["git", "check-ignore", "--no-index", "deploy/certs/privkey.pem", "deploy/acme/.well-known/acme-challenge/t"],
+        cwd=COMPOSE_PATH.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.stdout.split() == ["deploy/certs/privkey.pem", "deploy/acme/.well-known/acme-challenge/t"]
+
+
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = {line.strip().rstrip("/") for line in DOCKERIGNORE_PATH.read_text().splitlines()}
     required = {".git", ".venv", "var", ".env", "**/__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis"}
@@ -359,8 +386,8 @@ def test_only_the_proxy_faces_the_network(raw: dict[str, Any], trial: dict[str, 
     """Webhooks come in through nginx (deploy/nginx.conf, which tests/faults/test_slow_clients.py
     runs); the receiver and Flower (whose /metrics needs no login) are published on loopback only."""
     proxy = trial["proxy"]
-    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["8080:8080"]
-    assert proxy["volumes"] == ["./deploy/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["80:80", "443:443"]
+    assert "http://127.0.0.1:80/proxy-healthz" in healthcheck_argv(proxy)
     assert depends_on(proxy) == {"web": {"condition": "service_healthy"}}
     assert "healthcheck" in proxy and proxy["restart"] == "unless-stopped"
     for name in ("web", "flower", "sandbox"):
