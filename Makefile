@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-odoo bench bench-quick lint install clean
+.PHONY: demo test test-odoo bench bench-quick lint install lock clean
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml requirements-test.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +39,21 @@ bench-quick: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check shared workers web cli celeryconfig.py
+
+# The lock files pin every dependency with its hashes, for Python 3.11 on Linux (see README):
+# requirements.lock for the image, requirements-test.lock (the same pins and the test extra) for
+# `make install` and CI. `make lock` adds what setup.cfg asks for and keeps the other pins;
+# `make lock UPGRADE=1` moves every pin to the newest release setup.cfg allows. pip-tools runs
+# from a venv of its own, so the project's stays as locked.
+LOCK_TOOLS := $(VENV)/pip-tools
+LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+
+lock:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) \
+		&& $(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==7.7.0; }
+	$(LOCK) --output-file requirements.lock setup.cfg
+	$(LOCK) --extra test --constraint requirements.lock --output-file requirements-test.lock setup.cfg
 
 clean:
 	rm -rf var/demo .pytest_cache

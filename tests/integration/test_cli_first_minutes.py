@@ -129,9 +129,8 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
 ) -> None:
     """It would have started, said ready, and answered 401 to every delivery."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
-    config = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", config, "web:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_config", "web:create_app()"],
         cwd=tmp_path, env={**clean, "VOICE_PLATFORM": platform, "VOICESYNC_WEB_BIND": DEAD},
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
