@@ -4,13 +4,31 @@ The app object itself lives in the producer room (:mod:`shared.producer.app`), s
 receiver can send tasks without importing ``workers/``.
 """
 
-from celery.signals import setup_logging
+import sys
 
-from shared import logs
-from shared.producer.app import app
+from celery.signals import celeryd_init, setup_logging
+
+from shared import logs, platforms
+from shared.errors import ConfigError
 from shared.settings import get_settings
 
+try:  # refused here, in one line, before a worker, beat or Flower starts
+    get_settings()
+except ConfigError as exc:
+    sys.exit(f"voicesync: {exc}")
+
+from shared.producer.app import app  # its configuration reads the settings checked above
+
 __all__ = ["app"]
+
+
+@celeryd_init.connect
+def _refuse_a_worker_that_cannot_read_the_platform(**_kwargs: object) -> None:
+    """A worker reads the platform for every task: without its URL or key each task would fail."""
+    try:
+        platforms.reading(get_settings())
+    except ConfigError as exc:
+        sys.exit(f"voicesync worker: {exc}")
 
 
 @setup_logging.connect

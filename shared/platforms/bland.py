@@ -272,4 +272,5 @@ def _call_and_status(body: bytes) -> bytes:
 
 ADAPTER = BlandPlatform
 WEBHOOKS = BlandWebhooks
-SETTINGS = ("BLAND_WEBHOOK_SECRET",)
+API_URL = "https://api.bland.ai"
+SETTINGS = {"BLAND_WEBHOOK_SECRET": ""}

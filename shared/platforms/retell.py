@@ -356,4 +356,5 @@ def _dedupe_key(body: bytes) -> str:
 
 ADAPTER = RetellPlatform
 WEBHOOKS = RetellWebhooks
-SETTINGS = ("RETELL_BATCH_CALLS", "RETELL_WEBHOOK_API_KEY")
+API_URL = "https://api.retellai.com"
+SETTINGS = {"RETELL_BATCH_CALLS": "", "RETELL_WEBHOOK_API_KEY": ""}

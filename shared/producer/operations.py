@@ -9,6 +9,7 @@ from amqp.exceptions import ChannelError as AmqpChannelError
 from kombu.exceptions import ChannelError, KombuError
 from redis import RedisError
 
+from shared.connections import broker_trouble
 from shared.entities import ENTITIES
 from shared.errors import InvalidInput, RetryableError
 from shared.ledger.models import SyncRun
@@ -42,8 +43,7 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
     except (KombuError, AMQPError, RedisError, OSError) as exc:
         reason = f"the broker did not take the run: {type(exc).__name__}"
         services.runs.finish(run.id, RunStatus.FAILED, reason)  # never a run left queued that nothing will start
-        raise RetryableError(f"does not answer; run {run.id} is marked failed: start it or fix BROKER_URL",
-                             system="broker") from None  # fmt: skip
+        raise RetryableError(f"run {run.id} is marked failed: {broker_trouble(exc, services.settings)}") from None
     return run.id
 
 
