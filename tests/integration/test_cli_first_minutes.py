@@ -76,6 +76,7 @@ def test_a_bad_setting_is_named_and_its_value_never_shown(tmp_path: Path, settin
          f'the ledger database (DATABASE_URL) does not answer: connection failed: connection to server at '
          f'"127.0.0.1", port {DEAD_PORT} failed: Connection refused; start it or fix DATABASE_URL'),
     ],
+    ids=["role", "database", "refused"],
 )  # fmt: skip
 def test_db_upgrade_says_what_is_wrong_with_the_database(tmp_path: Path, url: str, line: str) -> None:
     """A missing role once read "the ledger has no tables yet (...): run voicesync db upgrade first"."""
@@ -119,6 +120,7 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (f"amqp://guest:guest@{DEAD}//", f"at amqp://{DEAD} does not answer ([Errno 111] Connection refused): start it "
          "or fix BROKER_URL"),
     ],
+    ids=["redis-refused", "redis-credentials", "amqp-credentials", "amqp-vhost", "amqp-refused"],
 )  # fmt: skip
 def test_resync_says_what_is_wrong_with_the_broker(upgraded: Path, redis_url: str, broker: str, trouble: str) -> None:
     """Refused credentials, an unknown virtual host and a broker that does not answer each say so;
