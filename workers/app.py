@@ -8,7 +8,7 @@ import sys
 
 from celery.signals import celeryd_init, setup_logging
 
-from shared import logs, platforms
+from shared import logs, odoo, platforms
 from shared.errors import ConfigError
 from shared.settings import get_settings
 
@@ -23,10 +23,12 @@ __all__ = ["app"]
 
 
 @celeryd_init.connect
-def _refuse_a_worker_that_cannot_read_the_platform(**_kwargs: object) -> None:
-    """A worker reads the platform for every task: without its URL or key each task would fail."""
+def _refuse_a_worker_without_its_credentials(**_kwargs: object) -> None:
+    """A worker reads the platform and writes to Odoo for every task: without the platform's URL
+    and key, or Odoo's key, each task would fail."""
     try:
         platforms.reading(get_settings())
+        odoo.writing(get_settings())
     except ConfigError as exc:
         sys.exit(f"voicesync worker: {exc}")
 

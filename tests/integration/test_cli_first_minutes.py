@@ -223,6 +223,8 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
         (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key"},
          "voicesync worker: setting VOICE_API_URL is required with VOICE_PLATFORM=generic: it has no public API "
          "(`voicesync sandbox` prints the URL of one)"),
+        (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key", "VOICE_API_URL": "http://127.0.0.1:9"},
+         "voicesync worker: setting ODOO_API_KEY is required to write to Odoo (an API key of ODOO_USER)"),
         (["beat"], {"BROKER_URL": "amqp//localhost"},
          "voicesync: setting BROKER_URL has no scheme: write it as redis://localhost:6379/0 or "
          "amqp://user:password@localhost:5672//"),
@@ -231,8 +233,8 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
 def test_celery_refuses_to_start_in_one_line(
     tmp_path: Path, command: list[str], env: dict[str, str], line: str
 ) -> None:
-    """A worker that cannot read the platform once started, and retried every task for minutes;
-    a bad setting was a traceback."""
+    """A worker that could not read the platform or sign in to Odoo once started, and retried or
+    dead-lettered every task; a bad setting was a traceback. Beat needs no credential."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
     result = subprocess.run(
         [sys.executable, "-m", "celery", "-A", "workers", *command],
