@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from cli.failures import broker_down
 from cli.progress import counts, watch
 from shared.entities import ENTITIES
 from shared.ledger.states import RunStatus
@@ -72,7 +71,7 @@ def status(as_json: bool) -> None:
     else:
         _print_status(report)
     if report["broker_error"] is not None:
-        raise click.ClickException(broker_down(report["broker_error"]))
+        raise click.ClickException(report["broker_error"])
 
 
 def _print_status(report: dict[str, Any]) -> None:

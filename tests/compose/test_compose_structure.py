@@ -22,6 +22,7 @@ from tests.compose.compose_file import (
     DOCKERIGNORE_PATH,
     ONE_SHOTS,
     SANDBOX_SERVICES,
+    SANDBOX_URLS,
     TRIAL_SECRETS,
     VOICESYNC_SERVICES,
     WORKER_QUEUES,
@@ -29,6 +30,7 @@ from tests.compose.compose_file import (
     MissingVariable,
     command_argv,
     container_ports,
+    defaults_in,
     depends_on,
     dockerfile_stages,
     dotenv_from,
@@ -41,6 +43,7 @@ from tests.compose.compose_file import (
     read_env_example,
     referenced_names,
     service_environment,
+    settings_defaults,
     settings_variables,
     stage_environment,
     strings_in,
@@ -226,7 +229,21 @@ def test_required_secrets_are_refused_when_missing(raw: dict[str, Any], secret: 
     let anybody sign webhooks (it once fell back to a fixed sandbox secret)."""
     as_shipped = dotenv_from(read_env_example())
     with pytest.raises(MissingVariable, match=secret):
-        interpolate_tree(raw, {**as_shipped, **TRIAL_SECRETS, secret: ""})
+        interpolate_tree(raw, {**as_shipped, **TRIAL_SECRETS, **SANDBOX_URLS, secret: ""})
+
+
+@pytest.mark.parametrize("url", sorted(SANDBOX_URLS))
+def test_the_outside_systems_urls_are_required_and_never_default_to_the_sandbox(raw: dict[str, Any], url: str) -> None:
+    """A production stack once talked to the stand-ins because .env left a URL empty; now compose
+    refuses to start, saying what to set (the sandbox's URL only as the trial's choice)."""
+    as_shipped = {**dotenv_from(read_env_example()), **TRIAL_SECRETS, **SANDBOX_URLS, url: ""}
+    with pytest.raises(MissingVariable) as refused:
+        interpolate_tree(raw, as_shipped)
+    assert str(refused.value).startswith(f"{url}: set {url} in .env to ")
+    assert str(refused.value).endswith(f", or to {SANDBOX_URLS[url]} with --profile sandbox")
+    production = {name: service for name, service in raw["services"].items() if name not in SANDBOX_SERVICES}
+    defaults = [defaults_in(text) for text in strings_in([production, raw["x-voicesync"]])]
+    assert [(name, value) for found in defaults for name, value in found.items() if "sandbox" in value] == []
 
 
 def test_web_service(trial: dict[str, Any]) -> None:
@@ -280,6 +297,29 @@ def test_env_example_lists_nothing_unknown_and_explains_everything(raw: dict[str
     known.add("VOICESYNC_VAR_DIR")  # read by shared/settings.py outside Settings' fields
     assert set(entries) - known == set(), "stale variables in .env.example"
     assert [name for name, entry in entries.items() if not entry.comment] == []
+
+
+def test_env_example_shows_the_defaults_the_code_and_the_compose_file_have(raw: dict[str, Any]) -> None:
+    """A ``#NAME=value`` line, or "(empty: value)" in a comment, shows what leaving the setting out
+    means: it is what ``Settings``, the vendor's module or the compose file has (a shown default
+    once said 3600 where the code had 600)."""
+    compose = {name: value for text in strings_in(raw) for name, value in defaults_in(text).items()}
+    code = settings_defaults()
+    shown = {}
+    for name, entry in read_env_example().items():
+        empty = re.search(r"\(empty: ([^ ;)]+)\)", entry.comment)
+        value = entry.value if not entry.active else empty.group(1).rstrip(".") if empty else ""
+        if value:
+            shown[name] = value
+    assert shown.keys() <= code.keys() | compose.keys()
+    differ = {}
+    for name, value in shown.items():
+        if name in code and code[name][1](value) != code[name][0]:
+            differ[name] = (value, code[name][0])
+        if name in compose and value != compose[name]:
+            differ[name] = (value, compose[name])
+    assert differ == {}, "shown in .env.example (first) and the default it shows (second)"
+    assert {"ODOO_DB", "VOICESYNC_FULL_CRON", "VAPI_WEBHOOK_AUTH", "WORKER_CALLS_CONCURRENCY"} <= shown.keys()
 
 
 def test_interpolation_follows_compose() -> None:

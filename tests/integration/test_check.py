@@ -28,7 +28,8 @@ from tests.integration.test_brokers_and_beat import start_beat
 StartWorker = Callable[..., ManagedProcess]
 DEAD_BROKER = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens here
 BROKER_DOWN = re.compile(
-    r"PROBLEM: the broker \(BROKER_URL\) does not answer: .*Connection refused.*; start it or fix BROKER_URL"
+    rf"PROBLEM: the broker at {DEAD_BROKER.removesuffix('/0')} does not answer \(.*Connection refused.*\): start it "
+    r"or fix BROKER_URL"
 )
 NO_CALLS_WORKER = (
     "PROBLEM: no worker consumes the calls queue: start one with `celery -A workers worker -Q calls -n calls@%h`"
