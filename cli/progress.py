@@ -53,7 +53,8 @@ class Pace:
 
     def rate(self, run: SyncRun, now: float) -> float | None:
         elapsed = now - self.since
-        return (records(run) - self.records) / elapsed if elapsed >= 1.0 else None
+        running = run.status == RunStatus.RUNNING
+        return (records(run) - self.records) / elapsed if running and elapsed >= 1.0 else None
 
     def eta(self, run: SyncRun, now: float) -> float | None:
         done = share(run)
@@ -89,15 +90,16 @@ def describe(run: SyncRun, pace: Pace | None, now: float) -> str:
 
 
 class _Plain:
-    """One line per run whenever it changes."""
+    """A line per run whenever its pages, records or status change (not its rate alone)."""
 
     def __init__(self) -> None:
         self.last: dict[int, str] = {}
 
-    def draw(self, run: SyncRun, detail: str) -> None:
-        if self.last.get(run.id) != detail:
-            click.echo(f"{run.entity:<10} {detail}")
-            self.last[run.id] = detail
+    def draw(self, run: SyncRun, pace: Pace | None, now: float) -> None:
+        state = describe(run, None, now)
+        if self.last.get(run.id) != state:
+            click.echo(f"{run.entity:<10} {describe(run, pace, now)}")
+            self.last[run.id] = state
 
 
 class _Bars:
@@ -112,7 +114,8 @@ class _Bars:
         )
         self.tasks: dict[int, TaskID] = {}
 
-    def draw(self, run: SyncRun, detail: str) -> None:
+    def draw(self, run: SyncRun, pace: Pace | None, now: float) -> None:
+        detail = describe(run, pace, now)
         if run.id not in self.tasks:
             self.tasks[run.id] = self.progress.add_task(run.entity, total=None, detail="")
         done = share(run)
@@ -144,7 +147,7 @@ def watch(
                 if run.status == RunStatus.RUNNING and run.id not in paces:
                     paces[run.id] = Pace.start(run, now)
                 if view is not None:
-                    view.draw(run, describe(run, paces.get(run.id), now))
+                    view.draw(run, paces.get(run.id), now)
             if all(run.status in FINISHED_RUN for run in current) or now > deadline:
                 return current
             time.sleep(interval)
