@@ -10,6 +10,7 @@ import pty
 import subprocess
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,12 +25,11 @@ UNINSTALL_REFUSED = (
 )
 
 
-def on_a_terminal(args: list[str], cwd: Path, answer: str, **env: str) -> tuple[int, str]:
-    """Run the CLI with a terminal for stdin and stdout, typing ``answer``; its exit code and screen."""
+def on_a_terminal(argv: list[str], answer: str = "", **popen: Any) -> tuple[int, str]:
+    """Run ``argv`` with a terminal for stdin, stdout and stderr, typing ``answer``; its exit code
+    and what it showed."""
     screen, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [*VOICESYNC, *args], cwd=cwd, env=newcomer_env(**env), stdin=terminal, stdout=terminal, stderr=terminal
-    )
+    process = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, **popen)
     os.close(terminal)
     os.write(screen, answer.encode())
     shown = b""
@@ -43,6 +43,11 @@ def on_a_terminal(args: list[str], cwd: Path, answer: str, **env: str) -> tuple[
         shown += chunk
     os.close(screen)
     return process.wait(60), shown.decode()
+
+
+def uninstall_on_a_terminal(cwd: Path, answer: str, **env: str) -> tuple[int, str]:
+    argv = [*VOICESYNC, "odoo", "bootstrap", "--uninstall"]
+    return on_a_terminal(argv, answer, cwd=cwd, env=newcomer_env(**env))
 
 
 def test_version_is_the_installed_package_s(tmp_path: Path) -> None:
@@ -140,10 +145,10 @@ def test_bootstrap_dry_runs_change_nothing_and_uninstall_asks_before_deleting_ca
         assert "would remove model x_voicesync_call" in removals and removals[-1].startswith("dry run: ")
         assert call_model_exists() and len(odoo.records("x_voicesync_call", None, ["id"])) == 2
 
-        code, screen = on_a_terminal(["odoo", "bootstrap", "--uninstall"], tmp_path, "n\n", **settings)
+        code, screen = uninstall_on_a_terminal(tmp_path, "n\n", **settings)
         assert code == 1 and "Remove everything bootstrap made from Odoo, 2 call records included? [y/N]" in screen
         assert "Aborted!" in screen and call_model_exists()
-        code, screen = on_a_terminal(["odoo", "bootstrap", "--uninstall"], tmp_path, "y\n", **settings)
+        code, screen = uninstall_on_a_terminal(tmp_path, "y\n", **settings)
         assert code == 0 and screen.splitlines()[-1] == f"removed: {len(removals) - 1} changes", screen
         assert not call_model_exists()
         again = voicesync(["odoo", "bootstrap", "--uninstall", "--yes"], tmp_path, **settings)

@@ -5,7 +5,6 @@ count lines whose parts add up to their total, each record counted once per run.
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from shared.ledger.runs import COUNTERS
 from shared.pagination import Page
 from shared.reconcile import Reconciliation
 from shared.services import Services
+from tests.integration.test_cli_operator import on_a_terminal
 
 
 def a_run(**values: Any) -> SyncRun:
@@ -105,20 +105,7 @@ def test_progress_is_plain_when_piped_and_drawn_on_a_terminal(tmp_path: Path) ->
     piped = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == "contacts   pages 2/2 records 50/50 succeeded\ncalls      pages 0 records 0 failed\n"
-    screen, terminal = pty.openpty()
-    drawn = subprocess.Popen(argv, stdout=terminal, stderr=subprocess.PIPE, env={**os.environ, "TERM": "xterm"})
-    os.close(terminal)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(screen, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(screen)
-    assert drawn.wait(60) == 0
-    text = shown.decode()
+    code, text = on_a_terminal(argv, env={**os.environ, "TERM": "xterm"})
+    assert code == 0, text
     assert "\x1b[" in text and "━" in text  # colour and a drawn bar
     assert "pages 2/2 records 50/50" in text and "failed" in text
