@@ -18,7 +18,8 @@ COUNT_WORDS = (
     "created: new in Odoo; updated: changed on the platform since voicesync last wrote it; "
     "unchanged: already in Odoo as the platform has it (written earlier, by a webhook or another run); "
     "drift repaired: edited in Odoo by hand, put back; matched: linked to a partner Odoo already had; "
-    "ambiguous: several partners could be them, so linked to none; each record counts once per run, "
+    "ambiguous: several partners could be them, so linked to none; failed: in the dead letters "
+    "(voicesync dlq list); each record counts once per run, "
     "however many calls name it."
 )
 
