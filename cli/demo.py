@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def _await_parity(services: Services, timeout: float) -> dict[str, ParityReport]
     while True:
         reports: dict[str, ParityReport] = {}
         for name, spec in ENTITIES.items():
-            reports[name] = check(spec, services.platform, services.odoo)
+            reports[name] = check(spec, services.platform, services.odoo, on_page=_reading(name))
             click.echo(f"  {reports[name].summary()}")
         pending = services.inbox.pending_count()
         if all(r.ok for r in reports.values()) and pending == 0:
@@ -169,6 +170,19 @@ def _await_parity(services: Services, timeout: float) -> dict[str, ParityReport]
             return reports
         click.echo(f"  not yet ({pending} webhooks still being handled); checking again")
         time.sleep(0.5)
+
+
+def _reading(entity: str, every: float = 2.0) -> Callable[[int], None]:
+    """Say how far reading ``entity`` from the platform is, at most once every ``every`` seconds."""
+    last = time.monotonic()
+
+    def say(records: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            click.echo(f"  {entity}: {records} read from the platform so far")
+            last = time.monotonic()
+
+    return say
 
 
 def _next_steps(var_dir: Path, urls: dict[str, str] | None) -> str:

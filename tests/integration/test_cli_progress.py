@@ -18,6 +18,7 @@ from shared.entities import ENTITIES
 from shared.ledger.models import SyncRun
 from shared.ledger.runs import COUNTERS
 from shared.pagination import Page
+from shared.parity import check
 from shared.reconcile import Reconciliation
 from shared.services import Services
 from tests.integration.test_cli_operator import on_a_terminal
@@ -78,6 +79,15 @@ def test_a_person_many_calls_name_counts_once_in_a_run(bootstrapped: Services) -
     assert counted is not None and counted.pages_done == 2
     people = len({str(record["id"]) for record in first.records})
     assert (counted.created, counted.unchanged, counted.updated) == (people, 0, 0)
+
+
+@pytest.mark.parametrize("platform", ["bland"], indirect=True)
+def test_a_parity_check_says_how_far_it_has_read(bootstrapped: Services) -> None:
+    """Bland lists calls without their details, so reading them all for a parity check takes a
+    while: the check tells its caller (the demo) after every page."""
+    heard: list[int] = []
+    report = check(ENTITIES["calls"], bootstrapped.platform, bootstrapped.odoo, on_page=heard.append)
+    assert len(heard) > 1 and heard == sorted(heard) and heard[-1] == report.platform_records
 
 
 WATCH = """

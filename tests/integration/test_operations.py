@@ -127,9 +127,13 @@ def test_demo_keep_running_stops_everything_on_ctrl_c_or_voicesync_stop(tmp_path
         preexec_fn=die_with_parent,
     )
     assert demo.stdout is not None
+    shown = []
     for line in demo.stdout:
+        shown.append(line)
         if "Ctrl-C stops it all" in line:
             break
+    assert any(line.startswith("  Odoo stand-in http://127.0.0.1:") for line in shown), shown
+    assert "  voicesync stop    stops it all from another terminal\n" in shown
     started = descendants(demo.pid)
     assert len(started) >= 5  # three worker pools, beat, Flower (and their pool children)
     if stop == "ctrl-c":
