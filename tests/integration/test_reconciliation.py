@@ -201,7 +201,10 @@ def test_resync_wait_exits_zero_with_the_counts(
     done = run_cli(["resync", "contacts", "--full", "--wait"], env, services)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "succeeded; 60 records: 60 created\n" in done.stdout
-    assert "pages 3/3" in done.stdout
+    assert "pages 3/3" in done.stdout and "\x1b" not in done.stdout  # piped: plain lines
+    again = run_cli(["resync", "contacts", "--full", "--wait", "--json"], env, services)
+    [run] = json.loads(again.stdout)  # JSON alone: no run ids, progress or count lines around it
+    assert (run["entity"], run["status"], run["created"], run["unchanged"]) == ("contacts", "succeeded", 0, 60)
 
 
 def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox, env: dict[str, str]) -> None:
