@@ -20,13 +20,20 @@ DEAD_PORT = free_port()
 DEAD = f"127.0.0.1:{DEAD_PORT}"  # nothing listens here
 
 
-def voicesync(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+VOICESYNC = [sys.executable, "-c", "from cli import main; main()"]
+
+
+def newcomer_env(**env: str) -> dict[str, str]:
+    """This process's environment without voicesync's settings, and nothing reachable at the
+    broker or Odoo unless ``env`` says otherwise."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
-    clean |= {"BROKER_URL": f"redis://{DEAD}/0", "ODOO_URL": f"http://{DEAD}", **env}
+    return clean | {"BROKER_URL": f"redis://{DEAD}/0", "ODOO_URL": f"http://{DEAD}", **env}
+
+
+def voicesync(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", *args],
-        cwd=cwd, env=clean, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [*VOICESYNC, *args], cwd=cwd, env=newcomer_env(**env), capture_output=True, text=True, timeout=60, input=""
+    )
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
