@@ -185,7 +185,7 @@ def test_resync_wait_without_a_worker_says_what_to_start(
         "with `celery -A workers worker -Q calls -n calls@%h`; nothing was enqueued"
     )
     done = voicesync(["resync", "contacts", "--wait"], settings)
-    assert done.returncode == 0 and "succeeded; created 60" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "succeeded; 60 records: 60 created" in done.stdout, done.stdout + done.stderr
 
 
 def test_status_with_the_broker_down_reports_the_ledger_and_exits_1(services: Services, env: dict[str, str]) -> None:
