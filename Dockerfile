@@ -21,17 +21,16 @@ FROM base AS runtime
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/voicesync voicesync \
  && mkdir -p /app /var/lib/voicesync /var/lib/flower \
  && chown voicesync:voicesync /var/lib/voicesync /var/lib/flower
-# Dependencies first, from setup.cfg alone (install_requires, no test extras), so that a change
-# to the code reuses this layer.
-COPY setup.cfg pyproject.toml /tmp/deps/
-RUN python -c "import configparser; c = configparser.ConfigParser(); c.read('/tmp/deps/setup.cfg'); print(c['options']['install_requires'])" > /tmp/deps/requirements.txt \
- && pip install -r /tmp/deps/requirements.txt \
- && rm -rf /tmp/deps
+# Dependencies first, from the lock alone (setup.cfg's dependencies, no test extras, each pinned
+# with its hashes: `make lock`), so that a change to the code reuses this layer.
+COPY requirements.lock /tmp/deps/
+RUN pip install --require-hashes -r /tmp/deps/requirements.lock && rm -rf /tmp/deps
 # Then the code, without dependencies: they are all in the layer above.
 COPY --from=wheel /wheels /tmp/wheels
 RUN pip install --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
+# gunicorn's and Flower's settings are modules of the package (web.gunicorn_config,
+# workers/flower_config.py): the working directory holds nothing of voicesync's.
 WORKDIR /app
-COPY gunicorn.conf.py flowerconfig.py ./
 # Nothing writes here when BROKER_URL and DATABASE_URL are set (the compose stack sets both); it
 # is where the embedded Redis and SQLite ledger would go otherwise, and the image user owns it.
 ENV VOICESYNC_VAR_DIR=/var/lib/voicesync \

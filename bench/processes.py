@@ -14,7 +14,6 @@ import requests
 from celery import Celery
 
 from cli.processes import ManagedProcess, wait_for
-from shared.settings import PROJECT_ROOT
 
 READY_SECONDS = 60.0
 
@@ -46,8 +45,8 @@ def celery_app_worker(
 
 
 def gunicorn(name: str, app: str, port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
-    """``gunicorn -c gunicorn.conf.py <app>`` on ``port``, with the receiver's production settings."""
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), app]
+    """``gunicorn -c python:web.gunicorn_config <app>`` on ``port``, with the receiver's production settings."""
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_config", app]
     return ManagedProcess(name, argv, {**env, "VOICESYNC_WEB_BIND": f"127.0.0.1:{port}"}, log_dir)
 
 

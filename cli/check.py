@@ -147,7 +147,7 @@ def check_platform(settings: Settings) -> list[Finding]:
     except ConfigError as exc:
         findings = [Finding(False, str(exc), "platform")]
     findings.append(_platform_key(settings))
-    public = platforms.vendor(vendor).ADAPTER.public_api
+    public = platforms.vendor(vendor).API_URL
     if public and settings.voice_api_url.rstrip("/") == public:
         findings.append(Finding(True, f"VOICE_API_URL is {vendor}'s public API", "platform"))
     elif public:

@@ -9,19 +9,22 @@ Whatever happens, everything it started is stopped. Exit status 0 only when ever
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
-from cli.processes import ManagedProcess, celery_worker, stop_all, wait_for
-from cli.progress import counts, watch
+from cli.counts import COUNT_WORDS, counts
+from cli.processes import ManagedProcess, celery_worker, stop_all
+from cli.progress import watch
 from cli.sandbox import sandbox_settings
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
@@ -34,6 +37,8 @@ from shared.parity import ParityReport, check
 from shared.ports import free_port
 from shared.services import Services
 from shared.settings import get_settings, use_environment
+
+PID_FILE = "demo.pid"
 
 
 def _burst(api: PlatformSandbox) -> int:
@@ -81,16 +86,20 @@ def demo(vendor: str, contacts: int, campaigns: int, calls: int, timeout: float,
     """Run voicesync end to end against the sandboxes and check parity."""
     _stop_on_signals()
     started = time.monotonic()
-    var_dir = get_settings().var_dir / "demo"
+    var_dir = demo_dir(get_settings().var_dir)
     shutil.rmtree(var_dir, ignore_errors=True)
     with ExitStack() as stack:
+        var_dir.mkdir(parents=True)
+        (var_dir / PID_FILE).write_text(str(os.getpid()))
+        stack.callback((var_dir / PID_FILE).unlink, missing_ok=True)
         broker = embedded_redis.ensure_running(var_dir)
         stack.callback(embedded_redis.stop, var_dir)
         api = stack.enter_context(
             PlatformSandbox(contacts=contacts, campaigns=campaigns, calls=calls, seed=7, vendor=vendor)
         )
         odoo = stack.enter_context(OdooSandbox())
-        flower_auth = f"demo:{secrets.token_urlsafe(9)}"
+        flower_user, flower_password = "demo", secrets.token_urlsafe(9)
+        flower_auth = f"{flower_user}:{flower_password}"
         env = {
             **sandbox_settings(api, odoo),
             "VOICESYNC_VAR_DIR": str(var_dir),
@@ -115,38 +124,84 @@ def demo(vendor: str, contacts: int, campaigns: int, calls: int, timeout: float,
         api.webhook_url = f"{receiver.url}/webhooks/voice"
         click.echo(f"embedded Redis {broker}; ledger and logs under {var_dir}")
         click.echo(f"platform {api.url}  Odoo {odoo.url}  receiver {receiver.url}")
-        click.echo(
-            f"Flower {_flower_url(env)}  (user {flower_auth.split(':')[0]}, password {flower_auth.split(':')[1]})"
-        )
+        flower = f"{_flower_url(env)}  (user {flower_user}, password {flower_password})"
+        click.echo(f"Flower {flower}")
 
         click.echo("\nfull reconciliation of every entity:")
         run_ids = [start_resync(services, entity, full=True) for entity in ENTITIES]
         for run in watch(services, run_ids, timeout):
             click.echo(counts(run))
+        click.echo(COUNT_WORDS)
 
         click.echo(f"\nthe platform changes records of every kind and sends {_burst(api)} signed webhooks about them")
         click.echo("an incremental reconciliation (beat runs one every few minutes) catches what none announced:")
         for run in watch(services, [start_resync(services, entity, full=False) for entity in ENTITIES], timeout):
             click.echo(counts(run))
-        reports: dict[str, ParityReport] = {}
-
-        def in_parity() -> bool:
-            reports.update({name: check(spec, services.platform, services.odoo) for name, spec in ENTITIES.items()})
-            return all(r.ok for r in reports.values()) and services.inbox.pending_count() == 0
-
-        try:
-            wait_for(in_parity, timeout, interval=0.5, what="parity")
-        except TimeoutError as exc:
-            click.echo(str(exc))
-        click.echo("\nparity:")
-        for report in reports.values():
-            click.echo(f"  {report.summary()}")
+        reports = _await_parity(services, timeout)
         click.echo("")
         click.echo(_summary(reports, services, run_ids, sum(odoo.call_counts().values()), time.monotonic() - started))
+        click.echo(_next_steps(var_dir, {"Odoo stand-in": odoo.url, "Flower": flower} if keep_running else None))
         if keep_running:
             _wait_for_interrupt()
         if not all(r.ok for r in reports.values()):
             raise SystemExit(1)
+
+
+def demo_dir(var_dir: Path) -> Path:
+    """Where the demo keeps its embedded Redis, ledger and logs (emptied by each demo)."""
+    return var_dir / "demo"
+
+
+def _await_parity(services: Services, timeout: float) -> dict[str, ParityReport]:
+    """Read both systems in full and compare, entity by entity, until they match or ``timeout``
+    passes; each entity's verdict is shown as it comes (a round takes seconds per thousand records)."""
+    click.echo("\nparity (every record read from the platform and from Odoo, and compared):")
+    deadline = time.monotonic() + timeout
+    while True:
+        reports: dict[str, ParityReport] = {}
+        for name, spec in ENTITIES.items():
+            reports[name] = check(spec, services.platform, services.odoo, on_page=_reading(name))
+            click.echo(f"  {reports[name].summary()}")
+        pending = services.inbox.pending_count()
+        if all(r.ok for r in reports.values()) and pending == 0:
+            return reports
+        if time.monotonic() > deadline:
+            click.echo(f"  gave up after {timeout:.0f} s")
+            return reports
+        click.echo(f"  not yet ({pending} webhooks still being handled); checking again")
+        time.sleep(0.5)
+
+
+def _reading(entity: str, every: float = 2.0) -> Callable[[int], None]:
+    """Say how far reading ``entity`` from the platform is, at most once every ``every`` seconds."""
+    last = time.monotonic()
+
+    def say(records: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            click.echo(f"  {entity}: {records} read from the platform so far")
+            last = time.monotonic()
+
+    return say
+
+
+def _next_steps(var_dir: Path, urls: dict[str, str] | None) -> str:
+    """What to look at now: the demo's ledger and logs, its runs through ``voicesync status``,
+    and while it stays up, the Odoo stand-in and Flower."""
+    lines = [
+        "\nwhat to open next:",
+        f"  VOICESYNC_VAR_DIR={var_dir} voicesync status    the demo's runs and counts",
+        f"  ledger {var_dir / 'voicesync.db'} (SQLite); logs {var_dir / 'logs'}",
+    ]
+    if urls is None:
+        lines.append("  voicesync demo --keep-running    leaves the stand-ins, workers and Flower up to look at")
+        return "\n".join(lines)
+    for name, url in urls.items():
+        lines.append(f"  {name} {url}")
+    lines.append("  (the Odoo stand-in speaks Odoo's API, with no web pages; in a real Odoo the calls are under")
+    lines.append("  the menu Voice Calls, and on each contact's form under the tab Voice calls)")
+    lines.append("  voicesync stop    stops it all from another terminal")
+    return "\n".join(lines)
 
 
 def _flower_port(env: dict[str, str]) -> str:

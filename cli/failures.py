@@ -8,14 +8,48 @@ and keeps its traceback.
 
 from __future__ import annotations
 
+import re
+
 import click
+from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError
 
+from shared.connections import broker_trouble
 from shared.errors import VoicesyncError
+from shared.settings import get_settings
 
-NO_TABLES = ("no such table", "does not exist")
+LEDGER_DIAGNOSES = (
+    (
+        re.compile(r'role "(?P<name>[^"]*)" does not exist'),
+        'the ledger database has no role "{name}" (the user in DATABASE_URL): create it or fix DATABASE_URL',
+    ),
+    (
+        re.compile(r'password authentication failed for user "(?P<name>[^"]*)"'),
+        'the ledger database refuses the password of "{name}": fix the password in DATABASE_URL',
+    ),
+    (
+        re.compile(r'database "(?P<name>[^"]*)" does not exist'),
+        'the ledger database "{name}" does not exist: create it or fix DATABASE_URL',
+    ),
+    (
+        re.compile(r'no such table|relation "[^"]*" does not exist'),
+        "the ledger has no tables yet ({detail}): run `voicesync db upgrade` first",
+    ),
+)
+"""What the database said, by its own words (PostgreSQL's and SQLite's), and what to do about it."""
+
+
+def ledger_line(exc: DBAPIError) -> str:
+    """The ledger's failure in one line: a missing role, a refused password, a missing database, no
+    tables yet, or a database that does not answer."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    for said, line in LEDGER_DIAGNOSES:
+        found = said.search(detail)
+        if found:
+            return line.format(detail=detail, **found.groupdict())
+    return f"the ledger database (DATABASE_URL) does not answer: {detail}; start it or fix DATABASE_URL"
 
 
 def one_line(exc: BaseException) -> str | None:
@@ -23,18 +57,12 @@ def one_line(exc: BaseException) -> str | None:
     if isinstance(exc, VoicesyncError):
         return str(exc)
     if isinstance(exc, DBAPIError):
-        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        if any(sign in detail for sign in NO_TABLES):
-            return f"the ledger has no tables yet ({detail}): run `voicesync db upgrade` first"
-        return f"the ledger database (DATABASE_URL) does not answer: {detail}"
-    if isinstance(exc, BrokerError | RedisConnectionError):
-        return broker_down(exc)
+        return ledger_line(exc)
+    if isinstance(exc, BrokerError | AMQPError):
+        return broker_trouble(exc, get_settings())
+    if isinstance(exc, RedisConnectionError):
+        return f"Redis (REDIS_URL, else the broker's) does not answer: {exc}; start it or fix REDIS_URL"
     return None
-
-
-def broker_down(detail: object) -> str:
-    """The line for a broker that does not answer, ``detail`` in its own words."""
-    return f"the broker (BROKER_URL) does not answer: {detail}; start it or fix BROKER_URL"
 
 
 class Commands(click.Group):

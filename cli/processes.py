@@ -128,3 +128,36 @@ def wait_for(predicate: Callable[[], object], timeout: float, interval: float = 
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def _runs(pid: int, marker: str) -> bool:
+    """Whether ``pid`` is alive and its command line holds ``marker`` (a pid file may outlive its
+    process, and the pid be reused); where there is no ``/proc``, whether it is alive."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not Path("/proc/self").exists():
+        return True
+    try:
+        return marker.encode() in cmdline.read_bytes()
+    except OSError:
+        return False
+
+
+def stop_by_pid_file(pid_file: Path, marker: str, timeout: float = 60.0) -> int | None:
+    """SIGTERM the process ``pid_file`` names, if it still runs a command holding ``marker``,
+    and wait for it to end; its pid, or None when it was not running."""
+    try:
+        pid = int(pid_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if not _runs(pid, marker):
+        pid_file.unlink(missing_ok=True)
+        return None
+    os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        wait_for(lambda: not _runs(pid, marker), timeout, interval=0.2, what=f"process {pid} to stop")
+    pid_file.unlink(missing_ok=True)
+    return pid

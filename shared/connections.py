@@ -10,9 +10,12 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import redis
+from amqp.exceptions import AccessRefused, NotAllowed
+from redis.exceptions import AuthenticationError
 
 from shared import embedded_redis
 from shared.settings import Settings
+from shared.urls import origin
 
 
 def broker_url(settings: Settings) -> str:
@@ -52,3 +55,16 @@ def without_credentials(url: str) -> tuple[str, dict[str, str]]:
     if parts.username:
         options["username"] = unquote(parts.username)
     return urlunsplit(parts._replace(netloc=netloc)), options
+
+
+def broker_trouble(exc: BaseException, settings: Settings) -> str:
+    """What an operator reads when the broker refused a send or did not answer: its address (never
+    its credentials) and whether to fix the user and password, the virtual host, or start it."""
+    where = f"at {origin(settings.broker_url)}" if settings.broker_url else "(the embedded Redis under var/)"
+    cause = exc.__cause__ or exc
+    if isinstance(cause, AuthenticationError | AccessRefused):
+        return f"the broker {where} refuses the user or password in BROKER_URL: fix them"
+    if isinstance(cause, NotAllowed):
+        return f"the broker {where} refuses the virtual host in BROKER_URL ({cause.reply_text}): create it or fix it"
+    said = str(cause).strip() or type(cause).__name__
+    return f"the broker {where} does not answer ({said}): start it or fix BROKER_URL"

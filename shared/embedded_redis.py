@@ -86,13 +86,15 @@ def ensure_running(var_dir: Path) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-def stop(var_dir: Path) -> None:
-    """Stop the embedded Redis under ``var_dir`` if one runs (used by the demo and tests)."""
+def stop(var_dir: Path) -> int | None:
+    """Stop the embedded Redis under ``var_dir`` if one runs; returns the port it listened on."""
     folder = var_dir / "redis"
     try:
         port = int((folder / "redis.port").read_text())
     except (OSError, ValueError):
-        return
-    if _answers(port):
+        return None
+    stopped = _answers(port)
+    if stopped:
         redis.Redis(port=port).shutdown(nosave=True)
     (folder / "redis.port").unlink(missing_ok=True)
+    return port if stopped else None

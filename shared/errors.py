@@ -189,13 +189,14 @@ def error_for_response(response: requests.Response, message: str, *, system: str
     )
 
 
-def error_for_transport(exc: requests.RequestException, *, system: str) -> ApiError:
-    """Timeouts and connection failures are retryable; anything else in requests is not."""
+def error_for_transport(exc: requests.RequestException, *, system: str, where: str) -> ApiError:
+    """Timeouts and connection failures are retryable; anything else in requests is not. ``where``
+    (scheme, host and port) names the address tried: the setting that gave it may be wrong."""
     if isinstance(exc, requests.Timeout):
-        return _classified(RetryableError("timed out", system=system, name="timeout"))
+        return _classified(RetryableError(f"timed out waiting for {where}", system=system, name="timeout"))
     if isinstance(exc, requests.ConnectionError):
-        return _classified(RetryableError("could not connect", system=system, name="connection"))
-    return _classified(FatalError(type(exc).__name__, system=system, name="transport"))
+        return _classified(RetryableError(f"could not connect to {where}", system=system, name="connection"))
+    return _classified(FatalError(f"{type(exc).__name__} at {where}", system=system, name="transport"))
 
 
 _RETRYABLE_ODOO_NAMES = ("SerializationFailure", "TransactionRollbackError", "OperationalError", "InterfaceError")

@@ -9,6 +9,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from shared.errors import ApiError, DataError, RetryableError, error_for_transport
+from shared.urls import origin
 
 USER_AGENT = "voicesync/0.1"
 
@@ -40,7 +41,7 @@ def send(
     try:
         response = session.request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
-        raise error_for_transport(exc, system=system) from None
+        raise error_for_transport(exc, system=system, where=origin(url)) from None
     if response.status_code >= 400:
         raise classify(response)
     return response

@@ -179,6 +179,13 @@ def web_version_shape(answer: dict[str, Any]) -> dict[str, Any]:
     return {"version_info": answer.get("server_version_info") or [], "version": answer.get("server_version") or ""}
 
 
+def writing(settings: Settings) -> None:
+    """ConfigError unless voicesync can sign in to Odoo: its API key. Checked as a worker starts,
+    since without it every task would fail on its first Odoo call."""
+    if not settings.odoo_api_key:
+        raise ConfigError("setting ODOO_API_KEY is required to write to Odoo (an API key of ODOO_USER)")
+
+
 class OdooClient:
     """Calls Odoo model methods with named arguments over the protocol the server speaks."""
 

@@ -3,8 +3,8 @@
 Everything goes through Odoo's own API (no Odoo module): each owned record is found by its
 external id (or, for one an earlier bootstrap made without one, by its identifying fields),
 created when missing and written when its values differ, so a second run writes nothing and
-touches nothing voicesync does not own. ``plan`` is the same walk without writing, for
-``odoo check``.
+touches nothing voicesync does not own. ``write=False`` is the same walk without writing, for
+``odoo check`` and ``--dry-run``.
 
 Odoo caches each user's allowed models, and ``ir.model.access.create`` clears that cache
 *before* inserting the row, while checking the caller's own right to create it refills the
@@ -197,17 +197,12 @@ class Bootstrap:
             self._refresh_access()
         return report
 
-    def uninstall(self) -> SetupReport:
-        """Remove every owned record, newest first; the call model takes its calls with it."""
+    def uninstall(self, *, write: bool = True) -> SetupReport:
+        """Remove every owned record, newest first; the call model takes its calls with it
+        (``write=False``: only say what would be removed)."""
         report = SetupReport()
         owned = [*self.records(None), *automation_records("", 0)]
-        models = {item.model for item in owned}
-        present = {
-            row["model"]
-            for row in self.odoo.call(
-                "ir.model", "search_read", domain=[("model", "in", sorted(models))], fields=["model"]
-            )
-        }
+        present = self._present_models({item.model for item in owned})
         owned = [item for item in owned if item.model in present]  # base.automation may not be installed
         self.resolve.prefetch(item.xmlid for item in owned)
         found: dict[tuple[str, int], Owned] = {}
@@ -216,12 +211,24 @@ class Bootstrap:
             if record_id is not None:
                 found.setdefault((item.model, record_id), item)
         for (model, record_id), item in reversed(found.items()):
-            with contextlib.suppress(NotFound):  # it went with the model it belonged to
-                self.odoo.call(model, "unlink", ids=[record_id])
+            if write:
+                with contextlib.suppress(NotFound):  # it went with the model it belonged to
+                    self.odoo.call(model, "unlink", ids=[record_id])
             report.changes.append(Change("remove", item))
-        self._drop_xmlids([("name", "=like", f"{PREFIX}%")])
-        self._drop_xmlids([("model", "=", CALL_MODEL)])
+        if write:
+            self._drop_xmlids([("name", "=like", f"{PREFIX}%")])
+            self._drop_xmlids([("model", "=", CALL_MODEL)])
         return report
+
+    def call_records(self) -> int:
+        """How many call records Odoo holds (the ones uninstalling deletes)."""
+        if not self._present_models({CALL_MODEL}):
+            return 0
+        return int(self.odoo.call(CALL_MODEL, "search_count", domain=[], context={"active_test": False}))
+
+    def _present_models(self, models: set[str]) -> set[str]:
+        rows = self.odoo.call("ir.model", "search_read", domain=[("model", "in", sorted(models))], fields=["model"])
+        return {row["model"] for row in rows}
 
     # ------------------------------------------------------------ one record
 

@@ -8,6 +8,7 @@ through the same mapper the upsert engine writes with.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,12 @@ def _xmlids(odoo: OdooClient, models: set[str]) -> list[dict[str, Any]]:
     )
 
 
-def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityReport:
-    """Compare every platform record of ``spec`` with its Odoo record, field by field."""
+def check(
+    spec: EntitySpec, platform: Platform, odoo: OdooClient, on_page: Callable[[int], object] | None = None
+) -> ParityReport:
+    """Compare every platform record of ``spec`` with its Odoo record, field by field;
+    ``on_page`` hears how many records have been read after each platform page (a vendor that
+    lists calls without their details makes reading them all take a while)."""
     report = ParityReport(spec.name)
     newest: dict[str, dict[str, Any]] = {}  # a derived record (a person on many calls) comes often
     for page in platform.pages(spec.name):
@@ -60,6 +65,8 @@ def check(spec: EntitySpec, platform: Platform, odoo: OdooClient) -> ParityRepor
             seen = newest.get(str(record["id"]))
             if seen is None or parse_instant(str(seen["updated_at"])) <= parse_instant(str(record["updated_at"])):
                 newest[str(record["id"])] = record
+        if on_page is not None:
+            on_page(len(newest))
     records = list(newest.values())
     report.platform_records = len(records)
     models = {spec.odoo_model, *(ENTITIES[d].odoo_model for d in spec.dependencies)}

@@ -21,12 +21,12 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from shared import urls
 from shared.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 24
 TOKEN = re.compile(r"[A-Za-z0-9_~.-]+")  # URL-safe: the Odoo token is a path segment
-LEDGER_SCHEMES = ("sqlite", "postgresql")
 # Read beside Settings' fields by the project's own tools: where .env and var/ are, the compose
 # image, the demo's Flower port, the compose tests' marker and the Odoo contract suite's settings.
 TOOL_NAMES = frozenset(
@@ -66,7 +66,8 @@ class Settings:
     broker_url: str = field(default="", metadata={"env": "BROKER_URL"})
     redis_url: str = field(default="", metadata={"env": "REDIS_URL"})
     database_url: str = field(default="", metadata={"env": "DATABASE_URL"})
-    voice_api_url: str = field(default="http://127.0.0.1:8700", metadata={"env": "VOICE_API_URL"})
+    voice_api_url: str = field(default="", metadata={"env": "VOICE_API_URL"})
+    """Unset: the vendor's public API (``API_URL`` of its module); ``generic`` has none."""
     voice_api_key: str = field(default="", repr=False, metadata={"env": "VOICE_API_KEY"})
     voice_webhook_secrets: tuple[str, ...] = field(
         default=(), repr=False, metadata={"env": "VOICE_WEBHOOK_SECRET", "coerce": _words}
@@ -137,7 +138,7 @@ class Settings:
 
     @property
     def ledger_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.var_dir / 'voicesync.db'}"
+        return urls.ledger_url(self.database_url) if self.database_url else f"sqlite:///{self.var_dir / 'voicesync.db'}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -157,7 +158,11 @@ class Settings:
                     values[f.name] = coerce(env[name])
                 except ValueError:
                     raise ConfigError(f"setting {name} must be {_KINDS.get(coerce, 'valid')}") from None
-        prefix = str(values.get("voice_platform", "generic")).upper() + "_"
+        from shared import platforms
+
+        platform = str(values.get("voice_platform", cls.voice_platform))
+        values.setdefault("voice_api_url", platforms.vendor(platform).API_URL)
+        prefix = platform.upper() + "_"
         values["vendor_settings"] = {k: v for k, v in env.items() if k.startswith(prefix) and v != ""}
         settings = cls(**values)
         settings._check()
@@ -171,8 +176,7 @@ class Settings:
             raise ConfigError("setting VOICESYNC_LOG_FORMAT must be json or text")
         if len(self.full_cron.split()) != 5:
             raise ConfigError("setting VOICESYNC_FULL_CRON must have five cron fields")
-        if self.database_url and self.database_url.split(":", 1)[0].split("+", 1)[0] not in LEDGER_SCHEMES:
-            raise ConfigError("setting DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        self._check_urls()
         from shared import platforms
 
         platforms.webhooks(self)  # the vendor's own settings: ConfigError naming the bad one
@@ -182,6 +186,20 @@ class Settings:
                     f"setting {name} must be at least {MIN_TOKEN_LENGTH} URL-safe characters "
                     "(make one: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
                 )
+
+    def _check_urls(self) -> None:
+        """Every URL that is set, parsed now: a typo fails here, not in the first request."""
+        if self.broker_url:
+            urls.check_broker(self.broker_url)
+        if self.redis_url:
+            urls.check_redis(self.redis_url)
+        if self.database_url:
+            urls.ledger_url(self.database_url)
+        if self.voice_api_url:
+            urls.check_web("VOICE_API_URL", self.voice_api_url, "https://api.vapi.ai")
+        urls.check_odoo(self.odoo_url)
+        if self.public_url:
+            urls.check_web("VOICESYNC_PUBLIC_URL", self.public_url, "https://voicesync.example.com")
 
 
 _KINDS: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}

@@ -146,9 +146,13 @@ class UpsertEngine:
             bound = bindings.get(item.platform_id)
             if bound is not None:
                 item.owner, item.odoo_id = bound.owner, bound.odoo_id
-            if bound is not None and parse_instant(item.updated_at) < parse_instant(bound.source_updated_at):
+            stale = bound is not None and parse_instant(item.updated_at) < parse_instant(bound.source_updated_at)
+            same = bound is not None and not bound.deleted and bound.content_hash == item.digest
+            if bound is not None and run_id is not None and bound.last_seen_run == run_id and (stale or same):
+                continue  # met earlier in this run (a person many calls name): a run counts a record once
+            if stale:
                 result.stale += 1
-            elif bound is not None and not bound.deleted and bound.content_hash == item.digest:
+            elif same:
                 unchanged.append(item)
             else:
                 item.kind = "create" if bound is None else "fill" if bound.owner == ODOO else "update"

@@ -7,6 +7,8 @@ store nothing; events voicesync does not act on are answered 2xx and kept as ign
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, request
 
 from shared.logs import bound
@@ -16,6 +18,7 @@ from web.event_input import EVENT_TYPE, load_json, matching, read_body
 from web.intake import Answer, intake, reject
 from web.metrics import LATENCY, RECEIVED
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__)
 SOURCE = "voice"
 WEBHOOKS = "voicesync.webhooks"
@@ -30,6 +33,8 @@ def receive() -> Answer:
         try:
             msg_id = webhooks.verify(request.headers, body)
         except SignatureError as exc:
+            # What was missing or wrong, never what was offered: an operator reads why deliveries fail.
+            log.warning("voice webhook refused (%s): %s", exc.reason, exc)
             return reject(SOURCE, 401, exc.reason, str(exc))
         try:
             event_type, events = webhooks.events(load_json(body))

@@ -4,16 +4,35 @@ The app object itself lives in the producer room (:mod:`shared.producer.app`), s
 receiver can send tasks without importing ``workers/``.
 """
 
+import sys
 from typing import Any
 
-from celery.signals import heartbeat_sent, setup_logging, worker_init, worker_shutdown
+from celery.signals import celeryd_init, heartbeat_sent, setup_logging, worker_init, worker_shutdown
 
-from shared import consumers, errors, logs, metrics
+from shared import consumers, errors, logs, metrics, odoo, platforms
 from shared.connections import redis_client
-from shared.producer.app import app
+from shared.errors import ConfigError
 from shared.settings import get_settings
 
+try:  # refused here, in one line, before a worker, beat or Flower starts
+    get_settings()
+except ConfigError as exc:
+    sys.exit(f"voicesync: {exc}")
+
+from shared.producer.app import app  # its configuration reads the settings checked above
+
 __all__ = ["app"]
+
+
+@celeryd_init.connect
+def _refuse_a_worker_without_its_credentials(**_kwargs: object) -> None:
+    """A worker reads the platform and writes to Odoo for every task: without the platform's URL
+    and key, or Odoo's key, each task would fail."""
+    try:
+        platforms.reading(get_settings())
+        odoo.writing(get_settings())
+    except ConfigError as exc:
+        sys.exit(f"voicesync worker: {exc}")
 
 
 @setup_logging.connect

@@ -1,9 +1,11 @@
 """The voice platforms voicesync speaks, one module each, chosen by ``VOICE_PLATFORM``.
 
 A vendor module defines ``ADAPTER`` (a :class:`~shared.platforms.base.Platform` subclass),
-``WEBHOOKS`` (its webhook scheme, built from settings) and ``SETTINGS`` (the ``<VENDOR>_*``
-variables it reads, from :attr:`shared.settings.Settings.vendor_settings`). Adding a vendor is adding its module here
-(and its emulator under ``sandbox/``): nothing else names the vendors.
+``WEBHOOKS`` (its webhook scheme, built from settings), ``API_URL`` (its public API, what an
+unset ``VOICE_API_URL`` means; empty when it has none) and ``SETTINGS`` (the ``<VENDOR>_*``
+variables it reads, from :attr:`shared.settings.Settings.vendor_settings`, each with its default).
+Adding a vendor is adding its module here (and its emulator under ``sandbox/``): nothing else
+names the vendors.
 """
 
 from __future__ import annotations
@@ -36,8 +38,21 @@ def vendor(name: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{name}")
 
 
+def reading(settings: Settings) -> None:
+    """ConfigError unless the configured vendor's API can be read: its URL and its key. Checked as
+    a worker starts (and before any client is built), not by processes that never read it."""
+    if not settings.voice_api_url:
+        raise ConfigError(
+            f"setting VOICE_API_URL is required with VOICE_PLATFORM={settings.voice_platform}: it has no public API "
+            "(`voicesync sandbox` prints the URL of one)"
+        )
+    if not settings.voice_api_key:
+        raise ConfigError(f"setting VOICE_API_KEY is required to read the {settings.voice_platform} API")
+
+
 def adapter(settings: Settings, gate: RateGate | None = None) -> Platform:
     """The API client of the configured vendor."""
+    reading(settings)
     return vendor(settings.voice_platform).ADAPTER.from_settings(settings, gate)
 
 

@@ -185,8 +185,6 @@ class Platform:
     """A vendor's API behind one session; every failure is an :class:`ApiError`."""
 
     name: ClassVar[str]
-    public_api: ClassVar[str | None] = None
-    """The vendor's own API (``VOICE_API_URL`` may also be a sandbox or a proxy); None for ``generic``."""
     key_scheme: ClassVar[str] = "Bearer"
     """How the key is sent in ``Authorization``: after this scheme, or bare when empty (Bland)."""
     capabilities: ClassVar[Capabilities] = Capabilities()

@@ -184,7 +184,6 @@ def _batches_page(size: int) -> OffsetPaginator:
 
 class BlandPlatform(Platform):
     name = "bland"
-    public_api = "https://api.bland.ai"
     key_scheme = ""
     capabilities = Capabilities(derived={"contacts": ("calls",)}, incremental="lookback")
     endpoints = {
@@ -273,4 +272,5 @@ def _call_and_status(body: bytes) -> bytes:
 
 ADAPTER = BlandPlatform
 WEBHOOKS = BlandWebhooks
-SETTINGS = ("BLAND_WEBHOOK_SECRET",)
+API_URL = "https://api.bland.ai"
+SETTINGS = {"BLAND_WEBHOOK_SECRET": ""}

@@ -123,4 +123,5 @@ def contact_values(partner: Mapping[str, Any]) -> dict[str, Any]:
 
 ADAPTER = GenericPlatform
 WEBHOOKS = GenericWebhooks
-SETTINGS: tuple[str, ...] = ()  # its webhook secret is VOICE_WEBHOOK_SECRET, a setting of its own
+API_URL = ""  # no public API: VOICE_API_URL names the one to read (`voicesync sandbox` serves one)
+SETTINGS: dict[str, str] = {}  # its webhook secret is VOICE_WEBHOOK_SECRET, a setting of its own

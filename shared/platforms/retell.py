@@ -210,7 +210,6 @@ class BatchIndex:
 
 class RetellPlatform(Platform):
     name = "retell"
-    public_api = "https://api.retellai.com"
     capabilities = Capabilities(derived={"contacts": ("calls",), "campaigns": ("calls",)}, incremental="lookback")
     endpoints = {
         "calls": _calls(expanded=True),
@@ -357,4 +356,5 @@ def _dedupe_key(body: bytes) -> str:
 
 ADAPTER = RetellPlatform
 WEBHOOKS = RetellWebhooks
-SETTINGS = ("RETELL_BATCH_CALLS", "RETELL_WEBHOOK_API_KEY")
+API_URL = "https://api.retellai.com"
+SETTINGS = {"RETELL_BATCH_CALLS": "", "RETELL_WEBHOOK_API_KEY": ""}

@@ -54,6 +54,9 @@ MAX_CAMPAIGNS_PER_PAGE = 100
 ACTED_ON = ("end-of-call-report", "status-update")
 DIRECTIONS = {"inboundPhoneCall": "inbound", "outboundPhoneCall": "outbound", "webCall": "web"}
 MIN_SECRET_LENGTH = 16
+DEFAULT_HEADERS = {"bearer": "Authorization", "hmac": "x-signature"}
+CREDENTIAL_HEADERS = {"Authorization": "bearer", "X-Vapi-Secret": "bearer", "x-signature": "hmac"}
+"""The headers a Vapi credential comes in, and its kind: X-Vapi-Secret is Vapi's older bearer header."""
 
 
 def _customer(customer: Any, updated_at: str) -> Record | None:
@@ -130,7 +133,6 @@ def _since(since: str) -> dict[str, str]:
 
 class VapiPlatform(Platform):
     name = "vapi"
-    public_api = "https://api.vapi.ai"
     capabilities = Capabilities(derived={"contacts": ("calls", "campaigns")})
     endpoints = {
         "calls": Endpoint(
@@ -182,10 +184,11 @@ class _Credential:
     payload_format: str
 
 
-def _setting(values: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...] = ()) -> str:
-    value = values.get(name, default)
+def _setting(values: Mapping[str, str], name: str, allowed: tuple[str, ...] = (), default: str = "") -> str:
+    """``VAPI_WEBHOOK_<name>``, else ``default``, else its default in ``SETTINGS``."""
+    value = values.get(f"VAPI_WEBHOOK_{name}") or default or SETTINGS[f"VAPI_WEBHOOK_{name}"]
     if allowed and value not in allowed:
-        raise ConfigError(f"setting {name} must be one of {', '.join(allowed)}")
+        raise ConfigError(f"setting VAPI_WEBHOOK_{name} must be one of {', '.join(allowed)}")
     return value
 
 
@@ -209,15 +212,15 @@ class VapiWebhooks:
         self.secrets = tuple(values.get("VAPI_WEBHOOK_SECRET", "").split())
         if any(len(secret) < MIN_SECRET_LENGTH for secret in self.secrets):
             raise ConfigError(f"setting VAPI_WEBHOOK_SECRET: each secret needs at least {MIN_SECRET_LENGTH} characters")
-        auth = _setting(values, "VAPI_WEBHOOK_AUTH", "bearer", ("bearer", "hmac"))
+        auth = _setting(values, "AUTH", ("bearer", "hmac"))
         self.credential = _Credential(
             auth=auth,
-            header=_setting(values, "VAPI_WEBHOOK_HEADER", "Authorization" if auth == "bearer" else "x-signature"),
-            timestamp_header=_setting(values, "VAPI_WEBHOOK_TIMESTAMP_HEADER", "x-timestamp"),
-            algorithm=_setting(values, "VAPI_WEBHOOK_ALGORITHM", "sha256", ("sha256", "sha512", "sha1")),
-            encoding=_setting(values, "VAPI_WEBHOOK_ENCODING", "hex", ("hex", "base64")),
-            prefix=_setting(values, "VAPI_WEBHOOK_PREFIX", ""),
-            payload_format=_setting(values, "VAPI_WEBHOOK_PAYLOAD", "{timestamp}.{body}"),
+            header=_setting(values, "HEADER", default=DEFAULT_HEADERS[auth]),
+            timestamp_header=_setting(values, "TIMESTAMP_HEADER"),
+            algorithm=_setting(values, "ALGORITHM", ("sha256", "sha512", "sha1")),
+            encoding=_setting(values, "ENCODING", ("hex", "base64")),
+            prefix=_setting(values, "PREFIX"),
+            payload_format=_setting(values, "PAYLOAD"),
         )
         if "{body}" not in self.credential.payload_format:
             raise ConfigError("setting VAPI_WEBHOOK_PAYLOAD must contain {body}")
@@ -237,7 +240,7 @@ class VapiWebhooks:
     def verify(self, headers: Mapping[str, str], body: bytes) -> str:
         offered = headers.get(self.credential.header, "")
         if not offered:
-            raise SignatureError("missing_headers", f"{self.credential.header} is required")
+            raise SignatureError("missing_headers", self._missing(headers))
         if self.credential.auth == "bearer":
             token = offered[7:] if offered[:7].lower() == "bearer " else offered
             expected = [secret.encode() for secret in self.secrets]
@@ -248,6 +251,20 @@ class VapiWebhooks:
         if not any(matched):
             raise SignatureError("bad_signature", "the credential matches no current secret")
         return "vapi-" + hashlib.sha256(body).hexdigest()[:48]
+
+    def _missing(self, headers: Mapping[str, str]) -> str:
+        """Which header was expected and, when the credential came in another one Vapi uses, the
+        settings that accept it (names only: the delivery is refused all the same)."""
+        expected = self.credential.header
+        came = next((h for h in CREDENTIAL_HEADERS if h.lower() != expected.lower() and headers.get(h)), None)
+        if came is None:
+            return f"{expected} is required"
+        kind = CREDENTIAL_HEADERS[came]
+        needed = [f"VAPI_WEBHOOK_AUTH={kind}"] if kind != self.credential.auth else []
+        needed.append(f"VAPI_WEBHOOK_HEADER={came}")
+        older = " (Vapi's older header)" if came == "X-Vapi-Secret" else ""
+        advice = f"set {' and '.join(needed)} to accept it"
+        return f"{expected} is required; the request carries {came}{older} instead: {advice}"
 
     def signature(self, secret: str, timestamp: str, body: bytes) -> bytes:
         """The header value Vapi sends for ``body`` at ``timestamp`` under this credential."""
@@ -280,7 +297,14 @@ class VapiWebhooks:
 
 ADAPTER = VapiPlatform
 WEBHOOKS = VapiWebhooks
-SETTINGS = tuple(
-    f"VAPI_WEBHOOK_{name}"
-    for name in ("SECRET", "AUTH", "HEADER", "TIMESTAMP_HEADER", "ALGORITHM", "ENCODING", "PREFIX", "PAYLOAD")
-)
+API_URL = "https://api.vapi.ai"
+SETTINGS = {
+    "VAPI_WEBHOOK_SECRET": "",
+    "VAPI_WEBHOOK_AUTH": "bearer",
+    "VAPI_WEBHOOK_HEADER": "",  # by the credential's kind: DEFAULT_HEADERS
+    "VAPI_WEBHOOK_TIMESTAMP_HEADER": "x-timestamp",
+    "VAPI_WEBHOOK_ALGORITHM": "sha256",
+    "VAPI_WEBHOOK_ENCODING": "hex",
+    "VAPI_WEBHOOK_PREFIX": "",
+    "VAPI_WEBHOOK_PAYLOAD": "{timestamp}.{body}",
+}

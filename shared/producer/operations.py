@@ -9,6 +9,7 @@ from amqp.exceptions import ChannelError as AmqpChannelError
 from kombu.exceptions import ChannelError, KombuError
 from redis import RedisError
 
+from shared.connections import broker_trouble
 from shared.consumers import consumers
 from shared.entities import ENTITIES
 from shared.errors import InvalidInput, RetryableError
@@ -43,8 +44,7 @@ def start_resync(services: Services, entity: str, *, full: bool = False, since: 
     except (KombuError, AMQPError, RedisError, OSError) as exc:
         reason = f"the broker did not take the run: {type(exc).__name__}"
         services.runs.finish(run.id, RunStatus.FAILED, reason)  # never a run left queued that nothing will start
-        raise RetryableError(f"does not answer; run {run.id} is marked failed: start it or fix BROKER_URL",
-                             system="broker") from None  # fmt: skip
+        raise RetryableError(f"run {run.id} is marked failed: {broker_trouble(exc, services.settings)}") from None
     return run.id
 
 
@@ -94,14 +94,14 @@ def broker_answers() -> bool:
 
 def status(services: Services, runs_per_entity: int = 3) -> dict[str, Any]:
     """Per entity: the last runs, the bookmark, bindings, queue length and the workers consuming
-    it; the dead letters; and ``broker_error``, the broker's own words when it does not answer.
+    it; the dead letters; and ``broker_error``, the operator's line when the broker does not answer.
     Unknown is None, not zero: queue lengths when the broker does not answer, workers when the
     coordination Redis does not (:mod:`shared.consumers`)."""
     try:
         reach_broker()
         broker_error = None
     except (KombuError, AMQPError, RedisError, OSError) as exc:
-        broker_error = str(exc)
+        broker_error = broker_trouble(exc, services.settings)
     try:
         by_queue: dict[str, list[str]] | None = consumers(services.redis, (spec.queue for spec in ENTITIES.values()))
     except RedisError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -101,6 +101,17 @@ def referenced_names(text: str) -> set[str]:
     return names
 
 
+def defaults_in(text: str) -> dict[str, str]:
+    """The defaults ``text`` gives its references (``${NAME:-default}`` and ``${NAME-default}``)."""
+    defaults = {}
+    for match in _REFERENCE.finditer(text):
+        if match.group("braced") is not None:
+            name, op, arg = _braced_parts(match.group("braced"))
+            if op in (":-", "-"):
+                defaults[name] = arg
+    return defaults
+
+
 def strings_in(node: Any) -> Iterator[str]:
     """Every string value in a YAML tree (compose interpolates values, not keys)."""
     if isinstance(node, str):
@@ -163,6 +174,16 @@ def settings_variables() -> set[str]:
     """Every environment variable ``shared.settings.Settings`` reads (its fields' ``env``, and the
     vendors' own ``<VENDOR>_*`` ones)."""
     return {f.metadata["env"] for f in fields(Settings) if "env" in f.metadata} | platforms.setting_names()
+
+
+def settings_defaults() -> dict[str, tuple[Any, Callable[[str], Any]]]:
+    """Each variable ``Settings`` reads with its default, and how a written value is read."""
+    defaults = {
+        f.metadata["env"]: (f.default, f.metadata.get("coerce", str)) for f in fields(Settings) if "env" in f.metadata
+    }
+    for name in platforms.names():
+        defaults |= {key: (value, str) for key, value in platforms.vendor(name).SETTINGS.items()}
+    return defaults
 
 
 def service_environment(service: Mapping[str, Any], dotenv: Mapping[str, str]) -> dict[str, str]:
@@ -284,8 +305,12 @@ TRIAL_SECRETS = {
 }
 """What an operator must fill in after ``cp .env.example .env`` (compose refuses to start without)."""
 
+SANDBOX_URLS = {"VOICE_API_URL": "http://sandbox:8700", "ODOO_URL": "http://sandbox:8069"}
+"""The outside systems' URLs a trial run sets: the sandbox profile's stand-ins (compose refuses to
+start without URLs, and none defaults to the stand-ins)."""
+
 
 def trial_dotenv(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The ``.env`` of a trial run: ``.env.example`` as shipped, the required secrets filled in,
-    then ``overrides``."""
-    return {**dotenv_from(read_env_example()), **TRIAL_SECRETS, **(overrides or {})}
+    """The ``.env`` of a trial run: ``.env.example`` as shipped, the required secrets and the
+    sandbox's URLs filled in, then ``overrides``."""
+    return {**dotenv_from(read_env_example()), **TRIAL_SECRETS, **SANDBOX_URLS, **(overrides or {})}

@@ -6,7 +6,7 @@ container would have differently is mapped, always the same way:
 
 - **Images and paths.** ``celery``, ``gunicorn``, ``voicesync`` and ``python`` resolve to this
   virtualenv (``PATH`` puts its ``bin`` first, as the image puts ``/opt/venv/bin`` first); the
-  working directory is the checkout (the image's ``WORKDIR /app`` holds ``gunicorn.conf.py``).
+  working directory is an empty folder, as the image's ``WORKDIR /app`` is.
   The image's ``ENV`` comes from the Dockerfile's final stage; container paths under ``/var/lib``,
   ``/run`` and ``/home`` (volumes, the tmpfs, the image's var folder, the image user's ``HOME``)
   become folders under the test's ``tmp_path``. Nothing else of this process's environment is

@@ -19,7 +19,6 @@ import pytest
 import requests
 
 from cli.processes import wait_for
-from shared.settings import PROJECT_ROOT
 from tests.compose.compose_file import (
     ONE_SHOTS,
     VOICESYNC_SERVICES,
@@ -54,7 +53,9 @@ def stack(
     compose_redis: str, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalStack]:
     """The stack as local processes, not started yet; whatever it started is stopped afterwards."""
-    monkeypatch.chdir(PROJECT_ROOT)  # the image's WORKDIR, where gunicorn.conf.py is
+    workdir = tmp_path / "app"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)  # the image's WORKDIR: empty, everything comes with the package
     dotenv = trial_dotenv(SMALL)
     services = interpolate_tree(load_compose(), dotenv)["services"]
     stages = dockerfile_stages()

@@ -9,6 +9,7 @@ image runs as a non-root user with its dependencies in a layer of their own.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.compose.compose_file import (
     DOCKERIGNORE_PATH,
     ONE_SHOTS,
     SANDBOX_SERVICES,
+    SANDBOX_URLS,
     TRIAL_SECRETS,
     VOICESYNC_SERVICES,
     WORKER_QUEUES,
@@ -28,6 +30,7 @@ from tests.compose.compose_file import (
     MissingVariable,
     command_argv,
     container_ports,
+    defaults_in,
     depends_on,
     dockerfile_stages,
     dotenv_from,
@@ -40,6 +43,7 @@ from tests.compose.compose_file import (
     read_env_example,
     referenced_names,
     service_environment,
+    settings_defaults,
     settings_variables,
     stage_environment,
     strings_in,
@@ -96,6 +100,30 @@ def test_long_running_services_have_a_health_check_and_a_restart_policy(services
         assert service["restart"] in LONG_RUNNING_RESTART, f"{name}: restart {service['restart']!r}"
         assert healthcheck_argv(service), f"{name} has no health check"
         assert not service["healthcheck"].get("disable"), f"{name}'s health check is disabled"
+
+
+MEMORY = re.compile(r"^(?P<amount>[0-9]+)(?P<unit>[kmg])b?$", re.I)
+
+
+def test_every_service_has_memory_and_cpu_limits(services: dict[str, Any]) -> None:
+    """``deploy.resources.limits``, which ``docker compose`` applies without swarm; the older
+    ``mem_limit``/``cpus`` beside them would conflict."""
+    for name, service in services.items():
+        limits = (service.get("deploy") or {}).get("resources", {}).get("limits") or {}
+        assert float(limits.get("cpus", 0)) > 0, f"{name} has no CPU limit"
+        memory = MEMORY.match(str(limits.get("memory", "")))
+        assert memory and int(memory.group("amount")) > 0, f"{name} has no memory limit (e.g. 512M)"
+        assert not {"mem_limit", "cpus", "memswap_limit"} & set(service), f"{name} sets limits twice"
+
+
+def test_every_service_logs_to_rotated_files(raw: dict[str, Any], services: dict[str, Any]) -> None:
+    """One definition (``x-logging``) for all: json-file, rotated by size, a bounded number of files."""
+    shared = raw["x-logging"]
+    assert shared["driver"] == "json-file"
+    assert MEMORY.match(shared["options"]["max-size"]) and int(shared["options"]["max-file"]) > 1
+    assert COMPOSE_PATH.read_text().count("driver: json-file") == 1, "logging is set out more than once"
+    for name, service in services.items():
+        assert service.get("logging") == shared, f"{name} does not log through x-logging"
 
 
 def test_dependencies_wait_on_conditions(services: dict[str, Any]) -> None:
@@ -201,13 +229,27 @@ def test_required_secrets_are_refused_when_missing(raw: dict[str, Any], secret: 
     let anybody sign webhooks (it once fell back to a fixed sandbox secret)."""
     as_shipped = dotenv_from(read_env_example())
     with pytest.raises(MissingVariable, match=secret):
-        interpolate_tree(raw, {**as_shipped, **TRIAL_SECRETS, secret: ""})
+        interpolate_tree(raw, {**as_shipped, **TRIAL_SECRETS, **SANDBOX_URLS, secret: ""})
+
+
+@pytest.mark.parametrize("url", sorted(SANDBOX_URLS))
+def test_the_outside_systems_urls_are_required_and_never_default_to_the_sandbox(raw: dict[str, Any], url: str) -> None:
+    """A production stack once talked to the stand-ins because .env left a URL empty; now compose
+    refuses to start, saying what to set (the sandbox's URL only as the trial's choice)."""
+    as_shipped = {**dotenv_from(read_env_example()), **TRIAL_SECRETS, **SANDBOX_URLS, url: ""}
+    with pytest.raises(MissingVariable) as refused:
+        interpolate_tree(raw, as_shipped)
+    assert str(refused.value).startswith(f"{url}: set {url} in .env to ")
+    assert str(refused.value).endswith(f", or to {SANDBOX_URLS[url]} with --profile sandbox")
+    production = {name: service for name, service in raw["services"].items() if name not in SANDBOX_SERVICES}
+    defaults = [defaults_in(text) for text in strings_in([production, raw["x-voicesync"]])]
+    assert [(name, value) for found in defaults for name, value in found.items() if "sandbox" in value] == []
 
 
 def test_web_service(trial: dict[str, Any]) -> None:
     web = trial["web"]
     env = service_environment(web, trial_dotenv())
-    assert command_argv(web) == ["gunicorn", "-c", "gunicorn.conf.py", "web:create_app()"]
+    assert command_argv(web) == ["gunicorn", "-c", "python:web.gunicorn_config", "web:create_app()"]
     assert env["VOICESYNC_WEB_BIND"] == "0.0.0.0:8000" and container_ports(web) == [8000]
     assert env["PROMETHEUS_MULTIPROC_DIR"] in web["tmpfs"], "the metrics folder must be a tmpfs"
     assert "/readyz" in " ".join(healthcheck_argv(web)) and healthcheck_argv(web)[0] == "python"
@@ -257,6 +299,29 @@ def test_env_example_lists_nothing_unknown_and_explains_everything(raw: dict[str
     assert [name for name, entry in entries.items() if not entry.comment] == []
 
 
+def test_env_example_shows_the_defaults_the_code_and_the_compose_file_have(raw: dict[str, Any]) -> None:
+    """A ``#NAME=value`` line, or "(empty: value)" in a comment, shows what leaving the setting out
+    means: it is what ``Settings``, the vendor's module or the compose file has (a shown default
+    once said 3600 where the code had 600)."""
+    compose = {name: value for text in strings_in(raw) for name, value in defaults_in(text).items()}
+    code = settings_defaults()
+    shown = {}
+    for name, entry in read_env_example().items():
+        empty = re.search(r"\(empty: ([^ ;)]+)\)", entry.comment)
+        value = entry.value if not entry.active else empty.group(1).rstrip(".") if empty else ""
+        if value:
+            shown[name] = value
+    assert shown.keys() <= code.keys() | compose.keys()
+    differ = {}
+    for name, value in shown.items():
+        if name in code and code[name][1](value) != code[name][0]:
+            differ[name] = (value, code[name][0])
+        if name in compose and value != compose[name]:
+            differ[name] = (value, compose[name])
+    assert differ == {}, "shown in .env.example (first) and the default it shows (second)"
+    assert {"ODOO_DB", "VOICESYNC_FULL_CRON", "VAPI_WEBHOOK_AUTH", "WORKER_CALLS_CONCURRENCY"} <= shown.keys()
+
+
 def test_interpolation_follows_compose() -> None:
     variables = {"SET": "value", "EMPTY": ""}
     assert interpolate("${SET:-x} ${EMPTY:-x} ${EMPTY-x} ${UNSET-x} $SET $$HOSTNAME", variables) == (
@@ -295,13 +360,15 @@ def test_image_runs_as_a_non_root_user(runtime: list[Instruction]) -> None:
 
 def test_dependencies_are_installed_before_the_code(runtime: list[Instruction]) -> None:
     stages = dockerfile_stages()
-    installs = [i for i, step in enumerate(runtime) if step.keyword == "RUN" and "pip install -r" in step.arguments]
+    installs = [i for i, step in enumerate(runtime) if step.keyword == "RUN" and "pip install" in step.arguments]
     code = [i for i, step in enumerate(runtime) if copies_code(step, stages)]
     assert installs and code, "no dependency layer, or no code in the image"
     assert installs[0] < code[0], "the code is copied before the dependencies are installed"
     before = [step.arguments.split()[:-1] for step in runtime[: installs[0]] if step.keyword in ("COPY", "ADD")]
-    assert {path for paths in before for path in paths} <= {"setup.cfg", "pyproject.toml"}
-    assert "setup.cfg" in runtime[installs[0]].arguments, "dependencies do not come from setup.cfg"
+    assert {path for paths in before for path in paths} == {"requirements.lock"}
+    assert re.search(r"pip install --require-hashes -r \S*requirements\.lock", runtime[installs[0]].arguments), (
+        "dependencies do not come from the lock, with its hashes"
+    )
     package = [step for step in runtime[code[0] :] if step.keyword == "RUN" and "pip install" in step.arguments]
     assert package and all("--no-deps" in step.arguments for step in package), "the package is installed with deps"
 
@@ -314,16 +381,39 @@ def test_image_is_slim_python_311_unbuffered_without_test_extras() -> None:
     assert "[test]" not in text and "pytest" not in text, "test extras in the image"
 
 
-def test_image_holds_the_receiver_config_where_the_web_command_reads_it(
-    runtime: list[Instruction], services: dict[str, Any]
-) -> None:
-    workdir = [step.arguments for step in runtime if step.keyword == "WORKDIR"][-1]
-    copied = [step.arguments.split() for step in runtime if step.keyword == "COPY"]
-    # gunicorn's file, named by the web command, and Flower's, read from the working directory.
-    for config in (option(command_argv(services["web"]), "-c"), "flowerconfig.py"):
-        assert any(config in words[:-1] and words[-1] in ("./", ".", workdir) for words in copied), (
-            f"{config} is not copied into the working directory {workdir}"
-        )
+def test_the_image_needs_no_file_beside_the_installed_package(runtime: list[Instruction]) -> None:
+    """gunicorn's and Flower's settings are modules of the package (tests/integration/
+    test_flower_and_secrets.py starts both from an empty folder): the image copies in nothing else."""
+    stages = dockerfile_stages()
+    copies = [step for step in runtime if step.keyword == "COPY" and not copies_code(step, stages)]
+    copied = [step.arguments.split()[:-1] for step in copies]
+    assert copied == [["requirements.lock"]], f"files copied into the image beside the package: {copied}"
+
+
+def test_the_proxy_mounts_what_its_config_reads(trial: dict[str, Any]) -> None:
+    """deploy/nginx.conf reads the certificate and the ACME webroot at fixed container paths:
+    the proxy service mounts them, read-only, from deploy/ (README "TLS")."""
+    conf = (COMPOSE_PATH.parent / "deploy" / "nginx.conf").read_text()
+    mounts = dict(volume.split(":", 2)[1::-1] for volume in trial["proxy"]["volumes"])
+    assert all(volume.endswith(":ro") for volume in trial["proxy"]["volumes"])
+    assert mounts == {
+        "/etc/nginx/nginx.conf": "./deploy/nginx.conf",
+        "/etc/nginx/certs": "./deploy/certs",
+        "/var/www/acme": "./deploy/acme",
+    }
+    for path in ("/etc/nginx/certs/fullchain.pem", "/etc/nginx/certs/privkey.pem", "root /var/www/acme;"):
+        assert path in conf, f"deploy/nginx.conf no longer reads {path}"
+
+
+def test_certificates_stay_out_of_git_and_of_the_image() -> None:
+    """A private key in deploy/certs/ must never be committed nor sent as build context."""
+    ignored = {line.strip().rstrip("/") for line in DOCKERIGNORE_PATH.read_text().splitlines()}
+    assert {"deploy/certs", "deploy/acme"} <= ignored
+    check = subprocess.run(
+        ["git", "check-ignore", "--no-index", "deploy/certs/privkey.pem", "deploy/acme/.well-known/acme-challenge/t"],
+        cwd=COMPOSE_PATH.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.stdout.split() == ["deploy/certs/privkey.pem", "deploy/acme/.well-known/acme-challenge/t"]
 
 
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
@@ -336,8 +426,8 @@ def test_only_the_proxy_faces_the_network(raw: dict[str, Any], trial: dict[str, 
     """Webhooks come in through nginx (deploy/nginx.conf, which tests/faults/test_slow_clients.py
     runs); the receiver and Flower (whose /metrics needs no login) are published on loopback only."""
     proxy = trial["proxy"]
-    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["8080:8080"]
-    assert proxy["volumes"] == ["./deploy/nginx.conf:/etc/nginx/nginx.conf:ro"]
+    assert proxy["image"].startswith("nginx:") and proxy["ports"] == ["80:80", "443:443"]
+    assert "http://127.0.0.1:80/proxy-healthz" in healthcheck_argv(proxy)
     assert depends_on(proxy) == {"web": {"condition": "service_healthy"}}
     assert "healthcheck" in proxy and proxy["restart"] == "unless-stopped"
     for name in ("web", "flower", "sandbox"):

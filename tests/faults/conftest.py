@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.integration.conftest import receiver, services, start_receiver, start_worker
+from tests.integration.conftest import receiver, services, start_receiver, start_server, start_worker
 
-__all__ = ["receiver", "services", "start_receiver", "start_worker"]
+__all__ = ["receiver", "services", "start_receiver", "start_server", "start_worker"]

@@ -22,6 +22,7 @@ import redis
 from cli.processes import ManagedProcess, wait_for
 from sandbox.odoo import OdooSandbox
 from sandbox.platform import PlatformSandbox
+from shared import heartbeat
 from shared.embedded_redis import server_binary
 from shared.ports import free_port
 from shared.producer.operations import start_resync
@@ -213,7 +214,9 @@ def test_beat_survives_a_redis_restart_that_loses_everything_and_relays_the_outa
         worker = start_worker()
         platform.webhook_url = f"{start_receiver(stack_env)}/webhooks/voice"
         beat = start_beat("beat", stack_env, tmp_path / "logs")
-        time.sleep(3)  # beat holds its lock and has stored its schedule
+        # beat holds its lock and has stored its schedule once it ticks (a fixed wait lost that race
+        # on a loaded machine: Redis went before beat had started, and beat never began)
+        wait_for(lambda: heartbeat.age(own.redis) is not None, 60, what="beat's first tick")
         broker.stop()
         outage = threading.Event()
         changes_while(platform, 8, outage).join(60)

@@ -5,83 +5,47 @@ gunicorn alone (its threads read requests as they come) real webhooks are not an
 the compose stack's proxy (nginx with ``deploy/nginx.conf``, which reads each request whole
 before the receiver sees it) every real webhook is answered within a second. Both run here as
 the compose stack's processes would: gunicorn with the stack's config, nginx with the stack's
-file (only the upstream's address, the port and the pid file mapped to this machine).
+file (:mod:`tests.nginx_proxy`), the attackers and the webhooks over its HTTPS.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
+import ssl
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 import requests
 
-from cli.processes import ManagedProcess, wait_for
 from sandbox.platform import PlatformSandbox
-from shared.ports import free_port
 from shared.services import Services
-from shared.settings import PROJECT_ROOT
 from shared.signing import sign_headers
+from tests.nginx_proxy import Proxy, start_proxy
 
-CONF = PROJECT_ROOT / "deploy" / "nginx.conf"
+__all__ = ["start_proxy"]  # a fixture
+
 SLOW_CLIENTS = 200
 REAL_WEBHOOKS = 8
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if found is None:
-        pytest.skip("nginx is not installed (Debian package nginx-light): the proxy cannot run here")
-    return found
-
-
-@pytest.fixture
-def start_proxy(tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    started: list[ManagedProcess] = []
-
-    def start(upstream: str) -> str:
-        port = free_port()
-        text = CONF.read_text()
-        for container, local in (("server web:8000;", f"server {upstream.removeprefix('http://')};"),
-                                 ("listen 8080;", f"listen 127.0.0.1:{port};"),
-                                 ("pid /tmp/voicesync-proxy.pid;", f"pid {tmp_path / 'nginx.pid'};")):  # fmt: skip
-            assert container in text, f"{container} is no longer in {CONF.name}"
-            text = text.replace(container, local)
-        conf = tmp_path / "nginx.conf"
-        conf.write_text(text)
-        argv = [nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"]
-        started.append(ManagedProcess("proxy", argv, {}, tmp_path / "logs").start())
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(url), 20, what="nginx")
-        return url
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/proxy-healthz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 class SlowLoris:
     """Connections that each send a request one byte every two seconds, for as long as they last."""
 
     def __init__(self, url: str, count: int) -> None:
-        host, port = url.removeprefix("http://").split(":")
+        scheme, _, address = url.partition("://")
+        host, port = address.split(":")
         request = (b"POST /webhooks/voice HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    b"Content-Length: 10000\r\n\r\n" + b"{" * 10000)  # fmt: skip
         self.payload = request
+        tls = ssl.create_default_context()
+        tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE  # an attacker checks nothing
         self.sockets = [socket.create_connection((host, int(port)), timeout=5) for _ in range(count)]
+        if scheme == "https":
+            self.sockets = [tls.wrap_socket(sock) for sock in self.sockets]
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._drip, daemon=True)
 
@@ -105,7 +69,7 @@ class SlowLoris:
             sock.close()
 
 
-def real_webhooks(url: str, platform: PlatformSandbox) -> list[float | None]:
+def real_webhooks(url: str, platform: PlatformSandbox, verify: Path | bool = True) -> list[float | None]:
     """Seconds each signed webhook took to be answered 202; None when not answered within 1 s."""
     took: list[float | None] = []
     for n in range(REAL_WEBHOOKS):
@@ -113,7 +77,7 @@ def real_webhooks(url: str, platform: PlatformSandbox) -> list[float | None]:
         headers = {"Content-Type": "application/json", **sign_headers(platform.webhook_secret, uuid.uuid4().hex, body)}
         start = time.monotonic()
         try:
-            answer = requests.post(f"{url}/webhooks/voice", data=body, headers=headers, timeout=1)
+            answer = requests.post(f"{url}/webhooks/voice", data=body, headers=headers, timeout=1, verify=verify)
         except requests.RequestException:
             took.append(None)
             continue
@@ -125,7 +89,7 @@ def test_slow_clients_shut_out_gunicorn_alone_but_not_the_stack_behind_its_proxy
     services: Services,
     env: dict[str, str],
     start_receiver: Callable[[dict[str, str]], str],
-    start_proxy: Callable[[str], str],
+    start_proxy: Callable[[str], Proxy],
     platform: PlatformSandbox,
 ) -> None:
     web = start_receiver({**env, "DATABASE_URL": services.settings.ledger_url})
@@ -133,8 +97,8 @@ def test_slow_clients_shut_out_gunicorn_alone_but_not_the_stack_behind_its_proxy
         direct = real_webhooks(web, platform)
     assert None in direct, direct  # without the proxy, slow clients hold every thread
     proxy = start_proxy(web)
-    with SlowLoris(proxy, SLOW_CLIENTS):
-        proxied = real_webhooks(proxy, platform)
+    with SlowLoris(proxy.https, SLOW_CLIENTS):
+        proxied = real_webhooks(proxy.https, platform, verify=proxy.certificate)
     assert None not in proxied and max(proxied) < 1.0, proxied  # type: ignore[type-var]
 
 
@@ -142,13 +106,14 @@ def test_the_proxy_publishes_the_webhooks_and_nothing_else(
     services: Services,
     env: dict[str, str],
     start_receiver: Callable[[dict[str, str]], str],
-    start_proxy: Callable[[str], str],
+    start_proxy: Callable[[str], Proxy],
 ) -> None:
     """Health, readiness, metrics and the admin API answer on the internal network only."""
     web = start_receiver({**env, "DATABASE_URL": services.settings.ledger_url, "ADMIN_TOKEN": "a" * 32})
     proxy = start_proxy(web)
-    for path in ("/healthz", "/readyz", "/metrics", "/admin/status", "/", "/webhooks"):
-        assert requests.get(f"{proxy}{path}", timeout=5).status_code == 404, path
-        assert path in ("/", "/webhooks") or requests.get(f"{web}{path}", timeout=5).status_code != 404, path
-    unsigned = requests.post(f"{proxy}/webhooks/voice", data=b"{}", timeout=5)
+    internal = ("/healthz", "/readyz", "/metrics", "/admin/status")
+    for path in (*internal, "/admin/", "/", "/webhooks", "/proxy-healthz"):
+        assert requests.get(f"{proxy.https}{path}", timeout=5, verify=proxy.certificate).status_code == 404, path
+        assert path not in internal or requests.get(f"{web}{path}", timeout=5).status_code != 404, path
+    unsigned = requests.post(f"{proxy.https}/webhooks/voice", data=b"{}", timeout=5, verify=proxy.certificate)
     assert unsigned.status_code == 401  # the receiver itself answered, through the proxy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from sandbox.server import BackgroundServer
 from shared.odoo_setup import bootstrap
 from shared.ports import free_port
 from shared.services import Services
-from shared.settings import PROJECT_ROOT, Settings
+from shared.settings import Settings
 from web import create_app
 
 
@@ -72,30 +73,42 @@ def receiver(settings: Settings) -> Iterator[BackgroundServer]:
 
 
 @pytest.fixture
-def start_receiver(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], str]]:
+def start_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start an HTTP process listening on ``port`` (chosen by the caller, who puts it in the
+    command or the settings); its URL once ``health`` answers 200. All stop after the test."""
     started: list[ManagedProcess] = []
 
-    def start(env: dict[str, str]) -> str:
-        port = free_port()
-        argv = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "web:create_app()"]
-        process = ManagedProcess(
-            f"web{len(started)}",
-            argv,
-            {**env, "VOICESYNC_WEB_BIND": f"127.0.0.1:{port}", "VOICESYNC_WEB_WORKERS": "1"},
-            tmp_path / "logs",
-        ).start()
+    def start(name: str, argv: list[str], env: dict[str, str], port: int, health: str, timeout: float = 30) -> str:
+        process = ManagedProcess(name, argv, env, tmp_path / "logs").start()
         started.append(process)
         url = f"http://127.0.0.1:{port}"
 
         def up() -> bool:
+            if not process.alive():
+                raise RuntimeError(f"{name} exited: {process.log_path.read_text()[-2000:]}")
             try:
-                return requests.get(f"{url}/healthz", timeout=1).status_code == 200
+                return requests.get(f"{url}{health}", timeout=1).status_code == 200
             except requests.RequestException:
                 return False
 
-        wait_for(up, 30, what="gunicorn")
+        wait_for(up, timeout, what=f"{name} answering {health}")
         return url
 
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def start_receiver(start_server: Callable[..., str]) -> Callable[[dict[str, str]], str]:
+    """The receiver under gunicorn with the stack's config, on a free port; its URL. The first
+    one logs to ``logs/web0.log``, the next to ``web1.log``, and so on."""
+    numbers = itertools.count()
+
+    def start(env: dict[str, str]) -> str:
+        port = free_port()
+        argv = [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_config", "web:create_app()"]
+        settings = {**env, "VOICESYNC_WEB_BIND": f"127.0.0.1:{port}", "VOICESYNC_WEB_WORKERS": "1"}
+        return start_server(f"web{next(numbers)}", argv, settings, port, "/healthz")
+
+    return start

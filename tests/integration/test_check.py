@@ -28,7 +28,8 @@ from tests.integration.test_brokers_and_beat import start_beat
 StartWorker = Callable[..., ManagedProcess]
 DEAD_BROKER = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens here
 BROKER_DOWN = re.compile(
-    r"PROBLEM: the broker \(BROKER_URL\) does not answer: .*Connection refused.*; start it or fix BROKER_URL"
+    rf"PROBLEM: the broker at {DEAD_BROKER.removesuffix('/0')} does not answer \(.*Connection refused.*\): start it "
+    r"or fix BROKER_URL"
 )
 NO_CALLS_WORKER = (
     "PROBLEM: no worker consumes the calls queue: start one with `celery -A workers worker -Q calls -n calls@%h`"
@@ -202,7 +203,7 @@ def test_resync_wait_without_a_worker_says_what_to_start(
         "with `celery -A workers worker -Q calls -n calls@%h`; nothing was enqueued"
     )
     done = voicesync(["resync", "contacts", "--wait"], settings)
-    assert done.returncode == 0 and "succeeded; created 60" in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 0 and "succeeded; 60 records: 60 created" in done.stdout, done.stdout + done.stderr
     contacts.stop()  # a graceful stop is known at once
     stopped = voicesync(["resync", "contacts", "--wait"], settings)
     assert stopped.returncode == 1 and stopped.stderr.strip() == (

@@ -5,6 +5,7 @@ traceback. ``.env`` and ``var/`` are the working directory's (or ``VOICESYNC_HOM
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,17 +14,26 @@ import pytest
 
 from sandbox.odoo import OdooSandbox
 from shared.ports import free_port
+from tests.services import POSTGRES, RABBITMQ, SYSTEM_REDIS, need
 
-DEAD = f"127.0.0.1:{free_port()}"  # nothing listens here
+DEAD_PORT = free_port()
+DEAD = f"127.0.0.1:{DEAD_PORT}"  # nothing listens here
+
+
+VOICESYNC = [sys.executable, "-c", "from cli import main; main()"]
+
+
+def newcomer_env(**env: str) -> dict[str, str]:
+    """This process's environment without voicesync's settings, and nothing reachable at the
+    broker or Odoo unless ``env`` says otherwise."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
+    return clean | {"BROKER_URL": f"redis://{DEAD}/0", "ODOO_URL": f"http://{DEAD}", **env}
 
 
 def voicesync(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
-    clean |= {"BROKER_URL": f"redis://{DEAD}/0", "ODOO_URL": f"http://{DEAD}", **env}
     return subprocess.run(
-        [sys.executable, "-c", "from cli import main; main()", *args],
-        cwd=cwd, env=clean, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [*VOICESYNC, *args], cwd=cwd, env=newcomer_env(**env), capture_output=True, text=True, timeout=60, input=""
+    )
 
 
 def assert_one_line(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -52,12 +62,82 @@ def test_before_db_upgrade_every_command_says_run_it(tmp_path: Path, args: list[
         ("VOICE_WEBHOOK_SECRET", "whsec_", "VOICE_WEBHOOK_SECRET"),
         ("ADMIN_TOKEN", "x", "ADMIN_TOKEN"),
         ("ODOO_WEBHOOK_TOKEN", "short", "ODOO_WEBHOOK_TOKEN"),
+        ("BROKER_URL", "amqp//guest:pw@localhost", "BROKER_URL has no scheme"),
+        ("ODOO_URL", "https://x.odoo.com/odoo/contacts", "set ODOO_URL=https://x.odoo.com"),
     ],
 )
 def test_a_bad_setting_is_named_and_its_value_never_shown(tmp_path: Path, setting: str, value: str, named: str) -> None:
     result = voicesync(["status"], tmp_path, **{setting: value})
     assert_one_line(result, named)
     assert value not in result.stderr or len(value) < 4
+
+
+@pytest.mark.parametrize(
+    ("url", "line"),
+    [
+        ("postgresql+psycopg://nosuchrole@127.0.0.1:5432/test",
+         'the ledger database has no role "nosuchrole" (the user in DATABASE_URL): create it or fix DATABASE_URL'),
+        ("postgresql://postgres@127.0.0.1:5432/nosuchdb",
+         'the ledger database "nosuchdb" does not exist: create it or fix DATABASE_URL'),
+        (f"postgresql+psycopg://postgres@{DEAD}/test",
+         f'the ledger database (DATABASE_URL) does not answer: connection failed: connection to server at '
+         f'"127.0.0.1", port {DEAD_PORT} failed: Connection refused; start it or fix DATABASE_URL'),
+    ],
+    ids=["role", "database", "refused"],
+)  # fmt: skip
+def test_db_upgrade_says_what_is_wrong_with_the_database(tmp_path: Path, url: str, line: str) -> None:
+    """A missing role once read "the ledger has no tables yet (...): run voicesync db upgrade first"."""
+    need(POSTGRES, "PostgreSQL")
+    result = voicesync(["db", "upgrade"], tmp_path, DATABASE_URL=url)
+    assert result.returncode == 1 and result.stderr == f"Error: {line}\n"
+
+
+def test_only_a_missing_table_says_run_db_upgrade(tmp_path: Path) -> None:
+    need(POSTGRES, "PostgreSQL")
+    schema = f"empty_{free_port()}"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+    result = voicesync(["status"], tmp_path, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: the ledger has no tables yet (relation "), result.stderr
+    assert result.stderr.endswith("does not exist): run `voicesync db upgrade` first\n")
+
+
+VHOST = f"nosuchvhost{free_port()}"
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working directory whose ledger has its tables."""
+    folder = tmp_path_factory.mktemp("upgraded")
+    assert voicesync(["db", "upgrade"], folder).returncode == 0
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("broker", "trouble"),
+    [
+        (f"redis://{DEAD}/0", f"at redis://{DEAD} does not answer (Error 111 connecting to {DEAD}. Connection "
+         "refused.): start it or fix BROKER_URL"),
+        ("redis://nobody:wrong@127.0.0.1:6379/0", "at redis://127.0.0.1:6379 refuses the user or password in "
+         "BROKER_URL: fix them"),
+        ("amqp://guest:wrong@127.0.0.1:5672//", "at amqp://127.0.0.1:5672 refuses the user or password in BROKER_URL: "
+         "fix them"),
+        (f"amqp://guest:guest@127.0.0.1:5672/{VHOST}", "at amqp://127.0.0.1:5672 refuses the virtual host in "
+         f"BROKER_URL (NOT_ALLOWED - vhost {VHOST} not found): create it or fix it"),
+        (f"amqp://guest:guest@{DEAD}//", f"at amqp://{DEAD} does not answer ([Errno 111] Connection refused): start it "
+         "or fix BROKER_URL"),
+    ],
+    ids=["redis-refused", "redis-credentials", "amqp-credentials", "amqp-vhost", "amqp-refused"],
+)  # fmt: skip
+def test_resync_says_what_is_wrong_with_the_broker(upgraded: Path, redis_url: str, broker: str, trouble: str) -> None:
+    """Refused credentials, an unknown virtual host and a broker that does not answer each say so;
+    the address is named, never the password."""
+    need(SYSTEM_REDIS, "Redis")
+    if broker.startswith("amqp"):
+        need(RABBITMQ, "RabbitMQ")
+    result = voicesync(["resync", "contacts"], upgraded, BROKER_URL=broker, REDIS_URL=redis_url)
+    assert result.returncode == 1
+    assert re.fullmatch(rf"Error: run \d+ is marked failed: the broker {re.escape(trouble)}\n", result.stderr)
 
 
 def test_operator_mistakes_and_unreachable_systems(tmp_path: Path) -> None:
@@ -73,7 +153,7 @@ def test_operator_mistakes_and_unreachable_systems(tmp_path: Path) -> None:
     assert_one_line(down, "broker", "marked failed")
     status = voicesync(["status"], tmp_path)  # the ledger's part, then the broker's line
     assert " failed " in status.stdout  # the run is not left queued forever
-    assert_one_line(status, "the broker (BROKER_URL) does not answer")
+    assert_one_line(status, f"the broker at redis://{DEAD} does not answer")
 
 
 def test_dotenv_comes_from_the_working_directory_or_voicesync_home(tmp_path: Path) -> None:
@@ -129,9 +209,8 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
 ) -> None:
     """It would have started, said ready, and answered 401 to every delivery."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
-    config = str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py")
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "-c", config, "web:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_config", "web:create_app()"],
         cwd=tmp_path, env={**clean, "VOICE_PLATFORM": platform, "VOICESYNC_WEB_BIND": DEAD},
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -141,3 +220,32 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
         + (" (or VOICE_API_KEY)" if platform == "retell" else "")
         + f" is required to receive {platform} webhooks (without it every delivery would be refused)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "line"),
+    [
+        (["worker", "-Q", "calls"], {"VOICE_PLATFORM": "vapi"},
+         "voicesync worker: setting VOICE_API_KEY is required to read the vapi API"),
+        (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key"},
+         "voicesync worker: setting VOICE_API_URL is required with VOICE_PLATFORM=generic: it has no public API "
+         "(`voicesync sandbox` prints the URL of one)"),
+        (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key", "VOICE_API_URL": "http://127.0.0.1:9"},
+         "voicesync worker: setting ODOO_API_KEY is required to write to Odoo (an API key of ODOO_USER)"),
+        (["beat"], {"BROKER_URL": "amqp//localhost"},
+         "voicesync: setting BROKER_URL has no scheme: write it as redis://localhost:6379/0 or "
+         "amqp://user:password@localhost:5672//"),
+    ],
+)  # fmt: skip
+def test_celery_refuses_to_start_in_one_line(
+    tmp_path: Path, command: list[str], env: dict[str, str], line: str
+) -> None:
+    """A worker that could not read the platform or sign in to Odoo once started, and retried or
+    dead-lettered every task; a bad setting was a traceback. Beat needs no credential."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("VOICESYNC_", "VOICE_", "ODOO_", "DATABASE_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "workers", *command],
+        cwd=tmp_path, env={**clean, "BROKER_URL": f"redis://{DEAD}/0", **env},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and result.stderr.strip().splitlines() == [line], result.stderr

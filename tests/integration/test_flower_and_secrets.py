@@ -16,7 +16,7 @@ from celery import Celery
 from cli.processes import ManagedProcess, wait_for
 from shared import embedded_redis
 from shared.ports import free_port
-from shared.settings import PROJECT_ROOT, child_environment
+from shared.settings import child_environment
 
 
 @pytest.fixture
@@ -55,11 +55,12 @@ def test_a_workers_settings_as_flower_reads_them_hold_no_password(
     assert urlsplit(redis_with_password).password not in json.dumps(replies)
 
 
-def test_flower_refuses_to_start_without_a_login(env: dict[str, str]) -> None:
+def test_flower_refuses_to_start_without_a_login(env: dict[str, str], tmp_path: Path) -> None:
+    """From any working directory: its settings file comes with the package (workers/flower_config.py)."""
     bare = {k: v for k, v in env.items() if not k.startswith("FLOWER_")}
     started = subprocess.run(
         [sys.executable, "-m", "celery", "-A", "workers", "flower", f"--port={free_port()}"],
-        cwd=PROJECT_ROOT, env={k: v for k, v in child_environment(bare).items() if not k.startswith("FLOWER_")},
+        cwd=tmp_path, env={k: v for k, v in child_environment(bare).items() if not k.startswith("FLOWER_")},
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert started.returncode != 0

@@ -16,6 +16,7 @@ import redis
 import requests
 import sqlalchemy as sa
 
+from cli.counts import COUNT_WORDS
 from cli.processes import ManagedProcess, die_with_parent, wait_for
 from sandbox.server import BackgroundServer
 from shared.services import Services
@@ -68,6 +69,19 @@ def test_sandbox_command_prints_settings_that_work(tmp_path: Path) -> None:
 
 
 DEMO_SIZE = ["--contacts", "60", "--campaigns", "4", "--calls", "80"]
+COUNT_LINE = re.compile(r"^run \d+ (\w+) \((\w+)\): \w+; (\d+) records(?:: ([^;\n]*))?", re.M)
+PARITY_LINE = re.compile(r"^  (\w+): (\d+) records, all in Odoo", re.M)
+
+
+def assert_counts_add_up(stdout: str) -> None:
+    """Every run's line: its parts (``342 created, 158 unchanged``) add up to its total, and a
+    full run counts no more records than the platform holds (a person many calls name, once)."""
+    lines = COUNT_LINE.findall(stdout)
+    assert len(lines) == 6, stdout  # a full and an incremental run of each entity
+    platform = {entity: int(records) for entity, records in PARITY_LINE.findall(stdout)}
+    for entity, mode, total, parts in lines:
+        assert sum(int(part.split()[0]) for part in parts.split(", ") if part) == int(total), (total, parts)
+        assert mode != "full" or int(total) <= platform[entity], (entity, total, platform)
 
 
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
@@ -76,6 +90,9 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path: Path) -> None:
     for entity, records in (("contacts", 63), ("campaigns", 7), ("calls", 83)):
         assert f"{entity}: {records} records, all in Odoo with current values" in done.stdout
     assert "Flower http://127.0.0.1:" in done.stdout and "password" in done.stdout
+    assert_counts_add_up(done.stdout)
+    assert done.stdout.count(COUNT_WORDS) == 1
+    assert f"  VOICESYNC_VAR_DIR={tmp_path / 'demo'} voicesync status    the demo's runs and counts\n" in done.stdout
     assert not (tmp_path / "demo" / "redis" / "redis.port").exists()  # its Redis was stopped
 
 
@@ -85,6 +102,7 @@ def test_the_demo_runs_on_each_vendor_s_emulator(vendor: str, tmp_path: Path) ->
     assert done.returncode == 0, done.stdout + done.stderr
     for entity in ("contacts", "campaigns", "calls"):
         assert re.search(rf"{entity}: [1-9]\d* records, all in Odoo with current values", done.stdout), done.stdout
+    assert_counts_add_up(done.stdout)  # a person many calls name counts once
 
 
 def descendants(pid: int) -> set[int]:
@@ -99,7 +117,8 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def test_demo_keep_running_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", ["ctrl-c", "voicesync stop"])
+def test_demo_keep_running_stops_everything_on_ctrl_c_or_voicesync_stop(tmp_path: Path, stop: str) -> None:
     demo = subprocess.Popen(
         [*VOICESYNC, "demo", *DEMO_SIZE, "--keep-running"],
         env=child_environment({"VOICESYNC_VAR_DIR": str(tmp_path)}),
@@ -108,12 +127,20 @@ def test_demo_keep_running_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
         preexec_fn=die_with_parent,
     )
     assert demo.stdout is not None
+    shown = []
     for line in demo.stdout:
+        shown.append(line)
         if "Ctrl-C stops it all" in line:
             break
+    assert any(line.startswith("  Odoo stand-in http://127.0.0.1:") for line in shown), shown
+    assert "  voicesync stop    stops it all from another terminal\n" in shown
     started = descendants(demo.pid)
     assert len(started) >= 5  # three worker pools, beat, Flower (and their pool children)
-    demo.send_signal(signal.SIGINT)
+    if stop == "ctrl-c":
+        demo.send_signal(signal.SIGINT)
+    else:
+        stopped = run_cli(["stop"], {"VOICESYNC_VAR_DIR": str(tmp_path)})
+        assert stopped.stdout == f"stopped the demo (process {demo.pid}) and everything it started\n", stopped.stderr
     assert demo.wait(120) == 0
     time.sleep(0.5)
     assert [pid for pid in started if Path(f"/proc/{pid}").exists()] == []

@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from sandbox.platform import PlatformSandbox
 from sandbox.server import BackgroundServer
 from shared.entities import ENTITIES
-from shared.errors import DataError, NotFound
+from shared.errors import DataError, NotFound, RetryableError
 from shared.importer import Importer
 from shared.platforms.generic import GenericPlatform
+from shared.ports import free_port
 from shared.services import Services
 
 
@@ -60,3 +61,12 @@ def test_a_record_answered_as_another_fails_alone_under_the_id_asked(services: S
     result = importer.sync_many(ENTITIES["contacts"], ["ct_1"])
     assert [(f.platform_id, f.error_type) for f in result.failures] == [("ct_1", "DataError")]
     assert result.created == 0
+
+
+def test_a_platform_that_does_not_answer_is_named_by_its_address() -> None:
+    """The worker's log once said only "platform could not connect": not where it tried."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    client = GenericPlatform(f"{dead}/", "key")
+    with pytest.raises(RetryableError) as refused:
+        client.get("contacts", "ct_1")
+    assert str(refused.value) == f"platform could not connect to {dead}"

@@ -96,6 +96,28 @@ def test_answers_and_what_the_inbox_holds_after_each(web: str, services: Service
     assert json.loads(stored[1].payload) == EVENT  # the raw body, as received
 
 
+@pytest.mark.parametrize("platform", ["vapi"], indirect=True)
+def test_vapi_s_older_header_is_refused_saying_which_setting_accepts_it(
+    hook_env: dict[str, str], services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A credential in X-Vapi-Secret, with VAPI_WEBHOOK_HEADER unset (Authorization), once got a
+    bare 401. The answer and the receiver's log now name the headers and the setting, never the
+    secret; the delivery is refused all the same and nothing is stored."""
+    settings = Settings.from_env({**hook_env, "VAPI_WEBHOOK_AUTH": "bearer"})
+    secret = settings.vendor_settings["VAPI_WEBHOOK_SECRET"]
+    hint = (
+        "Authorization is required; the request carries X-Vapi-Secret (Vapi's older header) instead: "
+        "set VAPI_WEBHOOK_HEADER=X-Vapi-Secret to accept it"
+    )
+    body = json.dumps({"message": {"type": "status-update", "call": {"id": "call_1"}}})
+    with BackgroundServer(create_app(settings)) as server, caplog.at_level("WARNING", logger="web.voice"):
+        answer = requests.post(f"{server.url}/webhooks/voice", data=body, headers={"X-Vapi-Secret": secret}, timeout=5)
+    assert (answer.status_code, answer.json()) == (401, {"error": hint})
+    refused = [record.getMessage() for record in caplog.records if record.name == "web.voice"]
+    assert refused == [f"voice webhook refused (missing_headers): {hint}"]
+    assert secret not in answer.text + caplog.text and rows(services) == []
+
+
 def test_every_event_type_routes_to_its_queue(
     web: str, services: Services, platform: PlatformSandbox, redis_url: str
 ) -> None:

@@ -200,8 +200,11 @@ def test_resync_wait_exits_zero_with_the_counts(
     start_worker()
     done = run_cli(["resync", "contacts", "--full", "--wait"], env, services)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "succeeded; created 60, updated 0, unchanged 0" in done.stdout
-    assert "pages 3/3" in done.stdout
+    assert "succeeded; 60 records: 60 created\n" in done.stdout
+    assert "pages 3/3" in done.stdout and "\x1b" not in done.stdout  # piped: plain lines
+    again = run_cli(["resync", "contacts", "--full", "--wait", "--json"], env, services)
+    [run] = json.loads(again.stdout)  # JSON alone: no run ids, progress or count lines around it
+    assert (run["entity"], run["status"], run["created"], run["unchanged"]) == ("contacts", "succeeded", 0, 60)
 
 
 def test_bootstrap_twice_is_a_no_op(services: Services, odoo: OdooSandbox, env: dict[str, str]) -> None:
@@ -302,7 +305,8 @@ def test_status_and_dead_letter_commands(
         "contacts.sync_one", {"platform_id": platform.records("contacts")[1]["id"]}, error_type="AuthError", reason="x"
     )
     listed = run_cli(["dlq", "list"], env, services)
-    assert f"{letter}\tcontacts.sync_one" in listed.stdout and "1 dead letters" in listed.stdout
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith(f"{letter:<5} ")]
+    assert "contacts.sync_one" in row and row.endswith("AuthError: x") and "1 dead letters" in listed.stdout
     replayed = run_cli(["dlq", "replay", "--all"], env, services)
     assert replayed.returncode == 0 and f"letter {letter}: task" in replayed.stdout
     wait_for(lambda: services.dead_letters.count() == 0, 30, what="the letter to leave the table")

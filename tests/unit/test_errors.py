@@ -38,10 +38,11 @@ def test_status_classification(status: int, cls: type, retryable: bool) -> None:
 
 
 def test_transport_errors_are_retryable() -> None:
-    assert errors.error_for_transport(requests.ConnectTimeout(), system="odoo").retryable
-    assert errors.error_for_transport(requests.ReadTimeout(), system="odoo").name == "timeout"
-    assert errors.error_for_transport(requests.ConnectionError(), system="odoo").name == "connection"
-    assert not errors.error_for_transport(requests.TooManyRedirects(), system="odoo").retryable
+    where = "https://odoo.example"
+    assert errors.error_for_transport(requests.ConnectTimeout(), system="odoo", where=where).retryable
+    assert errors.error_for_transport(requests.ReadTimeout(), system="odoo", where=where).name == "timeout"
+    assert errors.error_for_transport(requests.ConnectionError(), system="odoo", where=where).name == "connection"
+    assert not errors.error_for_transport(requests.TooManyRedirects(), system="odoo", where=where).retryable
 
 
 def test_retry_after_seconds_and_http_date() -> None:

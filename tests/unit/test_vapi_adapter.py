@@ -92,6 +92,29 @@ def test_a_bearer_credential_is_accepted_in_its_header(header: str, value: str) 
         scheme.verify({header: "Bearer wrong-secret-of-enough-length"}, b"{}")
 
 
+@pytest.mark.parametrize(
+    ("settings", "headers", "message"),
+    [
+        ({}, {"X-Vapi-Secret": SECRET}, "Authorization is required; the request carries X-Vapi-Secret (Vapi's older "
+         "header) instead: set VAPI_WEBHOOK_HEADER=X-Vapi-Secret to accept it"),
+        ({"VAPI_WEBHOOK_HEADER": "X-Vapi-Secret"}, {"Authorization": f"Bearer {SECRET}"}, "X-Vapi-Secret is required; "
+         "the request carries Authorization instead: set VAPI_WEBHOOK_HEADER=Authorization to accept it"),
+        ({"VAPI_WEBHOOK_AUTH": "hmac"}, {"X-Vapi-Secret": SECRET}, "x-signature is required; the request carries "
+         "X-Vapi-Secret (Vapi's older header) instead: set VAPI_WEBHOOK_AUTH=bearer and "
+         "VAPI_WEBHOOK_HEADER=X-Vapi-Secret to accept it"),
+        ({}, {"X-Other": SECRET}, "Authorization is required"),
+    ],
+)  # fmt: skip
+def test_a_credential_in_another_header_is_refused_naming_the_settings_that_accept_it(
+    settings: dict[str, str], headers: dict[str, str], message: str
+) -> None:
+    """Vapi's older X-Vapi-Secret header once got a bare 401. Still refused (the credential is
+    checked only where it was configured), with the header names only: never a secret."""
+    with pytest.raises(SignatureError) as refused:
+        webhooks(**settings).verify(headers, b'{"message": {}}')
+    assert (refused.value.reason, str(refused.value)) == ("missing_headers", message)
+
+
 def test_an_hmac_credential_checks_the_signature_and_its_age() -> None:
     scheme = webhooks(VAPI_WEBHOOK_AUTH="hmac")
     body = b'{"message": {"type": "status-update"}}'

@@ -1,4 +1,6 @@
-"""gunicorn settings for the receiver: ``gunicorn -c gunicorn.conf.py "web:create_app()"``.
+"""gunicorn settings for the receiver: ``gunicorn -c python:web.gunicorn_config "web:create_app()"``.
+
+A module of the installed package, so the command works from any working directory.
 
 The receiver makes no outside call while answering (a commit and an enqueue), so a few worker
 processes with threads serve it, each answer well inside Odoo's one-second webhook timeout.
