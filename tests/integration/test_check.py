@@ -180,7 +180,8 @@ def test_the_platform_key_is_proved_by_one_small_read(settings: Settings, platfo
     assert refused == ["VOICE_API_KEY refused by vapi (HTTP 401): check it"]
     dead = f"http://127.0.0.1:{free_port()}"
     unreachable = [finding.text for finding in check_platform(replace(settings, voice_api_url=dead)) if not finding.ok]
-    assert unreachable == [f"the vapi API at {dead} cannot be reached (could not connect): check VOICE_API_URL"]
+    refused = f"the vapi API at {dead} cannot be reached (could not connect to {dead}): check VOICE_API_URL"
+    assert unreachable == [refused]
 
 
 def test_resync_wait_without_a_worker_says_what_to_start(

@@ -94,7 +94,7 @@ def test_every_classified_error_is_shown_to_each_observer_once(monkeypatch: pyte
         errors.error_for_odoo("odoo.exceptions.AccessDenied", "no"),
         errors.error_for_odoo("psycopg2.OperationalError", 'database "x" does not exist'),
         errors.error_for_response(answer, "unavailable", system="platform"),
-        errors.error_for_transport(requests.ReadTimeout(), system="platform"),
+        errors.error_for_transport(requests.ReadTimeout(), system="platform", where="https://platform.example"),
     ]
     assert seen == made
     errors.RetryableError("built by hand", system="odoo")  # not a classification: not shown
