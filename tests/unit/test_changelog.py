@@ -1,4 +1,5 @@
-"""CHANGELOG.md's newest release is the package's version (``setup.cfg``, as installed)."""
+"""CHANGELOG.md's newest release is the package's version (``setup.cfg``, as installed); LICENSE is the
+license the package declares."""
 
 from __future__ import annotations
 
@@ -29,3 +30,11 @@ def test_the_changelog_keeps_its_form() -> None:
     versions = [Version(match.group("version")) for match in RELEASE.finditer(CHANGELOG)]
     assert len(versions) == len(headings) - 1, f"a heading is neither Unreleased nor a dated release: {headings}"
     assert versions == sorted(versions, reverse=True), "releases are not newest first"
+
+
+def test_the_license_file_is_the_license_the_package_declares() -> None:
+    config = configparser.ConfigParser()
+    config.read(PROJECT_ROOT / "setup.cfg")
+    declared = config["metadata"]["license"]
+    assert config["metadata"]["license_files"] == "LICENSE"
+    assert (PROJECT_ROOT / "LICENSE").read_text().splitlines()[0] == f"{declared} License"
