@@ -132,9 +132,12 @@ def _redis_down(services: Services, exc: RedisConnectionError) -> str:
 def _odoo(services: Services, receiver_url: str | None) -> list[Finding]:
     try:
         webhook_url = _webhook_url(receiver_url)
+        odoo = services.odoo
     except click.ClickException as exc:
         return [Finding(False, exc.message)]
-    return odoo_check(services.odoo, webhook_url)
+    except ConfigError as exc:
+        return [Finding(False, str(exc))]
+    return odoo_check(odoo, webhook_url)
 
 
 def check_platform(settings: Settings) -> list[Finding]:

@@ -184,6 +184,12 @@ def writing(settings: Settings) -> None:
     since without it every task would fail on its first Odoo call."""
     if not settings.odoo_api_key:
         raise ConfigError("setting ODOO_API_KEY is required to write to Odoo (an API key of ODOO_USER)")
+    _require_url(settings)
+
+
+def _require_url(settings: Settings) -> None:
+    if not settings.odoo_url:
+        raise ConfigError("setting ODOO_URL is required: your Odoo's base URL, such as https://mycompany.odoo.com")
 
 
 class OdooClient:
@@ -206,6 +212,7 @@ class OdooClient:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OdooClient:
+        _require_url(settings)
         return cls(
             settings.odoo_url,
             settings.odoo_db,

@@ -90,7 +90,7 @@ class Settings:
     voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
     """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
     each read whole)."""
-    odoo_url: str = field(default="http://127.0.0.1:8069", metadata={"env": "ODOO_URL"})
+    odoo_url: str = field(default="", metadata={"env": "ODOO_URL"})  # no default: an Odoo is yours to name
     odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
     odoo_user: str = field(default="admin", metadata={"env": "ODOO_USER"})
     odoo_api_key: str = field(default="", repr=False, metadata={"env": "ODOO_API_KEY"})
@@ -197,7 +197,8 @@ class Settings:
             urls.ledger_url(self.database_url)
         if self.voice_api_url:
             urls.check_web("VOICE_API_URL", self.voice_api_url, "https://api.vapi.ai")
-        urls.check_odoo(self.odoo_url)
+        if self.odoo_url:
+            urls.check_odoo(self.odoo_url)
         if self.public_url:
             urls.check_web("VOICESYNC_PUBLIC_URL", self.public_url, "https://voicesync.example.com")
 

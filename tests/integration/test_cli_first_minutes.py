@@ -232,6 +232,9 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
          "(`voicesync sandbox` prints the URL of one)"),
         (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key", "VOICE_API_URL": "http://127.0.0.1:9"},
          "voicesync worker: setting ODOO_API_KEY is required to write to Odoo (an API key of ODOO_USER)"),
+        (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key", "VOICE_API_URL": "http://127.0.0.1:9",
+                                     "ODOO_API_KEY": "k"},
+         "voicesync worker: setting ODOO_URL is required: your Odoo's base URL, such as https://mycompany.odoo.com"),
         (["beat"], {"BROKER_URL": "amqp//localhost"},
          "voicesync: setting BROKER_URL has no scheme: write it as redis://localhost:6379/0 or "
          "amqp://user:password@localhost:5672//"),
