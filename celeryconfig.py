@@ -47,8 +47,6 @@ broker_transport_options = {
     "socket_timeout": 15,
 }
 broker_connection_timeout = 2
-if _settings.visibility_timeout <= _settings.retry_backoff_cap:
-    raise ValueError("VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP")
 
 # Workers send task events (Flower shows live tasks); a 'sent' event per task would cost the
 # receiver a second broker round trip for every webhook, so Flower starts each task at 'received'.

@@ -176,6 +176,11 @@ class Settings:
             raise ConfigError("setting VOICESYNC_LOG_FORMAT must be json or text")
         if len(self.full_cron.split()) != 5:
             raise ConfigError("setting VOICESYNC_FULL_CRON must have five cron fields")
+        if self.visibility_timeout <= self.retry_backoff_cap:
+            raise ConfigError(
+                "setting VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP: a task waiting out its "
+                "retry would otherwise be delivered a second time"
+            )
         self._check_urls()
         from shared import platforms
 

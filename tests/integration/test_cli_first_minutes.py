@@ -235,6 +235,9 @@ def test_a_receiver_with_no_webhook_credential_refuses_to_start_in_one_line(
         (["worker", "-Q", "calls"], {"VOICE_API_KEY": "a-key", "VOICE_API_URL": "http://127.0.0.1:9",
                                      "ODOO_API_KEY": "k"},
          "voicesync worker: setting ODOO_URL is required: your Odoo's base URL, such as https://mycompany.odoo.com"),
+        (["beat"], {"VOICESYNC_VISIBILITY_TIMEOUT": "10", "VOICESYNC_RETRY_CAP": "20"},
+         "voicesync: setting VOICESYNC_VISIBILITY_TIMEOUT must exceed VOICESYNC_RETRY_CAP: a task waiting out its "
+         "retry would otherwise be delivered a second time"),
         (["beat"], {"BROKER_URL": "amqp//localhost"},
          "voicesync: setting BROKER_URL has no scheme: write it as redis://localhost:6379/0 or "
          "amqp://user:password@localhost:5672//"),
