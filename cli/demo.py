@@ -188,20 +188,33 @@ def _reading(entity: str, every: float = 2.0) -> Callable[[int], None]:
 def _next_steps(var_dir: Path, urls: dict[str, str] | None) -> str:
     """What to look at now: the demo's ledger and logs, its runs through ``voicesync status``,
     and while it stays up, the Odoo stand-in and Flower."""
+    command = _command()
     lines = [
         "\nwhat to open next:",
-        f"  VOICESYNC_VAR_DIR={var_dir} voicesync status    the demo's runs and counts",
+        f"  VOICESYNC_VAR_DIR={var_dir} {command} status    the demo's runs and counts",
         f"  ledger {var_dir / 'voicesync.db'} (SQLite); logs {var_dir / 'logs'}",
     ]
     if urls is None:
-        lines.append("  voicesync demo --keep-running    leaves the stand-ins, workers and Flower up to look at")
+        lines.append(f"  {command} demo --keep-running    leaves the stand-ins, workers and Flower up to look at")
         return "\n".join(lines)
     for name, url in urls.items():
         lines.append(f"  {name} {url}")
     lines.append("  (the Odoo stand-in speaks Odoo's API, with no web pages; in a real Odoo the calls are under")
     lines.append("  the menu Voice Calls, and on each contact's form under the tab Voice calls)")
-    lines.append("  voicesync stop    stops it all from another terminal")
+    lines.append(f"  {command} stop    stops it all from another terminal")
     return "\n".join(lines)
+
+
+def _command() -> str:
+    """How to run voicesync from here: ``voicesync`` when the shell finds this one, else its path
+    (after ``make demo`` it lives in ``.venv/bin``, which is not on a newcomer's PATH)."""
+    script, found = Path(sys.argv[0]), shutil.which("voicesync")
+    if script.name != "voicesync" or (found is not None and Path(found).resolve() == script.resolve()):
+        return "voicesync"
+    try:
+        return str(script.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.resolve())
 
 
 def _flower_port(env: dict[str, str]) -> str:
