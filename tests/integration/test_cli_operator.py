@@ -169,9 +169,9 @@ def test_stop_stops_the_embedded_redis_or_says_nothing_was_running(tmp_path: Pat
 
 
 @pytest.mark.parametrize("args", [["dlq", "list"], ["status"]])
-def test_json_is_the_whole_output(tmp_path: Path, args: list[str]) -> None:
+def test_json_is_the_whole_output(tmp_path: Path, args: list[str], redis_url: str) -> None:
     """What a script reads is JSON alone: no progress, no count lines, no escape codes."""
     assert voicesync(["db", "upgrade"], tmp_path).returncode == 0
-    shown = voicesync([*args, "--json"], tmp_path)
+    shown = voicesync([*args, "--json"], tmp_path, BROKER_URL=redis_url)  # status asks the broker too
     assert shown.returncode == 0, shown.stderr
     json.loads(shown.stdout)
