@@ -36,12 +36,16 @@ worker_prefetch_multiplier = 1
 # On Redis, a message not acknowledged within the visibility timeout is delivered again. A retry
 # waits in the worker, unacknowledged, for its countdown; so the timeout must exceed the longest
 # countdown a retry can schedule (VOICESYNC_RETRY_CAP), or that retry would run twice.
+_restore_every = max(1, min(10, int(_settings.visibility_timeout / 4)))
 broker_transport_options = {
     "visibility_timeout": _settings.visibility_timeout,
     # A worker killed hard leaves its tasks unacknowledged; they come back once the visibility
     # timeout has passed, found by a sweep that by default runs only every ~100 s: sweep often.
-    "unacked_restore_interval": max(1, min(10, int(_settings.visibility_timeout / 4))),
+    "unacked_restore_interval": _restore_every,
     "unacked_restore_throttle": 1,
+    # Every worker sweeps under one Redis lock; a worker killed mid-sweep keeps it until it expires
+    # (kombu's default: 300 s), and until then no sweep restores anything: let it lapse in a few sweeps.
+    "unacked_mutex_expire": 5 * _restore_every,
     # A broker that does not answer must fail fast: the receiver then keeps the row for the relay.
     "socket_connect_timeout": 2,
     "socket_timeout": 15,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from kombu import Connection
+from kombu.transport.redis import Mutex
+from redis import Redis
 
 import celeryconfig
 from workers.app import app
@@ -41,3 +44,16 @@ def test_each_task_is_routed_to_its_entity_queue(tasks: dict) -> None:
 def test_redis_visibility_timeout_exceeds_the_longest_retry_wait() -> None:
     assert celeryconfig.broker_transport_options["visibility_timeout"] > celeryconfig._settings.retry_backoff_cap
     assert celeryconfig.task_serializer == "json" and celeryconfig.accept_content == ["json"]
+
+
+def test_a_sweep_lock_a_killed_worker_left_lapses_within_a_few_sweeps(redis_url: str, redis_client: Redis) -> None:
+    """Every worker restores abandoned messages under one Redis lock. A worker killed mid-sweep
+    never releases it: with kombu's default (300 s) no sweep restored anything for five minutes,
+    and a burst's tasks that a killed worker held stayed lost that long (seen in make test)."""
+    options = celeryconfig.broker_transport_options
+    with Connection(redis_url, transport_options=options) as connection:
+        channel = connection.default_channel
+        killed = Mutex(redis_client, channel.qos.unacked_mutex_key, channel.qos.unacked_mutex_expire)
+        killed.__enter__()  # a sweep that never ends: its worker was killed
+        left = redis_client.ttl(channel.qos.unacked_mutex_key)
+    assert 0 < left <= 5 * options["unacked_restore_interval"]
