@@ -66,8 +66,9 @@ def test_a_worker_killed_mid_run_and_mid_burst_loses_nothing(
     broker: its inbox row stays ``enqueued``, and beat's relay sends it again once it is stuck
     (seen under load in make test: five rows of the burst lost past the parity wait, no beat)."""
     platform.faults.update({"latency_ms": 60})
+    quick_redelivery.update(VOICESYNC_RELAY_STUCK_AFTER="10")  # the workers run the relay beat sends
     beat_env = {**quick_redelivery, "DATABASE_URL": services.settings.ledger_url, "VOICESYNC_INCREMENTAL_EVERY": "3600",
-                "VOICESYNC_RELAY_EVERY": "1", "VOICESYNC_RELAY_STUCK_AFTER": "10"}  # fmt: skip
+                "VOICESYNC_RELAY_EVERY": "1"}  # fmt: skip
     beat = ManagedProcess("beat", [sys.executable, "-m", "celery", "-A", "workers", "beat"], beat_env, tmp_path)
     beat.start()
     try:
