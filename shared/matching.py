@@ -57,6 +57,7 @@ KEY_DIGITS = 7
 LOOK_BACK = timedelta(seconds=5)
 _NOT_BARE = re.compile(r"[<>,;()\"\s]")
 READ_PAGE = 5000
+_LETTERS = re.compile(r"[A-Za-z]")
 _EXTENSION = re.compile(r"[A-Za-z#;,]")  # "555 0123 ext 9", "555 0123 #9": the number ends before it
 
 
@@ -295,9 +296,9 @@ class PartnerMatcher:
         unique: dict[str, Candidate] = {}
         for candidate in candidates:
             unique.setdefault(candidate.key, candidate)
-        numbers = {key: _Number.read(c.phone, self.region) for key, c in unique.items()}
-        if any(numbers.values()) or any(normalize_email(c.email) for c in unique.values()):
+        if any(c.phone or normalize_email(c.email) for c in unique.values()):
             self.index.refresh()  # nothing to look for, nothing to read
+        numbers = {key: self._number(c.phone) for key, c in unique.items()}
         taken = set(exclude)
         results: dict[str, Match] = {}
 
@@ -317,6 +318,16 @@ class PartnerMatcher:
             key = candidate.key
             results[key] = self._decide(key, by_email.get(emails[key] or "", ()), taken, "email") or Match(key)
         return results
+
+    def _number(self, text: str | None) -> _Number | None:
+        """The contact's phone, parsed only when a partner's stored phone could be it: parsing
+        is most of matching's CPU, and on a first sync into an Odoo with few phones nearly no
+        number has a partner to compare with. A stored phone's keys hold the last seven digits of
+        every number it may be, so a text whose keys are in no partner's is nobody's number;
+        letters (``1-800-FLOWERS``) are digits to ``phonenumbers``, so such a text is parsed."""
+        if not text or (not _LETTERS.search(text) and self.index.by_key.keys().isdisjoint(_stored_keys(text))):
+            return None
+        return _Number.read(text, self.region)
 
     @staticmethod
     def _decide(key: str, partner_ids: Iterable[int], taken: set[int], by: str) -> Match | None:

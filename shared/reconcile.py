@@ -1,8 +1,9 @@
 """Reconciliation of one entity: walk the platform's pages, upsert each, then close the run.
 
 A run is planned from its first page. When the listing's paginator knows the remaining pages
-(page numbers and a total) they are handed out as separate tasks, so every worker on the queue
-shares them; otherwise the same walk goes on, page after page, in this task. Each page adds its
+(page numbers and a total), page tasks take them one at a time from a counter in Redis
+(:mod:`shared.page_claims`), so every worker on the queue shares them and none waits between two;
+otherwise the same walk goes on, page after page, in this task. Each page adds its
 counts to the run in the ledger; the page that completes the run finalises it: archive what a
 clean full run no longer saw (never a derived entity's records), move the bookmark, unlock.
 
@@ -13,7 +14,10 @@ page that completes and released by the finaliser.
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -26,6 +30,7 @@ from shared.errors import LockBusy
 from shared.ledger.models import Binding, SyncRun
 from shared.ledger.states import OPEN_RUN, RunStatus
 from shared.locks import PREFIX, RedisLock
+from shared.page_claims import PageClaims
 from shared.pagination import Page
 from shared.platforms.base import Walk
 from shared.services import Services
@@ -34,6 +39,9 @@ from shared.upsert import Loaded, Prepared, UpsertResult
 
 BOOKMARK_OVERLAP = timedelta(minutes=2)
 SUCCEEDED, FAILED, SKIPPED = RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED
+# A page task stops taking pages after this share of the broker's visibility timeout (and asks for
+# a successor), so a long run never has a task running for so long that the broker hands it out again.
+TAKING_SHARE = 0.25
 
 
 def _lock(services: Services, spec: EntitySpec, run_id: int) -> RedisLock:
@@ -140,7 +148,7 @@ class Reconciliation:
         )
         return self._counted(run, page.number, result)
 
-    def upsert_pages(self, run: SyncRun, numbers: list[int]) -> bool:
+    def upsert_pages(self, run: SyncRun, numbers: Iterable[int]) -> bool:
         """Fetch, upsert and count several of the run's pages, as a pipeline: while
         ``VOICESYNC_LOADS_IN_FLIGHT`` pages are being loaded into Odoo, the next is read from the
         platform and prepared, and the page whose load came back is bound in the ledger and
@@ -203,24 +211,43 @@ class Reconciliation:
         _lock(self.services, self.spec, run_id).extend()
         return total is not None and done >= total
 
-    def plan(self, run: SyncRun, walk: Walk, first: Page) -> list[int]:
-        """After page 1: the pages other workers may fetch at once (empty: this task walks on)."""
+    def plan(self, run: SyncRun, walk: Walk, first: Page) -> int:
+        """After page 1: how many page tasks to ask for, one for every ``VOICESYNC_PAGES_PER_TASK``
+        of the pages left (none: this task walks on). The pages are handed out by
+        :meth:`taken_pages`; page 1 is this task's."""
         rest = walk.remaining()
-        if rest:
-            self.services.runs.set_plan(run.id, len(rest) + 1, first.total)
-        return rest
+        if not rest:
+            return 0
+        self.services.runs.set_plan(run.id, len(rest) + 1, first.total)
+        self._claims(run.id).open(handed_out=1)
+        return math.ceil(len(rest) / max(1, self.services.settings.pages_per_task))
 
-    def chunks(self, numbers: list[int]) -> list[tuple[int, int]]:
-        """Page numbers as ``(first, count)`` tasks of at most ``VOICESYNC_PAGES_PER_TASK``
-        consecutive pages: enough for one worker to keep Odoo busy, few enough for many workers
-        to share a run."""
-        size, runs = max(1, self.services.settings.pages_per_task), []
-        for number in numbers:
-            if runs and runs[-1][0] + runs[-1][1] == number and runs[-1][1] < size:
-                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-            else:
-                runs.append((number, 1))
-        return runs
+    def taken_pages(self, run: SyncRun, taker: str) -> Iterator[int]:
+        """The pages ``taker`` writes, each taken when it is about to be read: first those it took
+        before it was interrupted and did not count, then new ones until none is left or its time
+        is up (see :meth:`pages_left`). A page already counted (a Redis that lost the counter
+        starts it again) is skipped."""
+        claims, total = self._claims(run.id), run.pages_total or 0
+        runs = self.services.runs
+        own = claims.taken_by(taker)
+        counted = runs.counted(run.id, own)
+        yield from (page for page in own if page not in counted)
+        deadline = time.monotonic() + TAKING_SHARE * self.services.settings.visibility_timeout
+        while time.monotonic() < deadline and (page := claims.take(total, taker)) is not None:
+            if not runs.counted(run.id, [page]):
+                yield page
+
+    def pages_taken_by(self, run_id: int, taker: str) -> list[int]:
+        """The pages ``taker`` took (a page task that gives up counts them failed)."""
+        return self._claims(run_id).taken_by(taker)
+
+    def pages_left(self, run: SyncRun) -> bool:
+        """Whether pages of the run are still to be handed out: a page task whose time was up
+        leaves them to a successor."""
+        return self._claims(run.id).left(run.pages_total or 0)
+
+    def _claims(self, run_id: int) -> PageClaims:
+        return PageClaims(self.services.redis, run_id, 2 * self.services.settings.visibility_timeout)
 
     def walk(self, run: SyncRun, walk: Walk, first: Page | None) -> None:
         """Upsert page after page of the same walk, keeping where it stands after each: a page that
@@ -250,6 +277,7 @@ class Reconciliation:
         if status == SUCCEEDED:
             self.services.runs.move_bookmark(self.spec.name, iso(run.started_at))
         self.services.runs.finish(run.id, status, None if status == SUCCEEDED else f"{run.failed} records failed")
+        self._claims(run.id).close()
         _lock(self.services, self.spec, run.id).release()
         return status
 
@@ -257,6 +285,7 @@ class Reconciliation:
         """A run that cannot go on (its page could not be read): close it and free the lock."""
         self.services.runs.add(run_id, failed=1)
         self.services.runs.finish(run_id, FAILED, reason)
+        self._claims(run_id).close()
         _lock(self.services, self.spec, run_id).release()
 
     def _repair_unseen(self, run_id: int) -> int:

@@ -3,8 +3,8 @@
 - ``<entity>.sync_one(platform_id, inbox_id=None)``: one record, read from the platform now.
 - ``<entity>.sync_many(platform_ids, inbox_ids=None, correlation_ids=None)``: several records the
   same way, as one batch (what the receiver sends for webhooks that arrive together).
-- ``<entity>.sync_page(run_id, page, pages=1)``: pages ``page`` to ``page + pages - 1`` of a
-  reconciliation, each one's write to Odoo in flight while the next is read and prepared.
+- ``<entity>.sync_page(run_id)``: pages of a reconciliation, taken one at a time until none is
+  left, each one's write to Odoo in flight while the next is read and prepared.
 - ``<entity>.reconcile(full=False, since=None, run_id=None)``: plan and start a reconciliation.
 
 Names are stable and arguments JSON-simple, so an operator can enqueue any of them by hand.
@@ -54,14 +54,14 @@ class PageTask(RunTask):
     abstract = True
 
     def on_dead_letter(self, reason: str) -> None:
-        """Pages lost for good still count as done (with a failure) so the run can close; those
-        of them already counted stay as they were."""
+        """The pages this task took and lost for good still count as done (with a failure) so the
+        run can close; those of them already counted stay as they were."""
         run_id = self.run_id()
-        kwargs = self.request.kwargs or {}
-        first, count = int(kwargs.get("page", 0)), int(kwargs.get("pages", 1))
         if run_id is None:
             return
-        complete = [self.reconciliation.count_page(run_id, page, failed=1) for page in range(first, first + count)]
+        reconciliation = self.reconciliation
+        pages = reconciliation.pages_taken_by(run_id, str(self.request.id))
+        complete = [reconciliation.count_page(run_id, page, failed=1) for page in pages]
         if any(complete):
             self.reconciliation.finalize(run_id)
 
@@ -171,16 +171,16 @@ def register(spec: EntitySpec) -> EntityTasks:
         return sync_records(self, spec, platform_ids, inbox_ids, correlation_ids, later)
 
     @app.task(name=f"{spec.name}.sync_page", base=PageTask, bind=True)
-    def sync_page(self: PageTask, run_id: int, page: int, pages: int = 1) -> None:
+    def sync_page(self: PageTask, run_id: int) -> None:
         reconciliation = self.reconciliation
         run = self.services.runs.get(run_id)
         if run is None or run.status != RunStatus.RUNNING:
-            log.info("run %s is no longer running; page %s skipped", run_id, page)
+            log.info("run %s is no longer running; its page task ends", run_id)
             return
-        numbers = list(range(page, page + pages))
-        done = self.services.runs.counted(run_id, numbers)  # a retry goes on from the page that failed
-        if reconciliation.upsert_pages(run, [number for number in numbers if number not in done]):
+        if reconciliation.upsert_pages(run, reconciliation.taken_pages(run, str(self.request.id))):
             reconciliation.finalize(run_id)
+        elif reconciliation.pages_left(run):  # this task's time was up
+            sync_page.apply_async(kwargs={"run_id": run_id})
 
     @app.task(name=f"{spec.name}.reconcile", base=ReconcileTask, bind=True)
     def reconcile(self: ReconcileTask, full: bool = False, since: str | None = None, run_id: int | None = None) -> Any:
@@ -198,10 +198,10 @@ def register(spec: EntitySpec) -> EntityTasks:
             reconciliation.finalize(run.id)
             return run.id
         first = next(walk)
-        rest = reconciliation.plan(run, walk, first)
-        if rest:
-            for page, pages in reconciliation.chunks(rest):
-                sync_page.apply_async(kwargs={"run_id": run.id, "page": page, "pages": pages})
+        page_tasks = reconciliation.plan(run, walk, first)
+        if page_tasks:
+            for _ in range(page_tasks):
+                sync_page.apply_async(kwargs={"run_id": run.id})
             if reconciliation.upsert_page(run, first):
                 reconciliation.finalize(run.id)
         else:

@@ -188,12 +188,6 @@ def test_one_worker_reads_the_next_page_while_odoo_writes_the_last(
     assert check(ENTITIES["contacts"], services.platform, services.odoo).ok
 
 
-def test_pages_are_handed_out_a_few_consecutive_ones_a_task(services: Services) -> None:
-    reconciliation = Reconciliation(services, ENTITIES["contacts"])
-    assert reconciliation.chunks([2, 3, 4, 5, 6, 7, 9, 10]) == [(2, 4), (6, 2), (9, 2)]
-    assert reconciliation.chunks([]) == []
-
-
 def test_resync_wait_exits_zero_with_the_counts(
     services: Services, start_worker: StartWorker, env: dict[str, str]
 ) -> None:
