@@ -37,14 +37,15 @@ LIMITS = (
     "first read (res.partner.search_read of the newest write, then of every partner with a phone or email); then "
     "every VOICESYNC_MATCH_FRESHNESS (2 s) one res.partner.search_read of the partners people wrote since. So "
     "P=4 makes four times the once-per-process calls and the fresh looks (8-9 calls per 1,000, 5.4 for the "
-    "floor). A task keeps VOICESYNC_LOADS_IN_FLIGHT (1) loads in Odoo while it reads and prepares the next page "
-    "and binds the last (with 2, a lone worker reached 0.88 of the floor, four workers 0.80: eight loads at once "
-    "on two cores); a task's first page is still "
-    "read and prepared while its own loads are not yet in flight, and Celery hands over to the next task "
-    "meanwhile (40-60 ms a task in Odoo's log). voicesync's own processes spend about 0.2 s of CPU per 1,000 "
-    "records (the floor 0.01), with the sandbox platform and the ledger's PostgreSQL, on the same two cores as "
-    "Odoo: Odoo's loads take 5-10% longer beside them than beside the floor, which is most of what Odoo CPU per "
-    "record above the floor's is, and round-to-round ratios spread from 0.7 to 1.0 on a shared machine."
+    "floor; each of them costs Odoo about 9 ms of CPU, most of it the API key's check, so P=4's 30-odd are 3-4% "
+    "of the floor's Odoo CPU). A page task keeps VOICESYNC_LOADS_IN_FLIGHT (1) loads in Odoo while it reads and "
+    "prepares the next page and binds the last (with 2, a lone worker reached 0.88 of the floor, four workers 0.80: "
+    "eight loads at once on two cores), and takes pages one at a time from the run's counter until none is left, "
+    "so Odoo waits on voicesync only before the run's first two pages (the planning task's page 1, then the first "
+    "page task's start). voicesync's own processes spend about 0.2 s of CPU per 1,000 records (the floor 0.01), "
+    "with the sandbox platform and the ledger's PostgreSQL, on the same two cores as Odoo: at P=4 four workers "
+    "preparing pages crowd Odoo's process more than four floor processes do, which with the extra calls is what "
+    "Odoo CPU per record above the floor's is, and round-to-round ratios spread from 0.7 to 1.0 on a shared machine."
 )
 
 
