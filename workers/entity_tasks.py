@@ -55,15 +55,19 @@ class PageTask(RunTask):
 
     def on_dead_letter(self, reason: str) -> None:
         """The pages this task took and lost for good still count as done (with a failure) so the
-        run can close; those of them already counted stay as they were."""
+        run can close; those of them already counted stay as they were. Pages nobody has taken yet
+        get a successor: this may have been the run's last page task."""
         run_id = self.run_id()
         if run_id is None:
             return
         reconciliation = self.reconciliation
         pages = reconciliation.pages_taken_by(run_id, str(self.request.id))
         complete = [reconciliation.count_page(run_id, page, failed=1) for page in pages]
+        run = self.services.runs.get(run_id)
         if any(complete):
-            self.reconciliation.finalize(run_id)
+            reconciliation.finalize(run_id)
+        elif run is not None and reconciliation.pages_left(run):
+            self.apply_async(kwargs={"run_id": run_id})
 
 
 class ReconcileTask(RunTask):

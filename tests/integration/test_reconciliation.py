@@ -25,7 +25,6 @@ from shared.odoo_setup import bootstrap
 from shared.parity import check
 from shared.ports import free_port
 from shared.producer.operations import queue_length, start_resync
-from shared.reconcile import Reconciliation
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from web import create_app
@@ -149,6 +148,20 @@ def test_two_workers_share_the_pages_of_one_run(
     assert (run.status, run.pages_done, run.created) == ("succeeded", 12, 60)
     for worker in workers:
         assert "contacts.sync_page" in worker.log_path.read_text(), worker.name
+
+
+def test_a_page_lost_for_good_fails_alone_and_the_run_goes_on(
+    services: Services, start_worker: StartWorker, platform: PlatformSandbox, env: dict[str, str]
+) -> None:
+    """The only page task takes page 3, which the platform refuses for good: that page counts
+    failed, and a successor takes the pages nobody had taken yet, so the run still closes."""
+    env.update(VOICE_PAGE_SIZE="5", VOICESYNC_PAGES_PER_TASK="100")  # one page task for pages 2-12
+    platform.app.before_request(
+        lambda: (flask.Response("no such page", status=400) if flask.request.args.get("page") == "3" else None)
+    )
+    start_worker(concurrency=1)
+    run = resync(services, "contacts")
+    assert (run.status, run.pages_done, run.pages_total, run.created, run.failed) == ("failed", 12, 12, 55, 1)
 
 
 def test_one_worker_reads_the_next_page_while_odoo_writes_the_last(
