@@ -157,7 +157,7 @@ def test_a_page_lost_for_good_fails_alone_and_the_run_goes_on(
     failed, and a successor takes the pages nobody had taken yet, so the run still closes."""
     env.update(VOICE_PAGE_SIZE="5", VOICESYNC_PAGES_PER_TASK="100")  # one page task for pages 2-12
     platform.app.before_request(
-        lambda: (flask.Response("no such page", status=400) if flask.request.args.get("page") == "3" else None)
+        lambda: flask.Response("no such page", status=400) if flask.request.args.get("page") == "3" else None
     )
     start_worker(concurrency=1)
     run = resync(services, "contacts")
