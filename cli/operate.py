@@ -1,10 +1,11 @@
-"""Operator commands: ``resync``, ``status``, ``dlq list|replay``, ``odoo check|bootstrap``."""
+"""Operator commands: ``resync``, ``status``, ``dlq list|replay``, ``odoo check|bootstrap|screenshots``."""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -280,6 +281,26 @@ def odoo_bootstrap(receiver_url: str | None, uninstall: bool, dry_run: bool, yes
         click.echo(f"dry run: {len(report.changes)} changes, nothing written")
     else:
         click.echo(f"{'removed' if uninstall else 'done'}: {len(report.changes)} changes")
+
+
+@odoo.command("screenshots")
+@click.option("--login", required=True, envvar="ODOO_SCREENSHOT_LOGIN", help="An Odoo user who may see calls.")
+@click.option(
+    "--password", prompt=True, hide_input=True, envvar="ODOO_SCREENSHOT_PASSWORD", help="That user's password."
+)
+@click.option("--partner", type=int, default=None, help="The contact to show (default: the one with the most calls).")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/screenshots"), show_default=True
+)
+def odoo_screenshots(login: str, password: str, partner: int | None, out: Path) -> None:
+    """Photograph what Odoo users see: a contact's chatter, the calls list, a call (headless Chromium)."""
+    from cli.screenshots import shots, subjects, take, web_session
+
+    services = _services()
+    url, db = services.settings.odoo_url.rstrip("/"), services.odoo.db
+    session_id = web_session(url, db, login, password)
+    for path in take(url, session_id, shots(*subjects(services.odoo, partner)), out):
+        click.echo(f"saved {path}")
 
 
 @click.command()

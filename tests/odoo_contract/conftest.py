@@ -63,11 +63,15 @@ class OdooTarget:
         if self.sandbox is not None:
             self.sandbox.write(model, ids, values)
             return
-        if not self._editor_password:
-            self._editor_password = self._make_editor()
-        editor = OdooClient(self.url, self.db, EDITOR_LOGIN, self._editor_password, protocol="jsonrpc", timeout=60)
+        editor = OdooClient(self.url, self.db, EDITOR_LOGIN, self.editor_password(), protocol="jsonrpc", timeout=60)
         editor.call(model, "write", ids=ids, vals=values)
         editor.close()
+
+    def editor_password(self) -> str:
+        """The password of the second internal user (made on first use): a person's sign-in."""
+        if not self._editor_password:
+            self._editor_password = self._make_editor()
+        return self._editor_password
 
     def user_partner(self, login: str, name: str) -> int:
         """The partner of a new internal user, made as an administrator makes one."""
