@@ -58,6 +58,7 @@ LOOK_BACK = timedelta(seconds=5)
 _NOT_BARE = re.compile(r"[<>,;()\"\s]")
 READ_PAGE = 5000
 _LETTERS = re.compile(r"[A-Za-z]")
+_NOT_DIALLED = re.compile(r"[^0-9A-Za-z]")
 _EXTENSION = re.compile(r"[A-Za-z#;,]")  # "555 0123 ext 9", "555 0123 #9": the number ends before it
 
 
@@ -86,6 +87,12 @@ def _parse(text: str, region: str | None) -> PhoneNumber | None:
         if phonenumbers.is_possible_number_with_reason(number) == ValidationResult.IS_POSSIBLE:
             return number
     return None
+
+
+def _may_be_number(text: str | None) -> bool:
+    """Whether ``text`` holds enough digits (or letters, ``1-800-FLOWERS``) to be a number matching
+    could find: a cheap look, before any parsing."""
+    return bool(text) and len(_NOT_DIALLED.sub("", text or "")) >= KEY_DIGITS
 
 
 def _region(region: str | None) -> str | None:
@@ -296,7 +303,7 @@ class PartnerMatcher:
         unique: dict[str, Candidate] = {}
         for candidate in candidates:
             unique.setdefault(candidate.key, candidate)
-        if any(c.phone or normalize_email(c.email) for c in unique.values()):
+        if any(_may_be_number(c.phone) or normalize_email(c.email) for c in unique.values()):
             self.index.refresh()  # nothing to look for, nothing to read
         numbers = {key: self._number(c.phone) for key, c in unique.items()}
         taken = set(exclude)

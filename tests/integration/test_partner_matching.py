@@ -238,6 +238,16 @@ def test_a_page_with_nothing_to_look_for_costs_no_call(client: OdooClient, odoo:
     assert odoo.call_counts() == {"res.partner.search_read": 2}  # the first matcher's first look only
 
 
+def test_a_number_spelled_in_letters_is_still_read(client: OdooClient) -> None:
+    """Phones are parsed only when some partner's stored phone could be them; a number in letters
+    has no digits to compare, so it is always parsed (``phonenumbers`` reads letters as digits)."""
+    (partner,) = create(client, {"name": "Flowers", "phone": "+1 800 356 9377"})
+    found = PartnerMatcher(client, "US").match(
+        [Candidate("f", phone="1-800-FLOWERS"), Candidate("n", phone="+1 212 555 0100")]
+    )
+    assert found == {"f": Match("f", partner, by="phone"), "n": Match("n")}
+
+
 def test_same_answers_over_json_rpc(odoo: OdooSandbox) -> None:
     client = OdooClient(odoo.url, odoo.db, odoo.login, odoo.api_key, protocol="jsonrpc", timeout=10)
     phone, mail = create(client, {"name": "P", "phone": "415 555 0123"}, {"name": "M", "email": "m_1@x.test"})
