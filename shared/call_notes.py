@@ -113,7 +113,7 @@ class CallNotes:
     def __call__(self, calls: Sequence[Written]) -> int:
         """Write the notes of the ended calls that name a contact; the number written."""
         ended = [call for call in calls if has_ended(call.values) and isinstance(call.values.get("x_partner_id"), Ref)]
-        if not ended:
+        if not ended or "is_mail_thread" not in self.odoo.fields_of("ir.model"):  # an Odoo without mail: no chatter
             return 0
         people = self.binder.get_many(CONTACTS.name, [call.values["x_partner_id"].platform_id for call in ended])
         rows = []

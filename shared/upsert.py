@@ -12,7 +12,10 @@ Per batch of platform records it makes at most:
    ``search_read`` of what they hold now: voicesync fills their empty fields and writes nothing
    else, and writes nothing at all to the partner of an Odoo user,
 4. one ``load`` that creates the missing records with their external ids and updates the changed
-   ones, atomically, in a single round trip (Odoo's own import path),
+   ones, atomically, in a single round trip (Odoo's own import path; updates of a model whose
+   changes are tracked on its chatter go in a load of their own, with tracking on),
+5. what follows a page's write for its entity (:class:`AfterWrite`: for calls, one ``load`` of
+   their notes on their contacts' chatter, :mod:`shared.call_notes`),
 
 and nothing at all for records whose mapped content hash is unchanged. A record older than what
 voicesync last wrote is skipped (never backwards).
