@@ -33,6 +33,10 @@ QUIET_CONTEXT = {
     "mail_notrack": True,
     "mail_auto_subscribe_no_notify": True,
 }
+# Merged over QUIET_CONTEXT for the updates of a model whose changes people follow on its chatter
+# (a call's summary arriving): Odoo tracks the changed tracked fields in one logged note per
+# record, which notifies nobody. Creations stay wholly quiet.
+TRACKED_CONTEXT = {"tracking_disable": False, "mail_notrack": False}
 # The parameters that lead each method's signature in Odoo, in order: JSON-RPC sends them
 # positionally, as ``execute_kw`` callers must (``create`` looks at ``args[0]``).
 POSITIONAL: dict[str, tuple[str, ...]] = {

@@ -104,12 +104,16 @@ FIELD_LABELS: dict[str, str] = {
     "x_structured_data": "Structured data",
     "x_active": "Active",
 }
+# The analysis fields, tracked on the call's chatter when they change (the integer is Odoo's
+# ``tracking`` sequence: the order of the changes in a message; Odoo's default for True is 100).
+TRACKED = {"x_ended_reason": 100, "x_success_evaluation": 110, "x_summary": 120}
 INDEXED = frozenset(name for name, ttype in CALLS.mapper.fields.items() if ttype == "many2one")
 FIXED_FIELD_KEYS = frozenset({"model_id", "name", "ttype", "relation", "relation_field", "state"})
 
 
-def _call_fields() -> list[Owned]:
-    """One ``ir.model.fields`` row per field the call mapper writes (one source of truth)."""
+def _call_fields(mail: bool) -> list[Owned]:
+    """One ``ir.model.fields`` row per field the call mapper writes (one source of truth); with
+    ``mail``, the analysis fields are tracked."""
     relations = {name: ENTITIES[entity].odoo_model for name, (_key, entity) in CALLS.mapper.references.items()}
     owned = []
     for name, ttype in CALLS.mapper.fields.items():
@@ -123,6 +127,8 @@ def _call_fields() -> list[Owned]:
         }
         if ttype == "many2one":
             values |= {"relation": relations[name], "on_delete": "set null"}
+        if mail and name in TRACKED:
+            values["tracking"] = TRACKED[name]
         owned.append(
             Owned(
                 f"field_{name}",
@@ -243,15 +249,29 @@ def _view(name: str, model: str, kind: str, arch: str, **extra: Any) -> Owned:
     return Owned(name, "ir.ui.view", values, fixed=frozenset({"type", "model", "inherit_id"}), label=f"view {name}")
 
 
-def owned_records(list_view_type: str = "list") -> list[Owned]:
+# The form's chatter: a ``<chatter/>`` tag from Odoo 18 on (``mail``'s form compiler looks for
+# it), the ``oe_chatter`` block with the thread's fields before.
+CHATTER_TAG = "<chatter/>"
+CHATTER_BLOCK = '<div class="oe_chatter"><field name="message_follower_ids"/><field name="message_ids"/></div>'
+
+
+def with_chatter(arch: str, chatter: str) -> str:
+    """A form arch with the chatter after its sheet (Odoo shows it beside or below the sheet)."""
+    return arch.replace("</form>", f"    {chatter}\n</form>")
+
+
+def owned_records(list_view_type: str = "list", chatter: str | None = None) -> list[Owned]:
     """Everything bootstrap makes, in creation order (uninstall goes backwards).
 
-    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before.
+    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before. ``chatter`` is the form's
+    chatter markup where Odoo has ``mail``: the call model is then a mail thread (its changes and
+    notes show beside the form) with its analysis fields tracked; ``None`` without ``mail``.
     """
+    thread = {"is_mail_thread": True} if chatter is not None else {}
     model = Owned(
         "call_model",
         "ir.model",
-        {"name": "Voice call", "model": CALL_MODEL, "state": "manual", "order": "id desc"},
+        {"name": "Voice call", "model": CALL_MODEL, "state": "manual", "order": "id desc", **thread},
         find=("model",),
         fixed=frozenset({"model", "state", "order"}),  # the order is kept by call_model_order
         label=f"model {CALL_MODEL}",
@@ -334,13 +354,13 @@ def owned_records(list_view_type: str = "list") -> list[Owned]:
     )
     return [
         model,
-        *_call_fields(),
+        *_call_fields(chatter is not None),
         model_order,
         active_default,
         access,
         partner_calls,
         _view("view_call_list", CALL_MODEL, list_view_type, list_arch),
-        _view("view_call_form", CALL_MODEL, "form", FORM_ARCH),
+        _view("view_call_form", CALL_MODEL, "form", with_chatter(FORM_ARCH, chatter) if chatter else FORM_ARCH),
         search,
         _view(
             "view_partner_calls",

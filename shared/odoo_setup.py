@@ -27,6 +27,8 @@ from shared.mappers.base import XMLID_MODULE
 from shared.odoo import OdooClient, version_major
 from shared.odoo_owned import (
     CALL_MODEL,
+    CHATTER_BLOCK,
+    CHATTER_TAG,
     PREFIX,
     ActionOf,
     FieldIds,
@@ -42,6 +44,7 @@ INSTALL_WAIT_SECONDS = 120.0
 INSTALL_BUSY_SIGNS = ("scheduled action", "current transaction is aborted")
 LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
 WEBHOOK_ACTIONS_SINCE_MAJOR = 17  # Odoo 16's server actions cannot post a webhook
+CHATTER_TAG_SINCE_MAJOR = 18  # Odoo 17's forms name their chatter with a div.oe_chatter
 
 
 @dataclass
@@ -167,10 +170,21 @@ class Bootstrap:
 
     def records(self, webhook_url: str | None) -> list[Owned]:
         kind = "list" if self.major >= LIST_VIEW_SINCE_MAJOR else "tree"
-        owned = owned_records(kind)
+        owned = owned_records(kind, self.chatter())
         if webhook_url:
             owned += automation_records(webhook_url, self.odoo.uid())
         return owned
+
+    def chatter(self) -> str | None:
+        """The form's chatter markup for this Odoo; ``None`` without ``mail`` (no mail threads)."""
+        if not self.has_mail:
+            return None
+        return CHATTER_TAG if self.major >= CHATTER_TAG_SINCE_MAJOR else CHATTER_BLOCK
+
+    @property
+    def has_mail(self) -> bool:
+        """Whether ``mail`` is installed: it adds ``is_mail_thread`` to ``ir.model``."""
+        return "is_mail_thread" in self.odoo.fields_of("ir.model")
 
     @property
     def major(self) -> int:
@@ -187,6 +201,10 @@ class Bootstrap:
             webhook_url = None
         if webhook_url and not self._automation_installed(report, install=write):
             webhook_url = None
+        if not self.has_mail:
+            report.skipped.append(
+                "the calls' chatter and their notes on contacts: skipped, Odoo has no mail (Discuss) module"
+            )
         owned = self.records(webhook_url)
         self.resolve.prefetch(item.xmlid for item in owned)
         for item in owned:

@@ -12,6 +12,7 @@ from functools import cached_property
 import redis
 
 from shared import platforms
+from shared.call_notes import CallNotes
 from shared.connections import redis_client
 from shared.importer import Importer
 from shared.ledger.bindings import Binder
@@ -69,7 +70,8 @@ class Services:
     def engine(self) -> UpsertEngine:
         settings = self.settings
         matcher = PartnerMatcher(self.odoo, settings.phone_region, freshness=settings.match_freshness)
-        return UpsertEngine(self.odoo, self.binder, matcher)
+        after_write = {"calls": CallNotes(self.odoo, self.binder)} if settings.call_notes else {}
+        return UpsertEngine(self.odoo, self.binder, matcher, after_write)
 
     @cached_property
     def importer(self) -> Importer:

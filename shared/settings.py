@@ -90,6 +90,8 @@ class Settings:
     voice_read_concurrency: int = field(default=8, metadata={"env": "VOICE_READ_CONCURRENCY", "coerce": int})
     """Reads of single records a page may have in flight at once (Retell's and Bland's listed calls,
     each read whole)."""
+    call_notes: bool = field(default=True, metadata={"env": "VOICESYNC_CALL_NOTES", "coerce": _flag})
+    """Post each ended call once as a note on its contact's chatter (``shared.call_notes``)."""
     odoo_url: str = field(default="", metadata={"env": "ODOO_URL"})  # no default: an Odoo is yours to name
     odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
     odoo_user: str = field(default="admin", metadata={"env": "ODOO_USER"})

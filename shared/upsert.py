@@ -12,7 +12,10 @@ Per batch of platform records it makes at most:
    ``search_read`` of what they hold now: voicesync fills their empty fields and writes nothing
    else, and writes nothing at all to the partner of an Odoo user,
 4. one ``load`` that creates the missing records with their external ids and updates the changed
-   ones, atomically, in a single round trip (Odoo's own import path),
+   ones, atomically, in a single round trip (Odoo's own import path; updates of a model whose
+   changes are tracked on its chatter go in a load of their own, with tracking on),
+5. what follows a page's write for its entity (:class:`AfterWrite`: for calls, one ``load`` of
+   their notes on their contacts' chatter, :mod:`shared.call_notes`),
 
 and nothing at all for records whose mapped content hash is unchanged. A record older than what
 voicesync last wrote is skipped (never backwards).
@@ -21,9 +24,10 @@ voicesync last wrote is skipped (never backwards).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from shared.entities import ENTITIES, EntitySpec, ref_xmlid
 from shared.errors import DataError, InvalidRequest, RetryableError
@@ -31,7 +35,7 @@ from shared.ledger.bindings import ODOO, PLATFORM, Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, content_hash
 from shared.matching import Candidate, PartnerMatcher
-from shared.odoo import OdooClient
+from shared.odoo import TRACKED_CONTEXT, OdooClient
 from shared.timeutil import parse_instant
 
 ALL_KNOWN_TRUSTED_SECONDS = 60.0
@@ -46,6 +50,22 @@ class Failure:
     platform_id: str
     error_type: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Written:
+    """A record a page just wrote: its platform id, its Odoo id, and the values written."""
+
+    platform_id: str
+    odoo_id: int
+    values: dict[str, Any]
+
+
+class AfterWrite(Protocol):
+    """A step that follows the write of a page of one entity, given what was written (the calls'
+    notes on their contacts' chatter): inside the page's record locks, before the ledger binds it."""
+
+    def __call__(self, written: Sequence[Written]) -> Any: ...
 
 
 @dataclass
@@ -117,10 +137,17 @@ def _load_cell(value: Any, ttype: str) -> str:
 class UpsertEngine:
     """Writes batches of platform records into Odoo idempotently, by external id."""
 
-    def __init__(self, odoo: OdooClient, binder: Binder, matcher: PartnerMatcher | None = None) -> None:
+    def __init__(
+        self,
+        odoo: OdooClient,
+        binder: Binder,
+        matcher: PartnerMatcher | None = None,
+        after_write: Mapping[str, AfterWrite] | None = None,
+    ) -> None:
         self.odoo = odoo
         self.binder = binder
         self.matcher = matcher
+        self.after_write = dict(after_write or {})  # entity name -> what follows a page's write
         self._all_known: dict[str, tuple[bool, float]] = {}  # model -> (ledger knows all Odoo's ids, when asked)
         # Partners this process bound to a platform record: taken even before the ledger says so
         # (a pipelined page is matched while the page before it is still being written).
@@ -189,6 +216,9 @@ class UpsertEngine:
         record of Odoo's that needed nothing)."""
         to_load = [item for item in prepared.to_write if item.values]
         written = self._load(prepared.spec, to_load, prepared.result)
+        follow = self.after_write.get(prepared.spec.name)
+        if follow is not None and written:
+            follow([Written(item.platform_id, odoo_id, item.values) for item, odoo_id in written.items()])
         for item in prepared.to_write:
             if not item.values and item.odoo_id is not None:  # Odoo's own record, nothing of it empty
                 written[item] = item.odoo_id
@@ -434,17 +464,19 @@ class UpsertEngine:
     def _load(self, spec: EntitySpec, items: list[_Planned], result: UpsertResult) -> dict[_Planned, int]:
         """``load`` the rows, one call per set of fields (nearly always one): a record whose vendor
         left a field unknown does not write it, and one voicesync creates gets what Odoo needs."""
-        groups: dict[tuple[str, ...], list[tuple[_Planned, dict[str, Any]]]] = {}
+        groups: dict[tuple[bool, tuple[str, ...]], list[tuple[_Planned, dict[str, Any]]]] = {}
         for item in items:
             row = item.values
             if item.kind == "create":
                 row = {**spec.mapper.defaults_for_create(item.values, item.platform_id), **row}
             names = tuple(name for name in spec.mapper.fields if name in row and name in self._fields(spec))
-            groups.setdefault(names, []).append((item, row))
+            tracked = spec.mapper.tracks_updates and item.kind != "create"
+            groups.setdefault((tracked, names), []).append((item, row))
         written: dict[_Planned, int] = {}
-        for names, rows in groups.items():
+        for (tracked, names), rows in groups.items():
+            context = TRACKED_CONTEXT if tracked else {}
             for chunk in _by_size(rows, LOAD_MAX_BYTES):
-                written.update(self._load_rows(spec, names, chunk, result))
+                written.update(self._load_rows(spec, names, chunk, result, context))
         return written
 
     def _load_rows(
@@ -453,12 +485,13 @@ class UpsertEngine:
         names: tuple[str, ...],
         rows: list[tuple[_Planned, dict[str, Any]]],
         result: UpsertResult,
+        context: dict[str, Any],
     ) -> dict[_Planned, int]:
         """One ``load`` of rows with the same fields; when Odoo refuses it, halve it to find the bad rows."""
         types = spec.mapper.fields
         columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in names)]
         data = [[spec.xmlid(item.platform_id), *(_load_cell(row[n], types[n]) for n in names)] for item, row in rows]
-        answer = self.odoo.write_quietly(spec.odoo_model, "load", fields=columns, data=data)
+        answer = self.odoo.write_quietly(spec.odoo_model, "load", fields=columns, data=data, context=context)
         ids = answer.get("ids")
         if ids:
             return {item: odoo_id for (item, _row), odoo_id in zip(rows, ids, strict=True)}
@@ -468,8 +501,8 @@ class UpsertEngine:
             return {}
         half = len(rows) // 2
         return {
-            **self._load_rows(spec, names, rows[:half], result),
-            **self._load_rows(spec, names, rows[half:], result),
+            **self._load_rows(spec, names, rows[:half], result, context),
+            **self._load_rows(spec, names, rows[half:], result, context),
         }
 
 

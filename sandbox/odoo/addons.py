@@ -178,6 +178,12 @@ class IrModel(BaseModel):
         for name, label in (("model", "Model"), ("state", "Type")):
             if name in vals:
                 raise UserError(f'Field "{label}" cannot be modified on models.')
+        if "is_mail_thread" in vals:  # mail's ir.model.write: custom models become threads, never back
+            rows = self.read(["state", "is_mail_thread"])
+            if any(row["state"] != "manual" for row in rows):
+                raise UserError("Only custom models can be modified.")
+            if any(row["is_mail_thread"] and not vals["is_mail_thread"] for row in rows):
+                raise UserError('Field "Mail Thread" cannot be changed to "False".')
         super()._write(vals)
         reload_registry(self, clear_caches="order" in vals)  # Odoo sets models up again for a new order
 

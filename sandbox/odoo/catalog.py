@@ -378,8 +378,20 @@ def _mail() -> list[Model]:
                 Field("res_id", "many2one_reference", "Related Document ID"),
                 Field("message_type", "selection", "Type", required=True, default="comment", selection=MESSAGE_TYPES),
                 Field("author_id", "many2one", "Author", relation="res.partner", on_delete="set null"),
+                Field("subtype_id", "many2one", "Subtype", relation="mail.message.subtype", on_delete="set null"),
+                Field("date", "datetime", "Date"),
             ],
             order="id desc",
+        ),
+        define(
+            "mail.message.subtype",
+            "Message subtypes",
+            [
+                Field("name", "char", "Message Type", required=True),
+                Field("internal", "boolean", "Internal Only"),
+                Field("sequence", "integer", "Sequence", default=1),
+            ],
+            order="sequence, id",
         ),
         define(
             "mail.followers",
@@ -443,7 +455,7 @@ def _base_automation() -> list[Model]:
     ]
 
 
-def _thread_fields(model: str) -> list[Field]:
+def thread_fields(model: str) -> list[Field]:
     """What ``mail.thread`` adds to a model: its messages and followers."""
     return [
         Field(
@@ -474,7 +486,10 @@ MODELS_BY_MODULE: dict[str, list[Model]] = {
 # fields (replacing same-named ones) and mail.thread tracking a module adds to other models
 EXTENSIONS: dict[str, dict[str, list[Field]]] = {
     "mail": {
-        "res.partner": _thread_fields("res.partner"),
+        "res.partner": thread_fields("res.partner"),
+        # what makes a custom model a mail thread, and a custom field tracked on its chatter
+        "ir.model": [Field("is_mail_thread", "boolean", "Has Mail Thread")],
+        "ir.model.fields": [Field("tracking", "integer", "Enable Ordered Tracking")],
         "ir.actions.server": [
             Field(
                 "state",
@@ -486,7 +501,7 @@ EXTENSIONS: dict[str, dict[str, list[Field]]] = {
         ],
     },
     "base_automation": {
-        "base.automation": _thread_fields("base.automation"),
+        "base.automation": thread_fields("base.automation"),
         "ir.actions.server": [
             Field(
                 "usage",

@@ -137,11 +137,11 @@ def _convert(
         raise ImportProblem(
             f"Unknown value '{value}' for boolean field '{label}'", {"moreinfo": "Use '1' for yes and '0' for no"}
         )
-    if kind in ("integer", "float"):
+    if kind in ("integer", "float", "many2one_reference"):  # a reference's id is read as an integer
         try:
-            return int(value) if kind == "integer" else float(value)
+            return float(value) if kind == "float" else int(value)
         except ValueError:
-            noun = "an integer" if kind == "integer" else "a number"
+            noun = "a number" if kind == "float" else "an integer"
             raise ImportProblem(f"'{value}' does not seem to be {noun} for field '{label}'") from None
     if kind == "date":
         try:

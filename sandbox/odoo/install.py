@@ -83,6 +83,8 @@ def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str], r
                 reflect_field(cr, model_id, model.name, field, "base")
     if name == "base":
         _base_data(cr)
+    if name == "mail":
+        _mail_data(cr)
     cr.execute(
         "UPDATE ir_module_module SET state = 'installed', latest_version = ? WHERE name = ?",
         [release.module_version, name],
@@ -165,3 +167,10 @@ def _base_data(cr: sqlite3.Connection) -> None:
     ]
     for name, model, res_id in xmlids:
         _xmlid(cr, "base", name, model, res_id)
+
+
+def _mail_data(cr: sqlite3.Connection) -> None:
+    """``mail``'s two message subtypes: discussions, which notify followers, and internal notes."""
+    for xmlid, name, internal, sequence in (("mt_comment", "Discussions", 0, 0), ("mt_note", "Note", 1, 100)):
+        subtype = insert_row(cr, "mail_message_subtype", {"name": name, "internal": internal, "sequence": sequence})
+        _xmlid(cr, "mail", xmlid, "mail.message.subtype", subtype)

@@ -12,17 +12,22 @@ for the models that inherit it here (``res.partner`` with ``mail``, ``base.autom
   ``tracking_disable`` or ``mail_notrack`` skip it, as does creating the record in the same
   transaction.
 - unlink: the records' messages and followers go too.
+
+``mail.message`` itself (``addons/mail/models/mail_message.py``): a message on a document may be
+created only by a user who may write the document (``_mail_post_access``, ``write`` by default:
+the integration user's right on ``res.partner`` or the call model); it is dated now and authored
+by the user's partner unless told otherwise. Rows created this way notify nobody (only
+``message_post`` notifies followers).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Self
 
+from .api import register
 from .ddl import now
-from .orm import HOOKS, id_filter
-
-if TYPE_CHECKING:
-    from .orm import BaseModel
+from .errors import AccessError, MissingError
+from .orm import HOOKS, BaseModel, id_filter
 
 
 def _initial_values(records: BaseModel) -> dict[int, dict[str, Any] | None]:
@@ -148,3 +153,33 @@ class MailThreadHook:
 
 
 HOOKS.append(MailThreadHook())
+
+
+@register
+class MailMessage(BaseModel):
+    _name = "mail.message"
+
+    def _create(self, vals_list: list[dict[str, Any]]) -> Self:
+        author, _active = _user(self)
+        for vals in vals_list:
+            vals.setdefault("date", now())
+            vals.setdefault("author_id", author)
+        self._check_documents(vals_list)
+        return super()._create(vals_list)
+
+    def _check_documents(self, vals_list: list[dict[str, Any]]) -> None:
+        """``_check_access('create')``: the user must be allowed to write each document posted on."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            model, res_id = vals.get("model"), vals.get("res_id")
+            if not model or not res_id:
+                continue
+            if model not in self.env:
+                raise MissingError(f"Model {model!r} does not exist.")
+            document = self.env[model].browse([int(res_id)])
+            if not document._existing([int(res_id)]) or not self.env.access_check(model, "write"):
+                raise AccessError(
+                    "The requested operation cannot be completed due to security restrictions. Please contact"
+                    " your system administrator.\n\n(Document type: Message, Operation: create)"
+                )

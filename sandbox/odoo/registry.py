@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from .catalog import DEFAULT_MODULES, models_for, with_dependencies
+from .catalog import DEFAULT_MODULES, models_for, thread_fields, with_dependencies
 from .release import NEWEST, Release, release_of
 from .schema import Field, Model, custom_model
 
@@ -52,16 +52,25 @@ class Registry:
         )
         release = release_of(cr)
         models = models_for(installed, release)
-        for name, description, order in cr.execute(
-            "SELECT model, name, \"order\" FROM ir_model WHERE state = 'manual' ORDER BY id"
+        mail = "mail" in installed  # its columns say which custom models are threads, which fields tracked
+        threads: set[str] = set()
+        for name, description, order, thread in cr.execute(
+            f'SELECT model, name, "order", {"is_mail_thread" if mail else "0"} FROM ir_model'
+            " WHERE state = 'manual' ORDER BY id"
         ):
             models[name] = custom_model(name, description, order or "id")
+            if thread:
+                threads.add(name)
         extra: dict[str, list[Field]] = {}
+        tracked: dict[str, list[tuple[int, str]]] = {}
         for row in cr.execute(
             "SELECT model, name, ttype, field_description, required, readonly, relation, on_delete,"
-            " relation_field, \"index\", help FROM ir_model_fields WHERE state = 'manual' ORDER BY id"
+            f' relation_field, "index", help, {"tracking" if mail else "NULL"} FROM ir_model_fields'
+            " WHERE state = 'manual' ORDER BY id"
         ):
-            model, name, ttype, label, required, readonly, relation, on_delete, relation_field, index, help_ = row
+            model, name, ttype, label, required, readonly, relation, on_delete, relation_field, index, help_ = row[:11]
+            if row[11]:
+                tracked.setdefault(model, []).append((int(row[11]), name))
             extra.setdefault(model, []).append(
                 Field(
                     name,
@@ -77,7 +86,13 @@ class Registry:
                     help=help_ or "",
                 )
             )
+        for name in threads:  # ``_instanciate``: the model also inherits mail.thread
+            extra.setdefault(name, []).extend(thread_fields(name))
         for model, fields in extra.items():
             if model in models:
                 models[model] = replace(models[model], fields={**models[model].fields, **{f.name: f for f in fields}})
+        for name in threads:
+            models[name] = replace(
+                models[name], mail_thread=True, tracked=tuple(field for _seq, field in sorted(tracked.get(name, [])))
+            )
         return cls(models, installed, release)

@@ -161,6 +161,8 @@ class Mapper:
     - ``matches_partners``: before creating, look for the partner Odoo already has.
     - ``never_written_if``: fields of the Odoo record that, when set, make voicesync link the
       record and never write it (the partner of an Odoo user).
+    - ``tracks_updates``: updates are written with Odoo's field tracking on (the model's tracked
+      fields log their changes on its chatter); creations are always quiet.
     """
 
     fields: ClassVar[dict[str, str]] = {}
@@ -173,6 +175,7 @@ class Mapper:
     create_defaults: ClassVar[dict[str, str]] = {}
     matches_partners: ClassVar[bool] = False
     never_written_if: ClassVar[tuple[str, ...]] = ()
+    tracks_updates: ClassVar[bool] = False
 
     def map(self, record: dict[str, Any]) -> dict[str, Any]:
         """The Odoo values of ``record``; raises :class:`DataError` when it cannot be mapped."""

@@ -57,6 +57,7 @@ class CallMapper(Mapper):
     # written without a partner rather than refused.
     required = ("id", "updated_at")
     active_field = "x_active"
+    tracks_updates = True  # the analysis arriving after the call shows on the call's chatter
 
     def recording_url(self, record: dict[str, Any]) -> str | bool:
         """The recording's link, shown by Odoo as a link: http(s) only, else empty."""
