@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from .catalog import DEFAULT_MODULES, models_for, with_dependencies
 from .release import NEWEST, Release, release_of
-from .schema import Field, Model, custom_model
+from .schema import Field, Model, choices_of, custom_model
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,22 @@ class Registry:
         extra: dict[str, list[Field]] = {}
         for row in cr.execute(
             "SELECT model, name, ttype, field_description, required, readonly, relation, on_delete,"
-            " relation_field, \"index\", help FROM ir_model_fields WHERE state = 'manual' ORDER BY id"
+            " relation_field, \"index\", help, selection FROM ir_model_fields WHERE state = 'manual' ORDER BY id"
         ):
-            model, name, ttype, label, required, readonly, relation, on_delete, relation_field, index, help_ = row
+            (
+                model,
+                name,
+                ttype,
+                label,
+                required,
+                readonly,
+                relation,
+                on_delete,
+                relation_field,
+                index,
+                help_,
+                options,
+            ) = row
             extra.setdefault(model, []).append(
                 Field(
                     name,
@@ -75,6 +88,7 @@ class Registry:
                     relation_field=relation_field or None,
                     index=bool(index),
                     help=help_ or "",
+                    selection=choices_of(options) if ttype == "selection" else (),
                 )
             )
         for model, fields in extra.items():
