@@ -25,7 +25,6 @@ from shared.odoo_setup import bootstrap
 from shared.parity import check
 from shared.ports import free_port
 from shared.producer.operations import queue_length, start_resync
-from shared.reconcile import Reconciliation
 from shared.services import Services
 from shared.settings import Settings, child_environment
 from web import create_app
