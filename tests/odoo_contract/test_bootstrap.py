@@ -134,6 +134,7 @@ V1_ABSENT = {
 }
 V1_ACTION_VIEW_MODE = "{kind},form"
 V1_ORDER = "x_started_at desc, id desc"
+CURRENT_RECORDS = odoo_owned.owned_records
 
 
 def _previous_records(kind: str, kanban_card: str = "card") -> list[odoo_owned.Owned]:
@@ -149,9 +150,6 @@ def _previous_records(kind: str, kanban_card: str = "card") -> list[odoo_owned.O
         }.get(item.name, {})
         previous.append(replace(item, values={**item.values, **changed}) if changed else item)
     return previous
-
-
-CURRENT_RECORDS = odoo_owned.owned_records
 
 
 def test_bootstrap_upgrades_a_database_the_previous_version_bootstrapped(client: OdooClient) -> None:
