@@ -1,5 +1,7 @@
-"""What voicesync owns in Odoo, as data: the call model, its fields, access, views, action, menu,
-the partner's calls tab, and (given the receiver's URL) the automation rule for Odoo -> platform.
+"""What voicesync owns in Odoo, as data: the call model, its fields, the integration group and
+access (people read calls, the group writes them), views, action, menu, the partner's calls tab
+and smart button, the campaign's calls, and (given the receiver's URL) the automation rule for
+Odoo -> platform.
 
 Each record is an :class:`Owned` with a stable external id in module ``voicesync``
 (``setup_<name>``: platform records are ``contact_``, ``campaign_`` and ``call_``, so the two can
@@ -18,6 +20,7 @@ from shared.entities import ENTITIES
 CALLS = ENTITIES["calls"]
 CALL_MODEL = CALLS.odoo_model
 PARTNER_MODEL = ENTITIES["contacts"].odoo_model
+CAMPAIGN_MODEL = ENTITIES["campaigns"].odoo_model
 PREFIX = "setup_"
 PARTNER_CALLS_FIELD = "x_voicesync_call_ids"
 # Sent with every Odoo -> platform notification: the receiver dedupes on (model, id, write_date);
@@ -57,6 +60,16 @@ class ActionOf:
 
 
 @dataclass(frozen=True)
+class ArchWith:
+    """An arch naming other records by database id (a button opening an action): ``{name}`` marks
+    in ``arch`` are replaced by the ids of ``ids``' external ids (Odoo's ``%(xmlid)d`` exists only
+    in a module's data files)."""
+
+    arch: str
+    ids: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Owned:
     """One record voicesync keeps in Odoo.
 
@@ -87,18 +100,28 @@ class Owned:
 
 FIELD_LABELS: dict[str, str] = {
     "x_name": "Call",
+    "x_platform_id": "Platform id",
     "x_partner_id": "Contact",
     "x_campaign_id": "Campaign",
     "x_assistant": "Assistant",
-    "x_direction": "Direction",
-    "x_status": "Status",
-    "x_ended_reason": "Outcome",
+    "x_direction": "Direction (platform)",
+    "x_status": "Status (platform)",
+    "x_ended_reason": "Ended reason (platform)",
+    "x_call_direction": "Direction",
+    "x_call_status": "Status",
+    "x_outcome": "Outcome",
     "x_started_at": "Started",
+    "x_has_start": "Has started",
     "x_ended_at": "Ended",
     "x_duration_seconds": "Duration (s)",
+    "x_duration_minutes": "Duration",
     "x_cost": "Cost (USD)",
+    "x_cost_known": "Cost known",
     "x_recording_url": "Recording",
-    "x_success_evaluation": "Success evaluation",
+    "x_success_evaluation": "Success evaluation (platform)",
+    "x_success": "Success",
+    "x_sentiment": "Sentiment",
+    "x_voicemail": "Voicemail",
     "x_summary": "Summary",
     "x_transcript": "Transcript",
     "x_structured_data": "Structured data",
@@ -129,6 +152,8 @@ def _call_fields(mail: bool) -> list[Owned]:
             values |= {"relation": relations[name], "on_delete": "set null"}
         if mail and name in TRACKED:
             values["tracking"] = TRACKED[name]
+        if ttype == "selection":  # read back as Odoo's _compute_selection writes it
+            values["selection"] = str(list(CALLS.mapper.selections[name]))
         owned.append(
             Owned(
                 f"field_{name}",
@@ -144,24 +169,42 @@ def _call_fields(mail: bool) -> list[Owned]:
 
 # Costs are fractions of a cent: shown with four decimals (display only; the value is kept whole).
 COST_DIGITS = "[16, 4]"
+# Status and outcome as coloured badges: done or answered green, failed or unanswered red, under way
+# blue, a machine yellow. A value voicesync does not know reads "Other"; the vendor's own word
+# (``x_ended_reason``) then shows beside it.
+STATUS_BADGE = """<field name="x_call_status" widget="badge" decoration-success="x_call_status == 'ended'" \
+decoration-info="x_call_status in ('ringing', 'in_progress')" decoration-danger="x_call_status == 'failed'"/>"""
+OUTCOME_BADGE = """<field name="x_outcome" widget="badge" decoration-success="x_outcome == 'answered'" \
+decoration-danger="x_outcome in ('no_answer', 'busy', 'failed')" decoration-warning="x_outcome == 'voicemail'"/>"""
+# A float of minutes, which Odoo's float_time widget shows as minutes:seconds ("13:32").
+DURATION = '<field name="x_duration_minutes" widget="float_time"'
+# An unknown cost reads back 0.0 (a float field has no empty): its cell stays blank instead.
+COST = f'<field name="x_cost" digits="{COST_DIGITS}" invisible="not x_cost_known"'
+# Calls come from the platform: people read them, nobody makes or edits one here.
+READ_ONLY = 'create="0" edit="0" delete="0"'
 
-LIST_ARCH = f"""<list string="Voice calls">
+LIST_ARCH = f"""<list string="Voice calls" {READ_ONLY}>
     <field name="x_started_at"/>
+    <field name="x_name" optional="hide"/>
     <field name="x_partner_id"/>
     <field name="x_campaign_id" optional="show"/>
     <field name="x_assistant" optional="hide"/>
-    <field name="x_direction"/>
-    <field name="x_status"/>
-    <field name="x_ended_reason"/>
-    <field name="x_duration_seconds" sum="Total duration"/>
-    <field name="x_cost" digits="{COST_DIGITS}" sum="Total cost"/>
-    <field name="x_success_evaluation" optional="hide"/>
+    <field name="x_call_direction"/>
+    {STATUS_BADGE}
+    {OUTCOME_BADGE}
+    <field name="x_ended_reason" optional="show" invisible="x_outcome != 'other'"/>
+    {DURATION} sum="Total duration"/>
+    {COST} sum="Total cost"/>
+    <field name="x_cost_known" column_invisible="1"/>
+    <field name="x_success" optional="hide"/>
+    <field name="x_sentiment" optional="hide"/>
+    <field name="x_voicemail" optional="hide"/>
     <field name="x_ended_at" optional="hide"/>
     <field name="x_summary" optional="hide"/>
     <field name="x_recording_url" widget="url" optional="hide"/>
 </list>"""
 
-FORM_ARCH = f"""<form string="Voice call" create="false">
+FORM_ARCH = f"""<form string="Voice call" {READ_ONLY}>
     <sheet>
         <div class="oe_title">
             <h1><field name="x_name" readonly="1"/></h1>
@@ -171,16 +214,19 @@ FORM_ARCH = f"""<form string="Voice call" create="false">
                 <field name="x_partner_id"/>
                 <field name="x_campaign_id"/>
                 <field name="x_assistant"/>
-                <field name="x_direction"/>
-                <field name="x_status"/>
-                <field name="x_ended_reason"/>
-                <field name="x_success_evaluation"/>
+                <field name="x_call_direction"/>
+                {STATUS_BADGE}
+                {OUTCOME_BADGE}
+                <field name="x_success"/>
+                <field name="x_sentiment"/>
+                <field name="x_voicemail"/>
             </group>
             <group string="Time and cost" name="timing">
                 <field name="x_started_at"/>
                 <field name="x_ended_at"/>
-                <field name="x_duration_seconds"/>
-                <field name="x_cost" digits="{COST_DIGITS}"/>
+                {DURATION}/>
+                {COST}/>
+                <field name="x_cost_known" invisible="1"/>
                 <field name="x_recording_url" widget="url"/>
                 <field name="x_active" invisible="1"/>
             </group>
@@ -192,59 +238,149 @@ FORM_ARCH = f"""<form string="Voice call" create="false">
                 <field name="x_transcript" nolabel="1" placeholder="No transcript"/>
             </page>
             <page string="Structured data" name="structured_data">
-                <field name="x_structured_data" nolabel="1" class="font-monospace" placeholder="None"/>
+                <field name="x_structured_data" nolabel="1" placeholder="None"/>
+            </page>
+            <page string="Platform" name="platform">
+                <group>
+                    <field name="x_platform_id"/>
+                    <field name="x_direction"/>
+                    <field name="x_status"/>
+                    <field name="x_ended_reason"/>
+                    <field name="x_success_evaluation"/>
+                    <field name="x_duration_seconds"/>
+                </group>
             </page>
         </notebook>
     </sheet>
 </form>"""
 
+# "Today" and "This week" (from Monday) in UTC, as the dates are stored.
 SEARCH_ARCH = """<search string="Voice calls">
+    <field name="x_name"/>
     <field name="x_partner_id"/>
     <field name="x_campaign_id"/>
-    <field name="x_status"/>
+    <field name="x_outcome"/>
     <field name="x_ended_reason"/>
     <field name="x_assistant"/>
+    <field name="x_platform_id"/>
     <field name="x_summary"/>
     <field name="x_transcript"/>
-    <filter string="Inbound" name="inbound" domain="[('x_direction', '=', 'inbound')]"/>
-    <filter string="Outbound" name="outbound" domain="[('x_direction', '=', 'outbound')]"/>
-    <separator/>
+    <filter string="Today" name="today" domain="[('x_started_at', '&gt;=', context_today().strftime('%Y-%m-%d'))]"/>
+    <filter string="This week" name="this_week" \
+domain="[('x_started_at', '&gt;=', \
+(context_today() + relativedelta(weeks=-1, days=1, weekday=0)).strftime('%Y-%m-%d'))]"/>
     <filter string="Started" name="started" date="x_started_at"/>
+    <separator/>
+    <filter string="Answered" name="answered" domain="[('x_outcome', '=', 'answered')]"/>
+    <filter string="Failed or not answered" name="failed" \
+domain="[('x_outcome', 'in', ['no_answer', 'busy', 'failed'])]"/>
+    <filter string="Voicemail" name="voicemail" domain="[('x_voicemail', '=', True)]"/>
+    <separator/>
+    <filter string="Successful" name="successful" domain="[('x_success', '=', 'yes')]"/>
+    <filter string="With recording" name="with_recording" domain="[('x_recording_url', '!=', False)]"/>
+    <separator/>
+    <filter string="Inbound" name="inbound" domain="[('x_call_direction', '=', 'inbound')]"/>
+    <filter string="Outbound" name="outbound" domain="[('x_call_direction', '=', 'outbound')]"/>
     <separator/>
     <filter string="Archived" name="archived" domain="[('x_active', '=', False)]"/>
     <group>
         <filter string="Contact" name="by_partner" context="{'group_by': 'x_partner_id'}"/>
         <filter string="Campaign" name="by_campaign" context="{'group_by': 'x_campaign_id'}"/>
-        <filter string="Direction" name="by_direction" context="{'group_by': 'x_direction'}"/>
-        <filter string="Status" name="by_status" context="{'group_by': 'x_status'}"/>
-        <filter string="Outcome" name="by_ended_reason" context="{'group_by': 'x_ended_reason'}"/>
+        <filter string="Direction" name="by_direction" context="{'group_by': 'x_call_direction'}"/>
+        <filter string="Status" name="by_status" context="{'group_by': 'x_call_status'}"/>
+        <filter string="Outcome" name="by_outcome" context="{'group_by': 'x_outcome'}"/>
+        <filter string="Ended reason" name="by_ended_reason" context="{'group_by': 'x_ended_reason'}"/>
+        <filter string="Sentiment" name="by_sentiment" context="{'group_by': 'x_sentiment'}"/>
         <filter string="Assistant" name="by_assistant" context="{'group_by': 'x_assistant'}"/>
         <filter string="Day started" name="by_started" context="{'group_by': 'x_started_at:day'}"/>
     </group>
 </search>"""
 
-PARTNER_TAB_ARCH = f"""<data>
-    <xpath expr="//notebook" position="inside">
-        <page string="Voice calls" name="voicesync_calls">
-            <field name="{PARTNER_CALLS_FIELD}" readonly="1">
-                <list>
+# Odoo 18 renamed the kanban card template "card" (19 knows no other); 17 knows only "kanban-box".
+KANBAN_ARCH = f"""<kanban string="Voice calls" {READ_ONLY}>
+    <templates>
+        <t t-name="CARD">
+            <div>
+                <field name="x_name" class="fw-bold"/>
+                <div><field name="x_partner_id"/></div>
+                <div class="d-flex gap-1">
+                    {STATUS_BADGE}
+                    {OUTCOME_BADGE}
+                    <span class="ms-auto">{DURATION}/></span>
+                </div>
+            </div>
+        </t>
+    </templates>
+</kanban>"""
+
+CALENDAR_ARCH = """<calendar string="Voice calls" date_start="x_started_at" date_stop="x_ended_at" mode="week" \
+create="0" delete="0">
+    <field name="x_partner_id"/>
+    <field name="x_outcome"/>
+    <field name="x_duration_minutes" widget="float_time"/>
+</calendar>"""
+
+PIVOT_ARCH = """<pivot string="Voice calls">
+    <field name="x_campaign_id" type="row"/>
+    <field name="x_outcome" type="col"/>
+    <field name="x_duration_minutes" type="measure" widget="float_time"/>
+    <field name="x_cost" type="measure"/>
+</pivot>"""
+
+GRAPH_ARCH = """<graph string="Voice calls" type="bar">
+    <field name="x_started_at" interval="day"/>
+    <field name="x_outcome"/>
+</graph>"""
+
+
+def _embedded_calls(*first: str) -> str:
+    """The calls list inside a contact's or a campaign's form, with totals."""
+    leading = "".join(f'\n                    <field name="{name}"/>' for name in first)
+    return f"""<list>{leading}
                     <field name="x_started_at"/>
-                    <field name="x_direction"/>
-                    <field name="x_status"/>
-                    <field name="x_ended_reason"/>
-                    <field name="x_duration_seconds"/>
-                    <field name="x_cost" digits="{COST_DIGITS}"/>
-                    <field name="x_campaign_id" optional="hide"/>
+                    <field name="x_call_direction"/>
+                    {STATUS_BADGE}
+                    {OUTCOME_BADGE}
+                    {DURATION} sum="Total duration"/>
+                    {COST} sum="Total cost"/>
+                    <field name="x_cost_known" column_invisible="1"/>
                     <field name="x_summary" optional="show"/>
                     <field name="x_recording_url" widget="url" optional="hide"/>
-                </list>
+                </list>"""
+
+
+def _calls_tab(field_name: str, calls_list: str) -> str:
+    """An extension adding a "Voice calls" page with ``field_name``'s calls to a form's notebook."""
+    return f"""<data>
+    <xpath expr="//notebook" position="inside">
+        <page string="Voice calls" name="voicesync_calls">
+            <field name="{field_name}" readonly="1">
+                {calls_list}
             </field>
         </page>
     </xpath>
 </data>"""
 
 
-def _view(name: str, model: str, kind: str, arch: str, **extra: Any) -> Owned:
+PARTNER_TAB_ARCH = _calls_tab(PARTNER_CALLS_FIELD, _embedded_calls("x_campaign_id"))
+CAMPAIGN_CALLS_FIELD = "x_voicesync_call_ids"
+CAMPAIGN_TAB_ARCH = _calls_tab(CAMPAIGN_CALLS_FIELD, _embedded_calls("x_partner_id"))
+
+# The contact's "Calls" smart button, opening the calls list on this contact (``{action}`` is the
+# window action's id). The count is the one2many's, which Odoo's statinfo shows as "12 records".
+PARTNER_BUTTON_ARCH = (
+    """<data>
+    <xpath expr="//div[@name='button_box']" position="inside">
+        <button name="{action}" type="action" class="oe_stat_button" icon="fa-phone" \
+context="{{'search_default_x_partner_id': id}}">
+            <field name="FIELD" widget="statinfo" string="Calls"/>
+        </button>
+    </xpath>
+</data>"""
+).replace("FIELD", PARTNER_CALLS_FIELD)
+
+
+def _view(name: str, model: str, kind: str, arch: str | ArchWith, **extra: Any) -> Owned:
     values = {"name": f"voicesync.{name}", "model": model, "type": kind, "arch": arch, "priority": 16, **extra}
     return Owned(name, "ir.ui.view", values, fixed=frozenset({"type", "model", "inherit_id"}), label=f"view {name}")
 
@@ -260,14 +396,84 @@ def with_chatter(arch: str, chatter: str) -> str:
     return arch.replace("</form>", f"    {chatter}\n</form>")
 
 
-def owned_records(list_view_type: str = "list", chatter: str | None = None) -> list[Owned]:
+def _extension(name: str, model: str, parent: str, arch: str | ArchWith) -> Owned:
+    return _view(name, model, "form", arch, inherit_id=XmlId(parent), mode="extension")
+
+
+def _one2many(owned_name: str, model: str, name: str) -> Owned:
+    """A model's calls, through the call's many2one to it."""
+    inverse = next(f for f, (_key, entity) in CALLS.mapper.references.items() if ENTITIES[entity].odoo_model == model)
+    return Owned(
+        owned_name,
+        "ir.model.fields",
+        {
+            "model_id": ModelId(model),
+            "name": name,
+            "ttype": "one2many",
+            "relation": CALL_MODEL,
+            "relation_field": inverse,
+            "state": "manual",
+            "field_description": "Voice calls",
+        },
+        find=("model_id", "name"),
+        fixed=FIXED_FIELD_KEYS,
+        label=f"field {model}.{name}",
+    )
+
+
+def _access(owned_name: str, group: str, *, write: bool, suffix: str = "") -> Owned:
+    """``group``'s rights on calls: all of them, or (``write=False``) reading only."""
+    return Owned(
+        owned_name,
+        "ir.model.access",
+        {
+            "name": f"voicesync {CALL_MODEL}{suffix}",
+            "model_id": XmlId(f"voicesync.{PREFIX}call_model"),
+            "group_id": XmlId(group),
+            "perm_read": True,
+            "perm_write": write,
+            "perm_create": write,
+            "perm_unlink": write,
+        },
+        find=("name",),
+        label=f"access rule for {CALL_MODEL}{suffix}",
+    )
+
+
+def release_arch(arch: str, list_view_type: str, kanban_card: str) -> str:
+    """An arch as a release writes it: its list view word (``tree`` before Odoo 18) and kanban
+    card template name (``kanban-box`` before 18)."""
+    arch = arch.replace("<list", f"<{list_view_type}").replace("</list>", f"</{list_view_type}>")
+    return arch.replace('t-name="CARD"', f't-name="{kanban_card}"')
+
+
+INTEGRATION_GROUP = f"voicesync.{PREFIX}group_integration"
+
+
+def owned_records(list_view_type: str = "list", kanban_card: str = "card") -> list[Owned]:
     """Everything bootstrap makes, in creation order (uninstall goes backwards).
 
-    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before. ``chatter`` is the form's
-    chatter markup where Odoo has ``mail``: the call model is then a mail thread (its changes and
-    notes show beside the form) with its analysis fields tracked; ``None`` without ``mail``.
+    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before; ``kanban_card``, ``card``
+    from 18 on, ``kanban-box`` before.
+    """
+
+    def arch(text: str) -> str:
+        return release_arch(text, list_view_type, kanban_card)
+
+
+def owned_records(list_view_type: str = "list", kanban_card: str = "card", chatter: str | None = None) -> list[Owned]:
+    """Everything bootstrap makes, in creation order (uninstall goes backwards).
+
+    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before; ``kanban_card``, ``card``
+    from 18 on, ``kanban-box`` before. ``chatter`` is the form's chatter markup where Odoo has
+    ``mail``: the call model is then a mail thread (its changes and notes show beside the form)
+    with its analysis fields tracked; ``None`` without ``mail``.
     """
     thread = {"is_mail_thread": True} if chatter is not None else {}
+
+    def arch(text: str) -> str:
+        return release_arch(text, list_view_type, kanban_card)
+
     model = Owned(
         "call_model",
         "ir.model",
@@ -276,27 +482,12 @@ def owned_records(list_view_type: str = "list", chatter: str | None = None) -> l
         fixed=frozenset({"model", "state", "order"}),  # the order is kept by call_model_order
         label=f"model {CALL_MODEL}",
     )
-    access = Owned(
-        "call_access",
-        "ir.model.access",
-        {
-            "name": f"voicesync {CALL_MODEL}",
-            "model_id": XmlId(model.xmlid),
-            "group_id": XmlId("base.group_user"),
-            "perm_read": True,
-            "perm_write": True,
-            "perm_create": True,
-            "perm_unlink": True,
-        },
-        find=("name",),
-        label=f"access rule for {CALL_MODEL}",
-    )
-    # Newest calls first. Odoo refuses an order on fields that do not exist yet, so the model is
-    # made with a plain order and given this one once its fields are in.
+    # Odoo's ORM takes "nulls last", but ir.model's own check reads "nulls" and "last" as field
+    # names and refuses them; so calls not started yet (x_has_start False) sort after the others.
     model_order = Owned(
         "call_model_order",
         "ir.model",
-        {"model": CALL_MODEL, "order": "x_started_at desc, id desc"},
+        {"model": CALL_MODEL, "order": "x_has_start desc, x_started_at desc, id desc"},
         find=("model",),
         fixed=frozenset({"model"}),
         label=f"order of {CALL_MODEL}",
@@ -310,23 +501,13 @@ def owned_records(list_view_type: str = "list", chatter: str | None = None) -> l
         find=("field_id",),
         label=f"default of {CALL_MODEL}.{CALLS.mapper.active_field}",
     )
-    partner_calls = Owned(
-        "field_partner_calls",
-        "ir.model.fields",
-        {
-            "model_id": ModelId(PARTNER_MODEL),
-            "name": PARTNER_CALLS_FIELD,
-            "ttype": "one2many",
-            "relation": CALL_MODEL,
-            "relation_field": "x_partner_id",
-            "state": "manual",
-            "field_description": "Voice calls",
-        },
-        find=("model_id", "name"),
-        fixed=FIXED_FIELD_KEYS,
-        label=f"field {PARTNER_MODEL}.{PARTNER_CALLS_FIELD}",
+    group = Owned(
+        "group_integration",
+        "res.groups",
+        {"name": "Voice AI: integration"},
+        find=("name",),
+        label="group Voice AI: integration",
     )
-    list_arch = LIST_ARCH if list_view_type == "list" else LIST_ARCH.replace("<list", "<tree").replace("list>", "tree>")
     search = _view("view_call_search", CALL_MODEL, "search", SEARCH_ARCH)
     action = Owned(
         "action_calls",
@@ -334,7 +515,7 @@ def owned_records(list_view_type: str = "list", chatter: str | None = None) -> l
         {
             "name": "Voice calls",
             "res_model": CALL_MODEL,
-            "view_mode": f"{list_view_type},form",
+            "view_mode": f"{list_view_type},kanban,form,calendar,pivot,graph",
             "search_view_id": XmlId(search.xmlid),
             "context": "{}",
         },
@@ -357,20 +538,27 @@ def owned_records(list_view_type: str = "list", chatter: str | None = None) -> l
         *_call_fields(chatter is not None),
         model_order,
         active_default,
-        access,
-        partner_calls,
-        _view("view_call_list", CALL_MODEL, list_view_type, list_arch),
+        group,
+        _access("call_access", "base.group_user", write=False),
+        _access("call_access_integration", group.xmlid, write=True, suffix=" (integration)"),
+        _one2many("field_partner_calls", PARTNER_MODEL, PARTNER_CALLS_FIELD),
+        _one2many("field_campaign_calls", CAMPAIGN_MODEL, CAMPAIGN_CALLS_FIELD),
+        _view("view_call_list", CALL_MODEL, list_view_type, arch(LIST_ARCH)),
         _view("view_call_form", CALL_MODEL, "form", with_chatter(FORM_ARCH, chatter) if chatter else FORM_ARCH),
+        _view("view_call_kanban", CALL_MODEL, "kanban", arch(KANBAN_ARCH)),
+        _view("view_call_calendar", CALL_MODEL, "calendar", CALENDAR_ARCH),
+        _view("view_call_pivot", CALL_MODEL, "pivot", PIVOT_ARCH),
+        _view("view_call_graph", CALL_MODEL, "graph", GRAPH_ARCH),
         search,
-        _view(
-            "view_partner_calls",
-            PARTNER_MODEL,
-            "form",
-            PARTNER_TAB_ARCH.replace("<list>", f"<{list_view_type}>").replace("</list>", f"</{list_view_type}>"),
-            inherit_id=XmlId("base.view_partner_form"),
-            mode="extension",
-        ),
+        _extension("view_partner_calls", PARTNER_MODEL, "base.view_partner_form", arch(PARTNER_TAB_ARCH)),
+        _extension("view_campaign_calls", CAMPAIGN_MODEL, "utm.utm_campaign_view_form", arch(CAMPAIGN_TAB_ARCH)),
         action,
+        _extension(
+            "view_partner_call_button",
+            PARTNER_MODEL,
+            "base.view_partner_form",
+            ArchWith(PARTNER_BUTTON_ARCH, (("action", action.xmlid),)),
+        ),
         root_menu,
         calls_menu,
     ]

@@ -29,8 +29,10 @@ from shared.odoo_owned import (
     CALL_MODEL,
     CHATTER_BLOCK,
     CHATTER_TAG,
+    INTEGRATION_GROUP,
     PREFIX,
     ActionOf,
+    ArchWith,
     FieldIds,
     ModelId,
     Owned,
@@ -42,7 +44,8 @@ from shared.odoo_owned import (
 AUTOMATION_MODULE = "base_automation"
 INSTALL_WAIT_SECONDS = 120.0
 INSTALL_BUSY_SIGNS = ("scheduled action", "current transaction is aborted")
-LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree"
+LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree" and its kanban card "kanban-box"
+GROUP_USER_IDS_SINCE_MAJOR = 19  # a group's members: res.groups.user_ids, "users" before
 WEBHOOK_ACTIONS_SINCE_MAJOR = 17  # Odoo 16's server actions cannot post a webhook
 CHATTER_TAG_SINCE_MAJOR = 18  # Odoo 17's forms name their chatter with a div.oe_chatter
 
@@ -127,6 +130,9 @@ class Resolver:
         if isinstance(value, ActionOf):
             action = self.xmlid(value.xmlid)
             return f"ir.actions.act_window,{action}" if action else None
+        if isinstance(value, ArchWith):
+            ids = {name: self.xmlid(xmlid) for name, xmlid in value.ids}
+            return None if None in ids.values() else value.arch.format(**ids)
         if isinstance(value, FieldIds):
             rows = self.odoo.call(
                 "ir.model.fields",
@@ -169,8 +175,10 @@ class Bootstrap:
         self.resolve = Resolver(odoo)
 
     def records(self, webhook_url: str | None) -> list[Owned]:
-        kind = "list" if self.major >= LIST_VIEW_SINCE_MAJOR else "tree"
-        owned = owned_records(kind, self.chatter())
+        if self.major >= LIST_VIEW_SINCE_MAJOR:
+            owned = owned_records("list", "card", self.chatter())
+        else:
+            owned = owned_records("tree", "kanban-box", self.chatter())
         if webhook_url:
             owned += automation_records(webhook_url, self.odoo.uid())
         return owned
@@ -211,6 +219,9 @@ class Bootstrap:
             change = self._ensure(item, write)
             if change is not None:
                 report.changes.append(change)
+        joined = self._join_integration_group(owned, write)
+        if joined is not None:
+            report.changes.append(joined)
         if write and report.changes:
             self._refresh_access()
         return report
@@ -315,6 +326,23 @@ class Bootstrap:
         ids = self.odoo.call("ir.model.data", "search", domain=[("module", "=", XMLID_MODULE), *domain])
         if ids:
             self.odoo.call("ir.model.data", "unlink", ids=ids)
+
+    def _join_integration_group(self, owned: list[Owned], write: bool) -> Change | None:
+        """Put the integration user (the API key's) in the group that may write calls; nobody is
+        taken out of it (administrators may add people)."""
+        group = next((item for item in owned if item.xmlid == INTEGRATION_GROUP), None)
+        if group is None:
+            return None
+        group_id = self.resolve.xmlid(INTEGRATION_GROUP)
+        members = "user_ids" if self.major >= GROUP_USER_IDS_SINCE_MAJOR else "users"
+        uid = self.odoo.uid()
+        if group_id is not None:
+            [row] = self.odoo.call("res.groups", "read", ids=[group_id], fields=[members])
+            if uid in row[members]:
+                return None
+        if write:
+            self.odoo.call("res.groups", "write", ids=[group_id], vals={members: [(4, uid)]})
+        return Change("add the integration user to", group)
 
     def _refresh_access(self) -> None:
         """The no-op write that clears Odoo's cache of allowed models (see the module docstring)."""

@@ -129,8 +129,7 @@ class IrActionsServer(Action):
             return
         where, params = id_filter(self._ids)
         self.env.cr.execute(
-            f"UPDATE ir_act_server SET name = ? WHERE {where} AND base_automation_id IS NOT NULL"
-            " AND state = 'webhook'",
+            f"UPDATE ir_act_server SET name = ? WHERE {where} AND base_automation_id IS NOT NULL AND state = 'webhook'",
             [WEBHOOK_ACTION_NAME, *params],
         )
 

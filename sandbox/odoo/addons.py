@@ -16,7 +16,18 @@ from .ddl import add_column, create_table, drop_index, index_column, reflect_fie
 from .errors import AccessError, UserError, ValidationError
 from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
 from .registry import Registry
-from .schema import CUSTOM_TTYPES, FIELD_NAME_RE, MODEL_NAME_RE, X2MANY, Field, custom_model
+from .schema import (
+    CUSTOM_TTYPES,
+    FIELD_NAME_RE,
+    MAGIC_FIELDS,
+    MODEL_NAME_RE,
+    ORDER_FIELDS_RE,
+    ORDER_RE,
+    X2MANY,
+    Field,
+    Model,
+    custom_model,
+)
 from .views import check_field_removal
 
 
@@ -139,6 +150,23 @@ class IrModelData(BaseModel):
             raise error
 
 
+def check_order(model: Model, order: str) -> None:
+    """``ir.model._check_order``: the whole clause must match ``regex_order``, and every word its
+    field finder takes for a field must be a stored field: it takes ``nulls`` and ``last`` for
+    fields too, so Odoo refuses ``nulls last`` in a custom model's order that its ORM accepts."""
+    if not ORDER_RE.match(order):
+        raise ValidationError(
+            f'Invalid "order" specified ({order}). A valid "order" specification is a comma-separated list of'
+            " valid field names (optionally followed by asc/desc for the direction)"
+        )
+    stored = {name for name, field in model.fields.items() if field.store} | set(MAGIC_FIELDS)
+    for name in ORDER_FIELDS_RE.findall(order):
+        if name not in stored:
+            raise ValidationError(
+                f"Unable to order by {name}: fields used for ordering must be present on the model and stored."
+            )
+
+
 @register
 class IrModel(BaseModel):
     _name = "ir.model"
@@ -185,6 +213,9 @@ class IrModel(BaseModel):
             if any(row["is_mail_thread"] and not vals["is_mail_thread"] for row in rows):
                 raise UserError('Field "Mail Thread" cannot be changed to "False".')
         super()._write(vals)
+        if "order" in vals:
+            for row in self.read(["model", "order"]):
+                check_order(self.env.registry[row["model"]], str(row["order"]))
         reload_registry(self, clear_caches="order" in vals)  # Odoo sets models up again for a new order
 
     def _unlink(self) -> None:

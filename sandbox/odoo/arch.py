@@ -10,7 +10,8 @@ by its tag and attributes (a ``<field>`` by its name alone), applied ``inside`` 
 Validating: the root tag must be the view's type, the model must exist, every ``<field name>``
 in the nodes being validated must be a field of the model it sits in (a field's ``<list>``,
 ``<form>``, ``<kanban>``, ``<graph>`` or ``<calendar>`` children are subviews of its comodel),
-a list's children must be list tags, ``<filter domain>`` leaves and a context's literal
+a list's children must be list tags, a graph's only fields, a calendar's date and colour
+attributes must name fields, ``<filter domain>`` leaves and a context's literal
 ``group_by`` must name fields, and ``attrs``/``states`` are refused. Which nodes are validated
 follows Odoo's ``__validate__`` flags: all of them when the view itself is the root or on
 ``write``; on ``create`` of an extension, only what its specs insert (``after``/``before``/
@@ -30,6 +31,7 @@ from .schema import Model
 
 LIST_TAGS = ("list", "tree")  # a list view's root, from Odoo 18 on and before (the view type says which)
 SUBVIEWS = ("form", *LIST_TAGS, "graph", "kanban", "calendar")
+CALENDAR_FIELDS = ("date_start", "date_delay", "date_stop", "color", "all_day")  # must name fields
 LIST_CHILDREN = ("field", "button", "control", "groupby", "widget", "header")
 TRANSLATED_ATTRS = ("string", "help", "sum", "avg", "confirm", "placeholder", "alt", "title", "aria-label")
 TRANSLATED_IN_XPATH = re.compile(r"@(" + "|".join(TRANSLATED_ATTRS) + r")\b")
@@ -280,6 +282,15 @@ def _walk(node: ET.Element, model: Model, models: Callable[[str], Model | None],
                 )
     if validate and node.tag == "filter" and node.get("domain"):
         _check_domain(node, model)
+    if validate and node.tag == "graph":
+        for child in node:
+            if isinstance(child.tag, str) and child.tag != "field":
+                raise ArchError(f"A <graph> can only contains <field> nodes, found a <{child.tag}>", child)
+    if node.tag == "calendar":
+        for attribute in CALENDAR_FIELDS:
+            name = (node.get(attribute) or "").split(".", 1)[0]
+            if name and name not in model.fields:
+                raise ArchError(f'Field "{name}" does not exist in model "{model.name}"', node)
     for child in node:
         _walk(child, model, models, validate)
 
@@ -293,7 +304,8 @@ def _check_domain(node: ET.Element, model: Model) -> None:
         return
     name = node.get("name")
     use = f'domain of <filter name="{name}">' if name else "domain of <filter>"
-    for leaf in ast.walk(tree.body):
+    leaves = tree.body.elts if isinstance(tree.body, ast.List | ast.Tuple) else []
+    for leaf in leaves:  # a domain is flat: its leaves' values (an "in" list) are no leaves
         if isinstance(leaf, ast.Tuple | ast.List) and len(leaf.elts) == 3:
             first = leaf.elts[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):

@@ -151,6 +151,8 @@ def _base() -> list[Model]:
                     on_delete="restrict",
                 ),
                 Field("active", "boolean", "Active", default=True),
+                # kept in clear text: the stand-in's users are throwaway (Odoo keeps a hash)
+                Field("password", "char", "Password"),
             ],
             order="name, login",
         ),
@@ -196,6 +198,9 @@ def _base() -> list[Model]:
                 Field("field_description", "char", "Field Label", required=True, default=""),
                 Field("help", "text", "Field Help"),
                 Field("ttype", "selection", "Field Type", required=True, selection=choices(*FIELD_TYPES)),
+                # Odoo computes it from ir.model.fields.selection rows and writes them back from it
+                # (``_compute_selection``/``_inverse_selection``); the stand-in keeps the text.
+                Field("selection", "char", "Selection Options"),
                 Field("relation", "char", "Related Model"),
                 Field("relation_field", "char", "Relation Field"),
                 Field("required", "boolean", "Required"),
@@ -214,7 +219,24 @@ def _base() -> list[Model]:
             order="name, id",
             rec_name_override="field_description",
         ),
-        define("res.groups", "Access Groups", [Field("name", "char", "Name", required=True)], order="name"),
+        define(
+            "res.groups",
+            "Access Groups",
+            [
+                Field("name", "char", "Name", required=True),
+                # ``users`` before Odoo 19 (for_release renames it)
+                Field(
+                    "user_ids",
+                    "many2many",
+                    "Users",
+                    relation="res.users",
+                    relation_table="res_groups_users_rel",
+                    column1="gid",
+                    column2="uid",
+                ),
+            ],
+            order="name",
+        ),
         define(
             "ir.model.access",
             "Model Access",
@@ -564,8 +586,8 @@ def models_for(installed: Iterable[str], release: Release = NEWEST) -> dict[str,
 
 
 def for_release(models: dict[str, Model], release: Release) -> dict[str, Model]:
-    """Odoo 19's models as ``release`` has them: its list view word, and no webhook actions or
-    multi-action rules before 17."""
+    """Odoo 19's models as ``release`` has them: its list view word, a group's members as ``users``
+    before 19, and no webhook actions or multi-action rules before 17."""
     if "ir.ui.view" not in models:  # nothing installed yet
         return models
     changed: dict[str, dict[str, Field | None]] = {}
@@ -585,6 +607,9 @@ def for_release(models: dict[str, Model], release: Release) -> dict[str, Model]:
         }
         changed["base.automation"] = {"action_server_ids": None}
         changed["utm.campaign"] = {"active": None}  # campaigns can be archived from 17 on
+    if release.group_users != "user_ids":
+        members = models["res.groups"].fields["user_ids"]
+        changed["res.groups"] = {"user_ids": None, release.group_users: replace(members, name=release.group_users)}
     for name, fields in changed.items():
         if name in models:
             merged = {**models[name].fields, **fields}

@@ -236,21 +236,25 @@ def _like(column: str, field: Field, operator: str, value: Any, leaf: tuple[Any,
 def compile_order(model: Model, order: str | None) -> str:
     """Return the ``ORDER BY`` terms for an Odoo order spec (``"name desc, id"``).
 
-    NULLs sort as PostgreSQL sorts them (last ascending, first descending).
+    NULLs sort as PostgreSQL sorts them (last ascending, first descending) unless a term says
+    ``nulls first`` or ``nulls last``, which Odoo's ``regex_order`` allows after the direction.
     """
     terms = []
     for raw in (order or model.order).split(","):
-        words = raw.split()
+        words = raw.upper().split()
         if not words:
             continue
-        name, direction = words[0], (words[1].upper() if len(words) > 1 else "ASC")
+        nulls = " ".join(words[-2:]) if words[-2:] in (["NULLS", "FIRST"], ["NULLS", "LAST"]) else ""
+        words = words[:-2] if nulls else words
+        direction = words[1] if len(words) > 1 else "ASC"
         if direction not in ("ASC", "DESC") or len(words) > 2:
             raise ValueError(f"Invalid order {order!r} for model {model.name!r}")
+        name = raw.split()[0]
         if name == "display_name" and model.rec_name:
             name = model.rec_name
         field = model.fields.get(name)
         if field is None or not field.store or (not field.column and field.name != "id"):
             raise ValueError(f"Invalid field {name!r} on model {model.name!r}")
-        nulls = "NULLS LAST" if direction == "ASC" else "NULLS FIRST"
+        nulls = nulls or ("NULLS LAST" if direction == "ASC" else "NULLS FIRST")
         terms.append(f'"{field.name}" {direction} {nulls}')
     return ", ".join(terms) or '"id" ASC'

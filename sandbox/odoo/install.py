@@ -40,6 +40,18 @@ PARTNER_FORM_ARCH = """<form string="Partners">
     </sheet>
 </form>"""
 
+# utm's utm_campaign_view_form, with the fields the stand-in's utm.campaign has
+CAMPAIGN_FORM_ARCH = """<form string="UTM Campaign">
+    <sheet>
+        <div class="oe_button_box d-flex justify-content-end" name="button_box"/>
+        <group id="top-group">
+            <field class="text-break" name="title" string="Campaign Name" placeholder="e.g. Black Friday"/>
+            <field name="name" invisible="1"/>
+        </group>
+        <notebook/>
+    </sheet>
+</form>"""
+
 
 def installed_modules(cr: sqlite3.Connection) -> frozenset[str]:
     if not cr.execute("SELECT 1 FROM sqlite_master WHERE name = 'ir_module_module'").fetchone():
@@ -85,6 +97,8 @@ def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str], r
         _base_data(cr)
     if name == "mail":
         _mail_data(cr)
+    if name == "utm":
+        _utm_data(cr)
     cr.execute(
         "UPDATE ir_module_module SET state = 'installed', latest_version = ? WHERE name = ?",
         [release.module_version, name],
@@ -113,8 +127,6 @@ def _base_schema(cr: sqlite3.Connection) -> None:
     cr.execute("CREATE UNIQUE INDEX ir_model_fields_name ON ir_model_fields (model, name)")
     cr.execute("CREATE UNIQUE INDEX ir_module_module_name_uniq ON ir_module_module (name)")
     cr.execute("CREATE INDEX res_partner_name ON res_partner (name)")
-    # Odoo's many2many table behind res.groups.users; no field exposes it here
-    cr.execute("CREATE TABLE res_groups_users_rel (gid INTEGER NOT NULL, uid INTEGER NOT NULL, PRIMARY KEY (gid, uid))")
     # the ids the action tables share, as they all inherit Odoo's ir_actions table
     cr.execute("CREATE TABLE sandbox_sequence (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     for module in MODULES.values():
@@ -130,6 +142,24 @@ def _base_schema(cr: sqlite3.Connection) -> None:
             },
         )
         _xmlid(cr, "base", f"module_{module.name}", "ir.module.module", module_id)
+
+
+def _utm_data(cr: sqlite3.Connection) -> None:
+    """utm's campaign form, which voicesync extends with the campaign's calls."""
+    view = insert_row(
+        cr,
+        "ir_ui_view",
+        {
+            "name": "utm.campaign.view.form",
+            "model": "utm.campaign",
+            "type": "form",
+            "arch_db": CAMPAIGN_FORM_ARCH,
+            "priority": 16,
+            "mode": "primary",
+            "active": 1,
+        },
+    )
+    _xmlid(cr, "utm", "utm_campaign_view_form", "ir.ui.view", view)
 
 
 def _base_data(cr: sqlite3.Connection) -> None:

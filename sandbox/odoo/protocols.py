@@ -32,6 +32,7 @@ from werkzeug.wrappers import Request, Response
 from ..faults import FaultInjector
 from .api import get_public_method
 from .errors import SerializationFailure, UserError, serialize_exception
+from .schema import ADMIN_UID
 from .service import OdooServer, call_json2, call_kw, describe_methods
 from .webhooks import WebhookSender
 
@@ -136,11 +137,13 @@ class OdooApp:
             raise ProxyFault(proxy_page(504, "Gateway Time-out"))
         return kind == "conflict"
 
-    def _run(self, model: str, method: str, context: Any, conflict: bool, invoke: Callable[..., Any]) -> Any:
+    def _run(
+        self, model: str, method: str, context: Any, conflict: bool, invoke: Callable[..., Any], uid: int = ADMIN_UID
+    ) -> Any:
         get_public_method(model, method)
         if conflict:
             raise SerializationFailure()
-        return self.server.run(model, method, context or {}, invoke)
+        return self.server.run(model, method, context or {}, invoke, uid=uid)
 
     # ------------------------------------------------------------ version
 
@@ -223,7 +226,12 @@ class OdooApp:
         if not self.server.has_model(model):
             raise UserError(f"Object {model} doesn't exist")
         return self._run(
-            model, method, context, conflict, lambda records, func: call_kw(records, func, list(args), kwargs)
+            model,
+            method,
+            context,
+            conflict,
+            lambda records, func: call_kw(records, func, list(args), kwargs),
+            uid=int(uid),
         )
 
     # ------------------------------------------------------------ JSON-2

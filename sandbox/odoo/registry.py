@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from .catalog import DEFAULT_MODULES, models_for, thread_fields, with_dependencies
 from .release import NEWEST, Release, release_of
-from .schema import Field, Model, custom_model
+from .schema import Field, Model, choices_of, custom_model
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,13 @@ class Registry:
         tracked: dict[str, list[tuple[int, str]]] = {}
         for row in cr.execute(
             "SELECT model, name, ttype, field_description, required, readonly, relation, on_delete,"
-            f' relation_field, "index", help, {"tracking" if mail else "NULL"} FROM ir_model_fields'
+            f' relation_field, "index", help, selection, {"tracking" if mail else "NULL"} FROM ir_model_fields'
             " WHERE state = 'manual' ORDER BY id"
         ):
             model, name, ttype, label, required, readonly, relation, on_delete, relation_field, index, help_ = row[:11]
-            if row[11]:
-                tracked.setdefault(model, []).append((int(row[11]), name))
+            options, tracking = row[11], row[12]
+            if tracking:
+                tracked.setdefault(model, []).append((int(tracking), name))
             extra.setdefault(model, []).append(
                 Field(
                     name,
@@ -84,6 +85,7 @@ class Registry:
                     relation_field=relation_field or None,
                     index=bool(index),
                     help=help_ or "",
+                    selection=choices_of(options) if ttype == "selection" else (),
                 )
             )
         for name in threads:  # ``_instanciate``: the model also inherits mail.thread

@@ -78,6 +78,11 @@ class Release:
         return "list" if self.major >= 18 else "tree"
 
     @property
+    def group_users(self) -> str:
+        """``res.groups``' field of its members: ``user_ids`` from Odoo 19, ``users`` before."""
+        return "user_ids" if self.major >= 19 else "users"
+
+    @property
     def webhook_actions(self) -> bool:
         return self.major >= 17
 

@@ -6,6 +6,7 @@ from ``ir_model``/``ir_model_fields`` by ``registry.py``; both are built from th
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ FIELD_TYPES = (
     "text",
 )
 CUSTOM_TTYPES = frozenset(
-    {"char", "text", "html", "integer", "float", "boolean", "date", "datetime", "many2one", "one2many"}
+    {"char", "text", "html", "integer", "float", "boolean", "date", "datetime", "many2one", "one2many", "selection"}
 )
 SQL_TYPES = {
     "char": "TEXT",
@@ -57,6 +58,23 @@ MAGIC_FIELDS = ("id", "display_name", "create_date", "create_uid", "write_date",
 ADMIN_UID = 2
 MODEL_NAME_RE = re.compile(r"^[a-z0-9_.]+$")
 FIELD_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Odoo's ``regex_order`` (an order clause) and ``ir_model.RE_ORDER_FIELDS`` (its field names)
+ORDER_RE = re.compile(
+    r"""
+    ^
+    (\s*
+        (?P<term>((?P<field>[a-z0-9_]+|"[a-z0-9_]+")(\.(?P<property>[a-z0-9_]+))?(:(?P<func>[a-z_]+))?))
+        (\s+(?P<direction>desc|asc))?
+        (\s+(?P<nulls>nulls\ first|nulls\ last))?
+        \s*
+        (,|$)
+    )+
+    (?<!,)
+    $
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+ORDER_FIELDS_RE = re.compile(r'"?(\w+)"?\s*(?:asc|desc)?', flags=re.I)
 
 
 @dataclass(frozen=True)
@@ -188,6 +206,12 @@ def define(name: str, description: str, fields: Iterable[Field], **kwargs: Any) 
 def choices(*values: str) -> tuple[tuple[str, str], ...]:
     """A selection whose labels are its values."""
     return tuple((value, value) for value in values)
+
+
+def choices_of(text: str | None) -> tuple[tuple[str, str], ...]:
+    """A manual selection field's choices from ``ir.model.fields.selection``, the text Odoo reads
+    with ``literal_eval`` (``"[('a', 'A')]"``)."""
+    return tuple((str(value), str(label)) for value, label in ast.literal_eval(text or "[]"))
 
 
 def custom_model(name: str, description: str, order: str = "id") -> Model:

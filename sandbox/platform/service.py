@@ -24,6 +24,7 @@ from sandbox.server import BackgroundServer
 
 BROKEN_ANSWERS = ("5xx", "deep")
 
+
 class PlatformSandbox:
     """The voice platform's API over real HTTP on 127.0.0.1, with a control surface for tests.
 

@@ -146,7 +146,8 @@ class Mapper:
     """Turns one platform record into Odoo values; subclasses declare their fields.
 
     - ``fields``: Odoo field -> Odoo type (``char``, ``text``, ``integer``, ``boolean``,
-      ``datetime``, ``many2one``); the set of fields voicesync owns on the model.
+      ``datetime``, ``many2one``, ``selection``); the set of fields voicesync owns on the model.
+    - ``selections``: selection field -> its ``(value, label)`` choices.
     - ``direct``: ``(platform key, Odoo field)`` copied with the type's normalisation.
     - ``references``: Odoo many2one field -> ``(platform key, entity)``.
     - ``computed``: Odoo field -> method name, for values built from several keys.
@@ -169,6 +170,7 @@ class Mapper:
     direct: ClassVar[tuple[tuple[str, str], ...]] = ()
     references: ClassVar[dict[str, tuple[str, str]]] = {}
     computed: ClassVar[dict[str, str]] = {}
+    selections: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
     required: ClassVar[tuple[str, ...]] = ("id", "updated_at")
     active_field: ClassVar[str | None] = "active"
     unknown_kept: ClassVar[dict[str, str]] = {}
@@ -186,7 +188,7 @@ class Mapper:
             raise DataError(f"record lacks {', '.join(missing)}")
         values: dict[str, Any] = {}
         for key, field_name in self.direct:
-            values[field_name] = _NORMALIZERS[self.fields[field_name]](record.get(key))
+            values[field_name] = self.normalized(field_name, record.get(key))
         for field_name, (key, entity) in self.references.items():
             linked = record.get(key)
             values[field_name] = Ref(entity, str(linked)) if linked else False
@@ -198,6 +200,10 @@ class Mapper:
             if key not in record:
                 del values[field_name]
         return values
+
+    def normalized(self, field_name: str, value: Any) -> Any:
+        """``value`` as this mapper's field ``field_name`` holds it (capped, typed)."""
+        return _NORMALIZERS[self.fields[field_name]](value)
 
     def defaults_for_create(self, values: dict[str, Any], platform_id: str) -> dict[str, Any]:
         """What a record voicesync creates needs beyond what the platform said (a name)."""

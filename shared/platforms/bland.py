@@ -125,6 +125,7 @@ def _call(raw: Record) -> Normalized:
         "transcript": raw.get("concatenated_transcript"),
         "recording_url": raw.get("recording_url"),
         "structured_data": _structured(raw),
+        "voicemail": raw.get("answered_by") == "voicemail" if raw.get("answered_by") else None,
         "assistant_id": raw.get("pathway_id"),
     }
     return Normalized(record, {"contacts": [person]} if person else {})

@@ -294,6 +294,8 @@ class RetellPlatform(Platform):
             "recording_url": raw.get("recording_url"),
             "success_evaluation": _success(analysis),
             "structured_data": _analysis_data(analysis),
+            "sentiment": analysis.get("user_sentiment"),
+            "voicemail": analysis.get("in_voicemail"),
             "assistant_id": raw.get("agent_id"),
         }
         related: dict[str, list[Record]] = {"contacts": [person]} if person else {}

@@ -85,6 +85,7 @@ def _call(raw: Record) -> Normalized:
         "id": raw.get("id"),
         "updated_at": raw.get("updatedAt"),
         "contact_id": contact["id"] if contact else None,
+        "contact_name": contact.get("name") if contact else None,
         "campaign_id": raw.get("campaignId"),
         "direction": DIRECTIONS.get(str(raw.get("type")), raw.get("type")),
         "status": raw.get("status"),

@@ -57,9 +57,10 @@ def test_a_call_before_its_contact_creates_the_contact_once(
     contact = platform.get("contacts", call["contact_id"])
     for _ in range(3):
         app.send_task("calls.sync_one", kwargs={"platform_id": call["id"]}, queue="calls")
-    wait_for(lambda: bool(odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["id"])), 30, what="call")
+    landed = [("x_platform_id", "=", call["id"])]
+    wait_for(lambda: bool(odoo.records("x_voicesync_call", landed, ["id"])), 30, what="call")
     partners = odoo.records("res.partner", [("phone", "=", contact["phone"])], ["id"])
-    [row] = odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["x_partner_id", "x_campaign_id"])
+    [row] = odoo.records("x_voicesync_call", [("x_platform_id", "=", call["id"])], ["x_partner_id", "x_campaign_id"])
     assert len(partners) == 1 and row["x_partner_id"][0] == partners[0]["id"]
     assert row["x_campaign_id"] and bootstrapped.binder.count("campaigns") == 1
 
@@ -281,12 +282,12 @@ def test_campaign_and_call_webhooks_reach_their_pools(
     )
     wait_for(
         lambda: bool(
-            odoo.records("x_voicesync_call", [("x_name", "=", call["id"]), ("x_status", "=", "completed")], [])
+            odoo.records("x_voicesync_call", [("x_platform_id", "=", call["id"]), ("x_status", "=", "completed")], [])
         ),
         30,
         what="completed call",
     )
-    [row] = odoo.records("x_voicesync_call", [("x_name", "=", call["id"])], ["x_duration_seconds", "x_summary"])
+    [row] = odoo.records("x_voicesync_call", [("x_platform_id", "=", call["id"])], ["x_duration_seconds", "x_summary"])
     assert (row["x_duration_seconds"], row["x_summary"]) == (77, "done")
 
 
@@ -385,8 +386,8 @@ def test_a_batch_dead_letters_only_the_record_it_cannot_write(
     [letter] = bootstrapped.dead_letters.list()
     assert letter.task_name == "calls.sync_one"
     assert letter.task_kwargs == {"platform_id": ids[1], "inbox_id": inbox_ids[1]}
-    landed = odoo.records("x_voicesync_call", [("x_name", "in", ids)], ["x_name"])
-    assert sorted(row["x_name"] for row in landed) == sorted([ids[0], ids[2]])
+    landed = odoo.records("x_voicesync_call", [("x_platform_id", "in", ids)], ["x_platform_id"])
+    assert sorted(row["x_platform_id"] for row in landed) == sorted([ids[0], ids[2]])
 
 
 @pytest.mark.parametrize("how", ["5xx", "deep"])
@@ -423,8 +424,8 @@ def test_a_record_the_platform_cannot_serve_costs_its_batch_nothing(
 
     wait_for(lambda: "enqueued" not in statuses(), 60, what="the batch to finish")
     assert statuses() == ["processed", "failed", "processed"]
-    landed = odoo.records("x_voicesync_call", [("x_name", "in", ids)], ["x_name"])
-    assert sorted(row["x_name"] for row in landed) == sorted([ids[0], ids[2]])
+    landed = odoo.records("x_voicesync_call", [("x_platform_id", "in", ids)], ["x_platform_id"])
+    assert sorted(row["x_platform_id"] for row in landed) == sorted([ids[0], ids[2]])
     [letter] = bootstrapped.dead_letters.list()
     if how == "5xx":  # retried on its own, then given up
         assert letter.task_name == "calls.sync_many" and letter.error_type == "RetryableError"

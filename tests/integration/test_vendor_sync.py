@@ -49,7 +49,7 @@ def resync(services: Services, entity: str, full: bool = True) -> SyncRun:
 def odoo_call(odoo: OdooSandbox, platform: PlatformSandbox, store_id: str) -> dict:
     [row] = odoo.records(
         "x_voicesync_call",
-        [("x_name", "=", platform.vendor_id(store_id))],
+        [("x_platform_id", "=", platform.vendor_id(store_id))],
         [
             "x_partner_id",
             "x_campaign_id",
@@ -59,6 +59,9 @@ def odoo_call(odoo: OdooSandbox, platform: PlatformSandbox, store_id: str) -> di
             "x_transcript",
             "x_cost",
             "x_duration_seconds",
+            "x_name",
+            "x_call_status",
+            "x_outcome",
         ],
     )
     return row
@@ -83,6 +86,9 @@ def test_a_full_resync_brings_campaigns_calls_and_the_people_they_name(
     row = odoo_call(odoo, platform, ended["id"])
     assert row["x_status"] == ENDED[platform.vendor] and row["x_ended_reason"] and row["x_transcript"]
     assert row["x_summary"] == ended["summary"] and row["x_duration_seconds"] == ended["duration_seconds"]
+    # as people read it: labelled choices, a name saying what the call was
+    assert row["x_call_status"] == "ended" and row["x_outcome"] in ("answered", "voicemail"), row
+    assert row["x_name"].startswith(("Outbound call", "Inbound call", "Web call")), row["x_name"]
     in_campaign = next(c for c in platform.records("calls") if c["campaign_id"])
     [campaign] = odoo.records(
         "utm.campaign", [("id", "=", odoo_call(odoo, platform, in_campaign["id"])["x_campaign_id"][0])], ["title"]
@@ -153,7 +159,7 @@ def test_signed_webhooks_under_each_credential_reach_odoo(
         platform.complete_call(call["id"], {"summary": "Booked a visit.", "duration_seconds": 95})
         wait_for(
             lambda: (
-                odoo.records("x_voicesync_call", [("x_name", "=", platform.vendor_id(call["id"]))], ["x_summary"])
+                odoo.records("x_voicesync_call", [("x_platform_id", "=", platform.vendor_id(call["id"]))], ["id"])
                 and odoo_call(odoo, platform, call["id"])["x_summary"] == "Booked a visit."
             ),
             30,

@@ -28,6 +28,7 @@ from tests.integration.conftest import services, start_worker  # noqa: F401  (fi
 PREFIX = "VOICESYNC_CONTRACT_ODOO_"
 EDITOR_LOGIN = "voicesync-contract-editor"
 EDITOR_GROUPS = ("base.group_user", "base.group_partner_manager")
+PLAIN_LOGIN = "voicesync-contract-plain"
 
 
 def contract_setting(name: str) -> str:
@@ -87,19 +88,39 @@ class OdooTarget:
 
     def _make_editor(self) -> str:
         """A second internal user who may edit contacts; made once per database."""
+        return self._make_user(EDITOR_LOGIN, "Contract editor", EDITOR_GROUPS)
+
+    def plain_user(self) -> OdooClient:
+        """A client signed in as an internal user in no group but ``base.group_user`` (JSON-RPC,
+        with a password, as a person's session is; JSON-2 takes API keys only)."""
+        if self.sandbox is not None:
+            password = uuid.uuid4().hex
+            uid = self.sandbox.create("res.users", {"login": PLAIN_LOGIN, "name": "Plain user", "password": password})
+            [group] = self.sandbox.records(
+                "ir.model.data", [("module", "=", "base"), ("name", "=", "group_user")], ["res_id"]
+            )
+            members = "user_ids" if version_major(self.client("jsonrpc").version()) >= 19 else "users"
+            self.sandbox.write("res.groups", [group["res_id"]], {members: [(4, uid)]})
+        else:
+            password = self._make_user(PLAIN_LOGIN, "Plain user", ("base.group_user",))
+        return OdooClient(self.url, self.db, PLAIN_LOGIN, password, protocol="jsonrpc", timeout=60)
+
+    def _make_user(self, login: str, name: str, groups: tuple[str, ...]) -> str:
+        """An internal user of ``groups`` with a new password (made, or reset), as an administrator
+        makes one; returns the password."""
         admin = self.client("jsonrpc")
         password = uuid.uuid4().hex
-        groups = [
+        group_ids = [
             admin.call("ir.model.data", "check_object_reference", module=m, xml_id=n)[1]
-            for m, n in (g.split(".") for g in EDITOR_GROUPS)
+            for m, n in (g.split(".") for g in groups)
         ]
-        found = admin.call("res.users", "search", domain=[("login", "=", EDITOR_LOGIN)])
+        found = admin.call("res.users", "search", domain=[("login", "=", login)])
         groups_field = "group_ids" if version_major(admin.version()) >= JSON2_SINCE_MAJOR else "groups_id"
-        values = {"password": password, groups_field: [(6, 0, groups)]}
+        values = {"password": password, groups_field: [(6, 0, group_ids)]}
         if found:
             admin.call("res.users", "write", ids=found, vals=values)
         else:
-            admin.call("res.users", "create", vals_list=[{"name": "Contract editor", "login": EDITOR_LOGIN, **values}])
+            admin.call("res.users", "create", vals_list=[{"name": name, "login": login, **values}])
         admin.close()
         return password
 

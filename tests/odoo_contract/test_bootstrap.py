@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from shared import odoo_owned
+from shared import odoo_owned, odoo_setup
 from shared.entities import ENTITIES
 from shared.mappers.base import Ref
 from shared.mappers.calls import CallMapper
@@ -118,41 +120,72 @@ def test_bootstrap_creates_everything_once_then_changes_nothing(client: OdooClie
     assert all(finding.ok for finding in findings), [str(f) for f in findings if not f.ok]
 
 
+# What the previous versions did not make at all (issue 22 added them), and the rights they gave.
+V1_ABSENT = {
+    "group_integration",
+    "call_access_integration",
+    "field_campaign_calls",
+    "view_call_kanban",
+    "view_call_calendar",
+    "view_call_pivot",
+    "view_call_graph",
+    "view_campaign_calls",
+    "view_partner_call_button",
+}
+V1_ACTION_VIEW_MODE = "{kind},form"
+V1_ORDER = "x_started_at desc, id desc"
+CURRENT_RECORDS = odoo_owned.owned_records
+
+
+def _previous_records(kind: str, kanban_card: str = "card") -> list[odoo_owned.Owned]:
+    """owned_records as the previous version had them: fewer records, everyone writing calls."""
+    previous = []
+    for item in CURRENT_RECORDS(kind, kanban_card):
+        if item.name in V1_ABSENT:
+            continue
+        changed = {
+            "call_access": {"perm_write": True, "perm_create": True, "perm_unlink": True},
+            "action_calls": {"view_mode": V1_ACTION_VIEW_MODE.format(kind=kind)},
+            "call_model_order": {"order": V1_ORDER},
+        }.get(item.name, {})
+        previous.append(replace(item, values={**item.values, **changed}) if changed else item)
+    return previous
+
+
 def test_bootstrap_upgrades_a_database_the_previous_version_bootstrapped(client: OdooClient) -> None:
-    """The new call fields are added, the views rewritten to show them, the calls kept."""
+    """The new call fields are added (no field changes type), the new views, group and rights made,
+    the old views rewritten, everyone's write access taken away, the calls kept."""
     with pytest.MonkeyPatch.context() as previous:
         previous.setattr(CallMapper, "fields", V1_FIELDS)
         for name, arch in (("LIST_ARCH", V1_LIST), ("FORM_ARCH", V1_FORM), ("SEARCH_ARCH", V1_SEARCH)):
             previous.setattr(odoo_owned, name, arch)
         previous.setattr(odoo_owned, "PARTNER_TAB_ARCH", V1_PARTNER_TAB)
+        previous.setattr(odoo_setup, "owned_records", _previous_records)
         Bootstrap(client).run()
         assert Bootstrap(client).run().changes == []
     created = client.call(CALL_MODEL, "create", vals_list=[{"x_name": "old-call", "x_status": "ended"}])
     [call_id] = created if isinstance(created, list) else [created]
     new_fields = set(CallMapper.fields) - set(V1_FIELDS)
-    assert new_fields == {f"x_{n}" for n in ("assistant", "ended_reason", "ended_at", "cost")} | {
-        "x_success_evaluation",
-        "x_transcript",
-        "x_structured_data",
-    }
     assert not new_fields & set(client.call(CALL_MODEL, "fields_get", attributes=["type"]))
 
     upgrade = Bootstrap(client).run()
-    assert sorted((c.verb, c.owned.name, c.fields) for c in upgrade.changes) == sorted(
-        [("create", f"field_{name}", ()) for name in new_fields] + [("update", view, ("arch",)) for view in VIEWS]
-    )
+    changes = {(c.verb, c.owned.name): c.fields for c in upgrade.changes}
+    assert {name for verb, name in changes if verb == "create"} == {f"field_{n}" for n in new_fields} | V1_ABSENT
+    for view in VIEWS:
+        assert changes[("update", view)] == ("arch",), view
+    assert changes[("update", "call_access")] == ("perm_write", "perm_create", "perm_unlink")
+    assert ("add the integration user to", "group_integration") in changes
     described = client.call(CALL_MODEL, "fields_get", attributes=["string", "type"])
     for name in new_fields:
         assert (described[name]["type"], described[name]["string"]) == (CallMapper.fields[name], FIELD_LABELS[name])
-    [row] = client.call(CALL_MODEL, "read", ids=[call_id], fields=["x_name", *sorted(new_fields)])
-    assert row == {"id": call_id, "x_name": "old-call", "x_cost": 0.0, **dict.fromkeys(new_fields - {"x_cost"}, False)}
+    [row] = client.call(CALL_MODEL, "read", ids=[call_id], fields=["x_name", "x_status"])
+    assert (row["x_name"], row["x_status"]) == ("old-call", "ended")
+    client.call(CALL_MODEL, "write", ids=[call_id], vals={"x_outcome": "answered"})  # the integration user still can
     kind = _list_type(client)
-    views = client.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "search"]])["views"]
-    assert 'name="x_cost"' in views[kind]["arch"] and 'name="x_ended_reason"' in views[kind]["arch"]
-    assert 'name="x_transcript"' in views["form"]["arch"] and 'name="x_structured_data"' in views["form"]["arch"]
-    assert "'group_by': 'x_ended_reason'" in views["search"]["arch"]
+    views = client.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "kanban"]])["views"]
+    assert 'name="x_outcome"' in views[kind]["arch"] and 'name="x_platform_id"' in views["form"]["arch"]
     partner_form = client.call("res.partner", "get_views", views=[[False, "form"]])["views"]["form"]["arch"]
-    assert 'name="x_ended_reason"' in partner_form
+    assert 'name="x_outcome"' in partner_form and "oe_stat_button" in partner_form
     assert Bootstrap(client).run().changes == []
     findings = check(client)
     assert all(finding.ok for finding in findings), [str(f) for f in findings if not f.ok]
@@ -181,7 +214,7 @@ def _load_call(client: OdooClient, values: dict[str, object]) -> dict[str, objec
     """``values`` written as the upsert engine writes them (one ``load`` row), then ``read`` back."""
     types = CallMapper.fields
     columns = ["id", *(f"{name}/id" if types[name] == "many2one" else name for name in types)]
-    row = [ENTITIES["calls"].xmlid(str(values["x_name"])), *(_load_cell(values[n], types[n]) for n in types)]
+    row = [ENTITIES["calls"].xmlid(str(values["x_platform_id"])), *(_load_cell(values[n], types[n]) for n in types)]
     answer = client.call(CALL_MODEL, "load", fields=columns, data=[row])
     assert answer["ids"], answer["messages"]
     [read] = client.call(CALL_MODEL, "read", ids=answer["ids"], fields=list(types))

@@ -143,9 +143,7 @@ def test_call_maps_every_canonical_key() -> None:
     assert values["x_success_evaluation"] == "true"
     assert values["x_assistant"] == "asst_7"
     assert values["x_recording_url"] == "https://example.com/r/cl_9.wav"
-    assert values["x_structured_data"] == (
-        '{\n  "booked": true,\n  "score": 0.5,\n  "slot": {\n    "day": "Mon",\n    "time": "10:00"\n  }\n}'
-    )
+    assert values["x_structured_data"] == "booked: true\nscore: 0.5\nslot.day: Mon\nslot.time: 10:00"
     assert set(values) == set(ENTITIES["calls"].mapper.fields)
 
 
@@ -159,7 +157,10 @@ def test_absent_call_keys_are_empty_as_odoo_reads_them() -> None:
     nones = ENTITIES["calls"].mapper.map(
         {**FULL_CALL, **dict.fromkeys(set(FULL_CALL) - {"id", "updated_at", "contact_id"})}
     )
-    assert nones == {**values, "x_duration_seconds": 0, "x_started_at": False, "x_direction": False, "x_status": False}
+    unknown = dict.fromkeys(("x_started_at", "x_direction", "x_status", "x_call_direction", "x_call_status"), False)
+    unknown |= {"x_outcome": False, "x_has_start": False, "x_duration_seconds": 0, "x_duration_minutes": 0.0}
+    assert nones == {**values, **unknown, "x_name": "Call"}
+    assert values["x_name"] == "Outbound call · 02 Jan 01:04 UTC" and values["x_cost_known"] is False
 
 
 @pytest.mark.parametrize(
@@ -178,14 +179,14 @@ def test_bad_cost_raises_data_error(cost: object) -> None:
         ENTITIES["calls"].mapper.map({**CALL, "cost": cost})
 
 
-def test_structured_data_is_stable_json_text() -> None:
+def test_structured_data_is_stable_key_value_text() -> None:
     mapper = ENTITIES["calls"].mapper
     one = mapper.map({**CALL, "structured_data": {"b": 1, "a": {"y": [2, 1], "x": None}}})
     two = mapper.map({**CALL, "structured_data": {"a": {"x": None, "y": [2, 1]}, "b": 1}})
     assert one["x_structured_data"] == two["x_structured_data"]
     assert content_hash(one, ref_xmlid) == content_hash(two, ref_xmlid)
-    assert one["x_structured_data"].startswith('{\n  "a": {')
-    assert mapper.map({**CALL, "structured_data": ["é", 1]})["x_structured_data"] == '[\n  "é",\n  1\n]'
+    assert one["x_structured_data"] == "a.x: null\na.y: [2, 1]\nb: 1"
+    assert mapper.map({**CALL, "structured_data": ["é", 1]})["x_structured_data"] == '["é", 1]'
     assert mapper.map({**CALL, "structured_data": False})["x_structured_data"] == "false"
     for empty in (None, {}, [], ""):
         assert mapper.map({**CALL, "structured_data": empty})["x_structured_data"] is False

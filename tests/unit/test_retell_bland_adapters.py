@@ -87,6 +87,7 @@ def test_a_retell_call_becomes_canonical_with_its_person() -> None:
         "in_voicemail": False,
         "custom_analysis_data": {"visit": "tuesday"},
     }
+    assert (call["sentiment"], call["voicemail"]) == ("Positive", False)  # as filterable fields
     assert call["started_at"] == "2026-01-02T03:00:00Z" and call["campaign_id"] is None
     assert normalized.related == {
         "contacts": [{"id": "tel-14155550123", "updated_at": "1970-01-01T00:00:00Z", "phone": "+14155550123"}]
@@ -175,7 +176,7 @@ def test_a_bland_call_becomes_canonical_with_its_person() -> None:
     assert (call["ended_reason"], call["campaign_id"], call["assistant_id"]) == ("voicemail", "b0", "p1")
     assert call["updated_at"] == call["ended_at"] == "2026-01-02T03:01:45Z"
     assert call["transcript"] == BLAND_CALL["concatenated_transcript"]
-    assert call["structured_data"] == {"answered_by": "voicemail"}
+    assert call["structured_data"] == {"answered_by": "voicemail"} and call["voicemail"] is True
     queued = BlandPlatform("http://bland.test", "key").normalize(
         "calls", {"call_id": "c", "created_at": BLAND_CALL["created_at"], "call_length": 0.5, "inbound": True}
     )

@@ -51,6 +51,7 @@ def test_a_call_becomes_canonical_with_its_person() -> None:
         "customer-ended-call",
     )
     assert call["structured_data"] == {"b": 1, "a": 2} and call["recording_url"] == "https://r.example/1.mp3"
+    assert call["contact_name"] is None  # Vapi gave no name: the call is named by the number
     # a person Vapi knows no name of: the key is left out, so a matched partner keeps its own
     assert normalized.related == {
         "contacts": [
