@@ -450,17 +450,6 @@ def release_arch(arch: str, list_view_type: str, kanban_card: str) -> str:
 INTEGRATION_GROUP = f"voicesync.{PREFIX}group_integration"
 
 
-def owned_records(list_view_type: str = "list", kanban_card: str = "card") -> list[Owned]:
-    """Everything bootstrap makes, in creation order (uninstall goes backwards).
-
-    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before; ``kanban_card``, ``card``
-    from 18 on, ``kanban-box`` before.
-    """
-
-    def arch(text: str) -> str:
-        return release_arch(text, list_view_type, kanban_card)
-
-
 def owned_records(list_view_type: str = "list", kanban_card: str = "card", chatter: str | None = None) -> list[Owned]:
     """Everything bootstrap makes, in creation order (uninstall goes backwards).
 
