@@ -21,7 +21,7 @@ from shared.services import Services
 from shared.settings import Settings
 
 StartWorker = Callable[..., ManagedProcess]
-CALL_FIELDS = ["x_name", "x_partner_id", "x_status", "x_ended_at"]
+CALL_FIELDS = ["x_platform_id", "x_partner_id", "x_status", "x_ended_at"]
 
 
 def _full_sync(services: Services) -> None:
@@ -47,7 +47,7 @@ def _notes(odoo: OdooSandbox) -> dict[str, dict[str, Any]]:
 def _ended_with_a_contact(odoo: OdooSandbox) -> dict[str, int]:
     """The calls that should have a note: platform id -> partner id."""
     calls = odoo.records("x_voicesync_call", [], CALL_FIELDS)
-    return {c["x_name"]: c["x_partner_id"][0] for c in calls if has_ended(c) and c["x_partner_id"]}
+    return {c["x_platform_id"]: c["x_partner_id"][0] for c in calls if has_ended(c) and c["x_partner_id"]}
 
 
 def _assert_one_note_per_ended_call(odoo: OdooSandbox) -> dict[str, dict[str, Any]]:

@@ -137,8 +137,9 @@ V1_ORDER = "x_started_at desc, id desc"
 CURRENT_RECORDS = odoo_owned.owned_records
 
 
-def _previous_records(kind: str, kanban_card: str = "card") -> list[odoo_owned.Owned]:
-    """owned_records as the previous version had them: fewer records, everyone writing calls."""
+def _previous_records(kind: str, kanban_card: str = "card", _chatter: str | None = None) -> list[odoo_owned.Owned]:
+    """owned_records as the previous version had them: fewer records, everyone writing calls, and
+    no chatter (the call model not yet a mail thread)."""
     previous = []
     for item in CURRENT_RECORDS(kind, kanban_card):
         if item.name in V1_ABSENT:
