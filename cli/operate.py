@@ -13,6 +13,7 @@ import click
 from cli.counts import COUNT_WORDS, counts
 from cli.output import JSON_OPTION, echo_json, echo_table
 from cli.progress import watch
+from shared.call_pipeline import describe
 from shared.consumers import consumers, no_worker, unconsumed
 from shared.entities import ENTITIES
 from shared.ledger.models import DeadLetter
@@ -260,7 +261,8 @@ def _report_json(report: SetupReport, dry_run: bool) -> dict[str, Any]:
 def odoo_bootstrap(receiver_url: str | None, uninstall: bool, dry_run: bool, yes: bool, as_json: bool) -> None:
     """Create or update in Odoo what voicesync needs: the call model, its views and menu (idempotent)."""
     services = _services()
-    setup = Bootstrap(services.odoo)
+    settings = services.settings
+    setup = Bootstrap(services.odoo, describe(settings.crm_leads, settings.crm_callbacks))
     if uninstall:
         if not dry_run:
             _confirm_uninstall(setup, yes)

@@ -79,7 +79,7 @@ def _when(values: dict[str, Any]) -> str:
 
 def body(values: dict[str, Any], call_id: int) -> str:
     """The note as an Odoo user reads it at a glance: what call, when, how long, how it ended,
-    what was said, and a link to the call (``/mail/view`` opens any record on every version)."""
+    what was said, and a link to the call."""
     direction = _words(values.get("x_direction") or "").capitalize() or "Voice"
     head = f"<strong>{html.escape(direction)} call</strong>"
     if values.get("x_assistant"):
@@ -99,8 +99,13 @@ def body(values: dict[str, Any], call_id: int) -> str:
         parts.append(f"<p>{' · '.join(facts)}</p>")
     if values.get("x_summary"):
         parts.append(f"<p>{html.escape(str(values['x_summary']))}</p>")
-    parts.append(f'<p><a href="/mail/view?model={CALL_MODEL}&amp;res_id={call_id}">Open the call</a></p>')
+    parts.append(call_link(call_id))
     return "".join(parts)
+
+
+def call_link(call_id: int) -> str:
+    """A paragraph linking to the call (``/mail/view`` opens any record on every version)."""
+    return f'<p><a href="/mail/view?model={CALL_MODEL}&amp;res_id={call_id}">Open the call</a></p>'
 
 
 class CallNotes:

@@ -122,6 +122,7 @@ FIELD_LABELS: dict[str, str] = {
     "x_success": "Success",
     "x_sentiment": "Sentiment",
     "x_voicemail": "Voicemail",
+    "x_callback": "Callback asked",
     "x_summary": "Summary",
     "x_transcript": "Transcript",
     "x_structured_data": "Structured data",
@@ -199,6 +200,7 @@ LIST_ARCH = f"""<list string="Voice calls" {READ_ONLY}>
     <field name="x_success" optional="hide"/>
     <field name="x_sentiment" optional="hide"/>
     <field name="x_voicemail" optional="hide"/>
+    <field name="x_callback" optional="hide"/>
     <field name="x_ended_at" optional="hide"/>
     <field name="x_summary" optional="hide"/>
     <field name="x_recording_url" widget="url" optional="hide"/>
@@ -220,6 +222,7 @@ FORM_ARCH = f"""<form string="Voice call" {READ_ONLY}>
                 <field name="x_success"/>
                 <field name="x_sentiment"/>
                 <field name="x_voicemail"/>
+                <field name="x_callback"/>
             </group>
             <group string="Time and cost" name="timing">
                 <field name="x_started_at"/>
@@ -275,6 +278,7 @@ domain="[('x_started_at', '&gt;=', \
     <filter string="Failed or not answered" name="failed" \
 domain="[('x_outcome', 'in', ['no_answer', 'busy', 'failed'])]"/>
     <filter string="Voicemail" name="voicemail" domain="[('x_voicemail', '=', True)]"/>
+    <filter string="Callback asked" name="callback" domain="[('x_callback', '=', True)]"/>
     <separator/>
     <filter string="Successful" name="successful" domain="[('x_success', '=', 'yes')]"/>
     <filter string="With recording" name="with_recording" domain="[('x_recording_url', '!=', False)]"/>
@@ -400,9 +404,11 @@ def _extension(name: str, model: str, parent: str, arch: str | ArchWith) -> Owne
     return _view(name, model, "form", arch, inherit_id=XmlId(parent), mode="extension")
 
 
-def _one2many(owned_name: str, model: str, name: str) -> Owned:
-    """A model's calls, through the call's many2one to it."""
-    inverse = next(f for f, (_key, entity) in CALLS.mapper.references.items() if ENTITIES[entity].odoo_model == model)
+def _one2many(owned_name: str, model: str, name: str, inverse: str = "") -> Owned:
+    """A model's calls, through the call's many2one to it (``inverse``, else the mapper's)."""
+    inverse = inverse or next(
+        f for f, (_key, entity) in CALLS.mapper.references.items() if ENTITIES[entity].odoo_model == model
+    )
     return Owned(
         owned_name,
         "ir.model.fields",
@@ -550,6 +556,46 @@ def owned_records(list_view_type: str = "list", kanban_card: str = "card", chatt
         ),
         root_menu,
         calls_menu,
+    ]
+
+
+LEAD_MODEL = "crm.lead"
+LEAD_FIELD = "x_lead_id"
+LEAD_CALLS_FIELD = "x_voicesync_call_ids"
+LEAD_FORM = "crm.crm_lead_view_form"
+CALL_FORM_LEAD_ARCH = """<data>
+    <field name="x_campaign_id" position="after">
+        <field name="x_lead_id"/>
+    </field>
+</data>"""
+
+
+def crm_records(list_view_type: str = "list") -> list[Owned]:
+    """What bootstrap adds where CRM is installed (``shared.call_pipeline`` uses it): a call's lead
+    or opportunity, shown on the call's form, and the calls of a lead on a tab of its form."""
+    lead = Owned(
+        f"field_{LEAD_FIELD}",
+        "ir.model.fields",
+        {
+            "model_id": XmlId(f"voicesync.{PREFIX}call_model"),
+            "name": LEAD_FIELD,
+            "ttype": "many2one",
+            "relation": LEAD_MODEL,
+            "on_delete": "set null",
+            "state": "manual",
+            "field_description": "Opportunity",
+            "index": True,
+        },
+        find=("model_id", "name"),
+        fixed=FIXED_FIELD_KEYS,
+        label=f"field {CALL_MODEL}.{LEAD_FIELD}",
+    )
+    tab = release_arch(_calls_tab(LEAD_CALLS_FIELD, _embedded_calls("x_partner_id")), list_view_type, "card")
+    return [
+        lead,
+        _one2many("field_lead_calls", LEAD_MODEL, LEAD_CALLS_FIELD, LEAD_FIELD),
+        _extension("view_call_form_lead", CALL_MODEL, f"voicesync.{PREFIX}view_call_form", CALL_FORM_LEAD_ARCH),
+        _extension("view_lead_calls", LEAD_MODEL, LEAD_FORM, tab),
     ]
 
 

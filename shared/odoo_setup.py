@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from shared.errors import FatalError, InvalidRequest, NotFound
@@ -30,6 +31,7 @@ from shared.odoo_owned import (
     CHATTER_BLOCK,
     CHATTER_TAG,
     INTEGRATION_GROUP,
+    LEAD_MODEL,
     PREFIX,
     ActionOf,
     ArchWith,
@@ -38,6 +40,7 @@ from shared.odoo_owned import (
     Owned,
     XmlId,
     automation_records,
+    crm_records,
     owned_records,
 )
 
@@ -170,15 +173,16 @@ def _writable(values: dict[str, Any]) -> dict[str, Any]:
 class Bootstrap:
     """Creates, updates or removes voicesync's records in one Odoo database."""
 
-    def __init__(self, odoo: OdooClient) -> None:
+    def __init__(self, odoo: OdooClient, crm_rules: str = "") -> None:
         self.odoo = odoo
         self.resolve = Resolver(odoo)
+        self.crm_rules = crm_rules  # what the pipeline does with calls, said by bootstrap
 
     def records(self, webhook_url: str | None) -> list[Owned]:
-        if self.major >= LIST_VIEW_SINCE_MAJOR:
-            owned = owned_records("list", "card", self.chatter())
-        else:
-            owned = owned_records("tree", "kanban-box", self.chatter())
+        list_view = "list" if self.major >= LIST_VIEW_SINCE_MAJOR else "tree"
+        owned = owned_records(list_view, "card" if list_view == "list" else "kanban-box", self.chatter())
+        if self.has_crm:
+            owned += crm_records(list_view)
         if webhook_url:
             owned += automation_records(webhook_url, self.odoo.uid())
         return owned
@@ -193,6 +197,11 @@ class Bootstrap:
     def has_mail(self) -> bool:
         """Whether ``mail`` is installed: it adds ``is_mail_thread`` to ``ir.model``."""
         return "is_mail_thread" in self.odoo.fields_of("ir.model")
+
+    @cached_property
+    def has_crm(self) -> bool:
+        """Whether CRM is installed: calls then join the pipeline (``shared.call_pipeline``)."""
+        return bool(self._present_models({LEAD_MODEL}))
 
     @property
     def major(self) -> int:
@@ -212,6 +221,13 @@ class Bootstrap:
         if not self.has_mail:
             report.skipped.append(
                 "the calls' chatter and their notes on contacts: skipped, Odoo has no mail (Discuss) module"
+            )
+        if self.has_crm:
+            report.notes.append(f"CRM: each call links to its contact's open lead or opportunity; {self.crm_rules}")
+        else:
+            report.skipped.append(
+                "the pipeline (calls linked to opportunities, leads and callbacks from calls): skipped, "
+                "CRM is not installed"
             )
         owned = self.records(webhook_url)
         self.resolve.prefetch(item.xmlid for item in owned)
@@ -387,5 +403,5 @@ class Bootstrap:
             time.sleep(5)
 
 
-def bootstrap(odoo: OdooClient, webhook_url: str | None = None) -> SetupReport:
-    return Bootstrap(odoo).run(webhook_url)
+def bootstrap(odoo: OdooClient, webhook_url: str | None = None, crm_rules: str = "") -> SetupReport:
+    return Bootstrap(odoo, crm_rules).run(webhook_url)

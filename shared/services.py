@@ -13,6 +13,7 @@ import redis
 
 from shared import platforms
 from shared.call_notes import CallNotes
+from shared.call_pipeline import CallPipeline
 from shared.connections import redis_client
 from shared.importer import Importer
 from shared.ledger.bindings import Binder
@@ -70,8 +71,9 @@ class Services:
     def engine(self) -> UpsertEngine:
         settings = self.settings
         matcher = PartnerMatcher(self.odoo, settings.phone_region, freshness=settings.match_freshness)
-        after_write = {"calls": CallNotes(self.odoo, self.binder)} if settings.call_notes else {}
-        return UpsertEngine(self.odoo, self.binder, matcher, after_write)
+        pipeline = CallPipeline(self.odoo, self.binder, settings.crm_leads, settings.crm_callbacks)
+        notes = [CallNotes(self.odoo, self.binder)] if settings.call_notes else []
+        return UpsertEngine(self.odoo, self.binder, matcher, {"calls": [*notes, pipeline]})
 
     @cached_property
     def importer(self) -> Importer:

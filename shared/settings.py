@@ -54,6 +54,19 @@ def _words(value: str) -> tuple[str, ...]:
     return tuple(value.split())
 
 
+# What makes a call a lead (``VOICESYNC_CRM_LEADS``); ``none`` alone turns leads off.
+LEAD_RULES = ("new_inbound", "inbound", "successful", "callback")
+
+
+def _choices(value: str) -> tuple[str, ...]:
+    chosen = tuple(word for word in re.split(r"[\s,]+", value.strip().lower()) if word)
+    if chosen == ("none",):
+        return ()
+    if not chosen or any(word not in LEAD_RULES for word in chosen):
+        raise ValueError(value)
+    return chosen
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
@@ -92,6 +105,13 @@ class Settings:
     each read whole)."""
     call_notes: bool = field(default=True, metadata={"env": "VOICESYNC_CALL_NOTES", "coerce": _flag})
     """Post each ended call once as a note on its contact's chatter (``shared.call_notes``)."""
+    crm_leads: tuple[str, ...] = field(
+        default=("new_inbound", "successful"), metadata={"env": "VOICESYNC_CRM_LEADS", "coerce": _choices}
+    )
+    """Which ended calls make a lead where CRM is installed and their contact has no open one
+    (``shared.call_pipeline``): any of new_inbound, inbound, successful, callback; or none."""
+    crm_callbacks: bool = field(default=True, metadata={"env": "VOICESYNC_CRM_CALLBACKS", "coerce": _flag})
+    """Schedule a "Call" activity for the salesperson when a caller asks to be called back."""
     odoo_url: str = field(default="", metadata={"env": "ODOO_URL"})  # no default: an Odoo is yours to name
     odoo_db: str = field(default="voicesync", metadata={"env": "ODOO_DB"})
     odoo_user: str = field(default="admin", metadata={"env": "ODOO_USER"})
@@ -210,7 +230,11 @@ class Settings:
             urls.check_web("VOICESYNC_PUBLIC_URL", self.public_url, "https://voicesync.example.com")
 
 
-_KINDS: dict[Callable[[str], Any], str] = {int: "a whole number", float: "a number"}
+_KINDS: dict[Callable[[str], Any], str] = {
+    int: "a whole number",
+    float: "a number",
+    _choices: f"none, or some of {', '.join(LEAD_RULES)} (separated by commas)",
+}
 
 
 def _refuse_unknown_names(env: Mapping[str, str]) -> None:

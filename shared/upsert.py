@@ -15,7 +15,8 @@ Per batch of platform records it makes at most:
    ones, atomically, in a single round trip (Odoo's own import path; updates of a model whose
    changes are tracked on its chatter go in a load of their own, with tracking on),
 5. what follows a page's write for its entity (:class:`AfterWrite`: for calls, one ``load`` of
-   their notes on their contacts' chatter, :mod:`shared.call_notes`),
+   their notes on their contacts' chatter, :mod:`shared.call_notes`, and where CRM is installed
+   their links, leads and callbacks in the pipeline, :mod:`shared.call_pipeline`),
 
 and nothing at all for records whose mapped content hash is unchanged. A record older than what
 voicesync last wrote is skipped (never backwards).
@@ -142,12 +143,12 @@ class UpsertEngine:
         odoo: OdooClient,
         binder: Binder,
         matcher: PartnerMatcher | None = None,
-        after_write: Mapping[str, AfterWrite] | None = None,
+        after_write: Mapping[str, Sequence[AfterWrite]] | None = None,
     ) -> None:
         self.odoo = odoo
         self.binder = binder
         self.matcher = matcher
-        self.after_write = dict(after_write or {})  # entity name -> what follows a page's write
+        self.after_write = dict(after_write or {})  # entity name -> the steps that follow a page's write
         self._all_known: dict[str, tuple[bool, float]] = {}  # model -> (ledger knows all Odoo's ids, when asked)
         # Partners this process bound to a platform record: taken even before the ledger says so
         # (a pipelined page is matched while the page before it is still being written).
@@ -216,9 +217,11 @@ class UpsertEngine:
         record of Odoo's that needed nothing)."""
         to_load = [item for item in prepared.to_write if item.values]
         written = self._load(prepared.spec, to_load, prepared.result)
-        follow = self.after_write.get(prepared.spec.name)
-        if follow is not None and written:
-            follow([Written(item.platform_id, odoo_id, item.values) for item, odoo_id in written.items()])
+        follows = self.after_write.get(prepared.spec.name, ())
+        if follows and written:
+            page = [Written(item.platform_id, odoo_id, item.values) for item, odoo_id in written.items()]
+            for follow in follows:
+                follow(page)
         for item in prepared.to_write:
             if not item.values and item.odoo_id is not None:  # Odoo's own record, nothing of it empty
                 written[item] = item.odoo_id

@@ -361,4 +361,4 @@ class IrModelFields(BaseModel):
 
 # the other addons' behaviour: their hooks register on import (mail first, as Odoo's
 # base_automation patches wrap mail.thread's create/write)
-from . import mail, automation, views, actions, modules, defaults  # noqa: E402, F401, I001
+from . import mail, automation, views, actions, modules, defaults, crm  # noqa: E402, F401, I001

@@ -37,6 +37,7 @@ MODULES: dict[str, Module] = {
         Module("contacts", "Contacts", ("base", "mail"), application=True, sequence=150),
         Module("utm", "UTM Trackers", ("base", "web")),
         Module("base_automation", "Automation Rules", ("base", "mail")),
+        Module("crm", "CRM", ("base", "mail", "utm", "web"), application=True, sequence=15),
     )
 }
 DEFAULT_MODULES = ("base", "web", "contacts", "utm")
@@ -103,6 +104,9 @@ MESSAGE_TYPES = (
     ("out_of_office", "Out-of-office Message"),
     ("user_notification", "User Specific Notification"),
 )
+ACTIVITY_CATEGORIES = (("default", "None"), ("upload_file", "Upload Document"), ("phonecall", "Phonecall"))
+LEAD_TYPES = (("lead", "Lead"), ("opportunity", "Opportunity"))
+LEAD_PRIORITIES = (("0", "Low"), ("1", "Medium"), ("2", "High"), ("3", "Very High"))
 MENU_ACTIONS = choices(
     "ir.actions.report", "ir.actions.act_window", "ir.actions.act_url", "ir.actions.server", "ir.actions.client"
 )
@@ -133,6 +137,7 @@ def _base() -> list[Model]:
                 Field("is_company", "boolean", "Is a Company"),
                 Field("active", "boolean", "Active", default=True),
                 Field("user_ids", "one2many", "Users", relation="res.users", relation_field="partner_id"),
+                Field("user_id", "many2one", "Salesperson", relation="res.users", on_delete="set null"),
             ],
             order="name, id desc",
         ),
@@ -416,6 +421,31 @@ def _mail() -> list[Model]:
             order="sequence, id",
         ),
         define(
+            "mail.activity.type",
+            "Activity Type",
+            [
+                Field("name", "char", "Name", required=True),
+                Field("category", "selection", "Action", default="default", selection=ACTIVITY_CATEGORIES),
+                Field("sequence", "integer", "Sequence", default=10),
+            ],
+            order="sequence, id",
+        ),
+        define(
+            "mail.activity",
+            "Activity",
+            [
+                Field("res_model_id", "many2one", "Document Model", relation="ir.model", on_delete="cascade"),
+                Field("res_model", "char", "Related Document Model", readonly=True),
+                Field("res_id", "many2one_reference", "Related Document ID"),
+                Field("activity_type_id", "many2one", "Activity Type", relation="mail.activity.type"),
+                Field("summary", "char", "Summary"),
+                Field("note", "html", "Note"),
+                Field("date_deadline", "date", "Due Date", required=True),
+                Field("user_id", "many2one", "Assigned to", relation="res.users"),
+            ],
+            order="date_deadline ASC, id ASC",
+        ),
+        define(
             "mail.followers",
             "Document Followers",
             [
@@ -449,6 +479,38 @@ def _utm() -> list[Model]:
             ],
             rec_name_override="title",
         )
+    ]
+
+
+def _crm() -> list[Model]:
+    return [
+        define(
+            "crm.stage",
+            "CRM Stages",
+            [
+                Field("name", "char", "Stage Name", required=True),
+                Field("sequence", "integer", "Sequence", default=1),
+                Field("is_won", "boolean", "Is Won Stage?"),
+            ],
+            order="sequence, name, id",
+        ),
+        define(
+            "crm.lead",
+            "Lead",
+            [
+                Field("name", "char", "Opportunity", required=True),
+                Field("partner_id", "many2one", "Contact", relation="res.partner", on_delete="set null"),
+                Field("user_id", "many2one", "Salesperson", relation="res.users", on_delete="set null"),
+                Field("type", "selection", "Type", required=True, default="opportunity", selection=LEAD_TYPES),
+                Field("active", "boolean", "Active", default=True),
+                Field("probability", "float", "Probability", default=0.0),
+                Field("stage_id", "many2one", "Stage", relation="crm.stage", on_delete="restrict"),
+                Field("campaign_id", "many2one", "Campaign", relation="utm.campaign", on_delete="set null"),
+                Field("description", "html", "Notes"),
+                Field("priority", "selection", "Priority", default="0", selection=LEAD_PRIORITIES),
+            ],
+            order="priority desc, id desc",
+        ),
     ]
 
 
@@ -504,6 +566,7 @@ MODELS_BY_MODULE: dict[str, list[Model]] = {
     "mail": _mail(),
     "utm": _utm(),
     "base_automation": _base_automation(),
+    "crm": _crm(),
 }
 # fields (replacing same-named ones) and mail.thread tracking a module adds to other models
 EXTENSIONS: dict[str, dict[str, list[Field]]] = {
@@ -522,6 +585,7 @@ EXTENSIONS: dict[str, dict[str, list[Field]]] = {
             )
         ],
     },
+    "crm": {"crm.lead": thread_fields("crm.lead")},
     "base_automation": {
         "base.automation": thread_fields("base.automation"),
         "ir.actions.server": [
@@ -546,6 +610,7 @@ EXTENSIONS: dict[str, dict[str, list[Field]]] = {
 MAIL_THREADS: dict[str, dict[str, tuple[str, ...]]] = {
     "mail": {"res.partner": ("name", "email", "phone")},
     "base_automation": {"base.automation": ("name", "model_id", "trigger")},
+    "crm": {"crm.lead": ("stage_id", "user_id")},
 }
 
 

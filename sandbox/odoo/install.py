@@ -52,6 +52,40 @@ CAMPAIGN_FORM_ARCH = """<form string="UTM Campaign">
     </sheet>
 </form>"""
 
+# crm's crm_lead_view_form, with the fields the stand-in's crm.lead has
+LEAD_FORM_ARCH = """<form class="o_lead_opportunity_form" js_class="crm_form">
+    <header>
+        <field name="stage_id" widget="statusbar_duration" options="{'clickable': '1', 'fold_field': 'fold'}"/>
+    </header>
+    <sheet>
+        <div class="oe_button_box" name="button_box"/>
+        <div class="oe_title">
+            <h1><field class="text-break" name="name" placeholder="e.g. Product Pricing"/></h1>
+        </div>
+        <group>
+            <group name="opportunity_partner">
+                <field name="partner_id" widget="res_partner_many2one"/>
+            </group>
+            <group name="opportunity_info">
+                <field name="user_id" widget="many2one_avatar_user"/>
+                <field name="probability"/>
+                <field name="type" invisible="1"/>
+            </group>
+        </group>
+        <notebook>
+            <page string="Internal Notes" name="internal_notes">
+                <field name="description" placeholder="Add a description..." options="{'collaborative': true}"/>
+            </page>
+            <page name="extra" string="Extra Info">
+                <group>
+                    <field name="campaign_id"/>
+                </group>
+            </page>
+        </notebook>
+    </sheet>
+    <chatter/>
+</form>"""
+
 
 def installed_modules(cr: sqlite3.Connection) -> frozenset[str]:
     if not cr.execute("SELECT 1 FROM sqlite_master WHERE name = 'ir_module_module'").fetchone():
@@ -99,6 +133,8 @@ def _install_one(cr: sqlite3.Connection, name: str, installed: frozenset[str], r
         _mail_data(cr)
     if name == "utm":
         _utm_data(cr)
+    if name == "crm":
+        _crm_data(cr)
     cr.execute(
         "UPDATE ir_module_module SET state = 'installed', latest_version = ? WHERE name = ?",
         [release.module_version, name],
@@ -200,7 +236,39 @@ def _base_data(cr: sqlite3.Connection) -> None:
 
 
 def _mail_data(cr: sqlite3.Connection) -> None:
-    """``mail``'s two message subtypes: discussions, which notify followers, and internal notes."""
+    """``mail``'s two message subtypes (discussions, which notify followers, and internal notes)
+    and its activity types."""
     for xmlid, name, internal, sequence in (("mt_comment", "Discussions", 0, 0), ("mt_note", "Note", 1, 100)):
         subtype = insert_row(cr, "mail_message_subtype", {"name": name, "internal": internal, "sequence": sequence})
         _xmlid(cr, "mail", xmlid, "mail.message.subtype", subtype)
+    for xmlid, name, category, sequence in (
+        ("mail_activity_data_email", "Email", "default", 3),
+        ("mail_activity_data_call", "Call", "phonecall", 4),
+        ("mail_activity_data_meeting", "Meeting", "default", 5),
+        ("mail_activity_data_todo", "To-Do", "default", 6),
+    ):
+        kind = insert_row(cr, "mail_activity_type", {"name": name, "category": category, "sequence": sequence})
+        _xmlid(cr, "mail", xmlid, "mail.activity.type", kind)
+
+
+def _crm_data(cr: sqlite3.Connection) -> None:
+    """``crm``'s stages and its lead form, which voicesync extends with the lead's calls."""
+    for number, (name, sequence, won) in enumerate(
+        (("New", 1, 0), ("Qualified", 2, 0), ("Proposition", 3, 0), ("Won", 70, 1)), start=1
+    ):
+        stage = insert_row(cr, "crm_stage", {"name": name, "sequence": sequence, "is_won": won})
+        _xmlid(cr, "crm", f"stage_lead{number}", "crm.stage", stage)
+    view = insert_row(
+        cr,
+        "ir_ui_view",
+        {
+            "name": "crm.lead.form",
+            "model": "crm.lead",
+            "type": "form",
+            "arch_db": LEAD_FORM_ARCH,
+            "priority": 1,
+            "mode": "primary",
+            "active": 1,
+        },
+    )
+    _xmlid(cr, "crm", "crm_lead_view_form", "ir.ui.view", view)

@@ -90,6 +90,12 @@ _SUCCESS = {"true": "yes", "yes": "yes", "pass": "yes", "passed": "yes", "succes
 _SUCCESS |= {"false": "no", "no": "no", "fail": "no", "unsuccessful": "no"}
 _SENTIMENT = {"positive": "positive", "neutral": "neutral", "negative": "negative"}
 _UNKNOWN = {"", "unknown", "none", "null", "n_a"}  # said by a vendor, these mean "no value"
+# Analysis keys that mean "call me back", however a vendor's schema spells them (Vapi's
+# ``structuredData.callbackRequested``, Retell's ``custom_analysis_data.callback_requested``).
+CALLBACK_KEYS = frozenset(
+    {"callback", "call_back", "callback_requested", "call_back_requested", "callback_request", "wants_callback"}
+)
+_TRUE = {"true", "yes", "y", "1"}
 
 
 def key(value: Any) -> str:
@@ -123,6 +129,26 @@ def success(value: Any) -> str | bool:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return _SUCCESS.get(key(value), False)
+
+
+def callback(structured: Any) -> bool:
+    """Whether the call's analysis asks for a callback: a key of :data:`CALLBACK_KEYS`, at any depth
+    of the structured data, whose value is true or "yes"."""
+    if isinstance(structured, list):
+        return any(callback(item) for item in structured)
+    if not isinstance(structured, dict):
+        return False
+    for name, value in structured.items():
+        if snake(name) in CALLBACK_KEYS and (value is True or key(value) in _TRUE):
+            return True
+        if isinstance(value, (dict, list)) and callback(value):
+            return True
+    return False
+
+
+def snake(name: Any) -> str:
+    """A key as snake case: ``callbackRequested`` and ``Callback-Requested`` -> ``callback_requested``."""
+    return key(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name)))
 
 
 def outcome(ended_reason: Any, raw_status: Any) -> str | bool:

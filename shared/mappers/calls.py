@@ -61,6 +61,7 @@ class CallMapper(Mapper):
         "x_success": "selection",
         "x_sentiment": "selection",
         "x_voicemail": "boolean",
+        "x_callback": "boolean",
     }
     selections = {
         "x_call_direction": labels.DIRECTIONS,
@@ -97,6 +98,7 @@ class CallMapper(Mapper):
         "x_success": "success",
         "x_sentiment": "sentiment",
         "x_voicemail": "voicemail",
+        "x_callback": "callback",
     }
     # No contact_id required: a web call, or a Vapi customer with no number, names nobody, and is
     # written without a partner rather than refused.
@@ -149,6 +151,10 @@ class CallMapper(Mapper):
     def voicemail(self, record: dict[str, Any]) -> bool:
         """Whether a machine took the call: the vendor's flag, else its ended reason."""
         return record.get("voicemail") is True or self.outcome(record) == "voicemail"
+
+    def callback(self, record: dict[str, Any]) -> bool:
+        """Whether the caller asked to be called back (the vendor's analysis says so)."""
+        return labels.callback(record.get("structured_data"))
 
     def structured_data(self, record: dict[str, Any]) -> str | bool:
         """The vendor's structured data (any JSON value) as ``key: value`` lines; empty -> False."""

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from sandbox.odoo import OdooSandbox
+from sandbox.odoo.catalog import DEFAULT_MODULES
 from sandbox.odoo.release import SUPPORTED
 from shared.odoo import JSON2_SINCE_MAJOR, OdooClient, version_major
 from shared.odoo_setup import WEBHOOK_ACTIONS_SINCE_MAJOR
@@ -29,6 +30,7 @@ PREFIX = "VOICESYNC_CONTRACT_ODOO_"
 EDITOR_LOGIN = "voicesync-contract-editor"
 EDITOR_GROUPS = ("base.group_user", "base.group_partner_manager")
 PLAIN_LOGIN = "voicesync-contract-plain"
+CRM_MODULE = "crm"
 
 
 def contract_setting(name: str) -> str:
@@ -85,6 +87,14 @@ class OdooTarget:
             [row] = admin.call("res.users", "read", ids=[user], fields=["partner_id"])
             admin.close()
         return int(row["partner_id"][0])
+
+    def install(self, module: str) -> None:
+        """Install ``module`` unless it is (what an administrator does from the Apps menu)."""
+        admin = self.client("jsonrpc")
+        [row] = admin.call("ir.module.module", "search_read", domain=[("name", "=", module)], fields=["state"])
+        if row["state"] != "installed":
+            admin.call("ir.module.module", "button_immediate_install", ids=[row["id"]])
+        admin.close()
 
     def _make_editor(self) -> str:
         """A second internal user who may edit contacts; made once per database."""
@@ -146,10 +156,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def odoo(protocol: str, odoo_version: str) -> Iterator[OdooTarget]:
-    """A fresh database (the stand-in, a copy of the template, or the named staging database)."""
+def odoo(protocol: str, odoo_version: str, request: pytest.FixtureRequest) -> Iterator[OdooTarget]:
+    """A fresh database (the stand-in, a copy of the template, or the named staging database);
+    with CRM installed for a test marked ``crm``."""
+    crm = request.node.get_closest_marker("crm") is not None
     if not real_odoo():
-        with OdooSandbox(version=odoo_version) as sandbox:
+        modules = (*DEFAULT_MODULES, CRM_MODULE) if crm else DEFAULT_MODULES
+        with OdooSandbox(version=odoo_version, modules=modules) as sandbox:
             target = OdooTarget(sandbox.url, sandbox.db, sandbox.login, sandbox.api_key, sandbox)
             _skip_json2_before_19(target, protocol)
             yield target
@@ -157,9 +170,13 @@ def odoo(protocol: str, odoo_version: str) -> Iterator[OdooTarget]:
     url = contract_setting("URL").rstrip("/")
     login, key = contract_setting("USER") or "admin", contract_setting("API_KEY")
     template, master = contract_setting("TEMPLATE"), contract_setting("MASTER_PASSWORD")
+    if crm and contract_setting("CRM_TEMPLATE"):
+        template = contract_setting("CRM_TEMPLATE")
     if not template:
         target = OdooTarget(url, contract_setting("DB"), login, key)
         _skip_json2_before_19(target, protocol)
+        if crm:
+            target.install(CRM_MODULE)
         yield target
         return
     db = f"voicesync_contract_{uuid.uuid4().hex[:8]}"
@@ -167,6 +184,8 @@ def odoo(protocol: str, odoo_version: str) -> Iterator[OdooTarget]:
     target = OdooTarget(url, db, login, key)
     try:
         _skip_json2_before_19(target, protocol)
+        if crm:
+            target.install(CRM_MODULE)
         yield target
     finally:
         _rpc(url, "db", "drop", [master, db])
