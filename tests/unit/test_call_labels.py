@@ -124,3 +124,20 @@ def test_voicemail_from_the_vendors_flag_or_its_ended_reason() -> None:
 def test_a_call_not_started_sorts_last() -> None:
     assert _map(started_at="2026-12-25T14:21:00Z")["x_has_start"] is True
     assert _map(started_at=None)["x_has_start"] is False
+
+
+@pytest.mark.parametrize(
+    ("structured", "asked"),
+    [
+        ({"callbackRequested": True, "interested": False}, True),  # Vapi's structured data
+        ({"custom_analysis_data": {"callback_requested": "Yes"}}, True),  # Retell's, one level down
+        ({"analysis": [{"Call-Back": "true"}]}, True),
+        ({"callback_requested": False, "interested": True}, False),
+        ({"callback_requested": "no"}, False),
+        ({"callback_time": "Friday"}, False),  # a key that only sounds like it
+        ("please call back", False),  # free text is not read
+        (None, False),
+    ],
+)
+def test_a_callback_is_asked_only_where_the_analysis_says_so(structured: object, asked: bool) -> None:
+    assert _map(structured_data=structured)["x_callback"] is asked
