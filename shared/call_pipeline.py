@@ -179,7 +179,8 @@ class CallPipeline:
         rows = self.odoo.call(
             LEAD_MODEL,
             "search_read",
-            domain=[("partner_id", "in", partner_ids), ("probability", "<", WON)],
+            # a new lead's probability is empty: Odoo 18 compares it as 0, Odoo 17 never matches it
+            domain=[("partner_id", "in", partner_ids), "|", ("probability", "=", False), ("probability", "<", WON)],
             fields=["partner_id", "user_id", "type"],
             order="type desc, id desc",
         )

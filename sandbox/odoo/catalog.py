@@ -503,7 +503,7 @@ def _crm() -> list[Model]:
                 Field("user_id", "many2one", "Salesperson", relation="res.users", on_delete="set null"),
                 Field("type", "selection", "Type", required=True, default="opportunity", selection=LEAD_TYPES),
                 Field("active", "boolean", "Active", default=True),
-                Field("probability", "float", "Probability", default=0.0),
+                Field("probability", "float", "Probability"),  # NULL until a stage or a person sets it
                 Field("stage_id", "many2one", "Stage", relation="crm.stage", on_delete="restrict"),
                 Field("campaign_id", "many2one", "Campaign", relation="utm.campaign", on_delete="set null"),
                 Field("description", "html", "Notes"),

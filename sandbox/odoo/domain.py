@@ -39,6 +39,13 @@ OPERATORS = frozenset(
     }
 )
 ARITY = {"!": 1, "&": 2, "|": 2}
+NUMBERS = frozenset({"integer", "float", "monetary"})
+COMPARE = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 Sql = tuple[str, list[Any]]
 
 
@@ -79,8 +86,9 @@ def with_active_test(model: Model, domain: Sequence[Any], active_test: bool) -> 
     return list(domain)
 
 
-def compile_domain(model: Model, domain: Sequence[Any]) -> Sql:
-    """Return ``(where_clause, params)`` for ``domain`` on ``model``'s table.
+def compile_domain(model: Model, domain: Sequence[Any], *, nulls_as_zero: bool = True) -> Sql:
+    """Return ``(where_clause, params)`` for ``domain`` on ``model``'s table; ``nulls_as_zero``: an
+    empty number compares as 0 (Odoo 18 on), else it never matches a comparison (Odoo 17).
 
     Runs of the same operator are flattened (``a OR b OR c``), so the long ``|`` chains
     clients build stay within SQLite's parser and expression depth limits.
@@ -101,7 +109,7 @@ def compile_domain(model: Model, domain: Sequence[Any]) -> Sql:
                 params += node[2]
             stack.append((joiner, parts, params))
         else:
-            sql, params = _leaf(model, token)
+            sql, params = _leaf(model, token, nulls_as_zero)
             stack.append((None, [sql], params))
     return _render(stack[0])
 
@@ -122,7 +130,7 @@ def _join(joiner: str, parts: list[str]) -> str:
     return f"({_join(joiner, parts[:half])} {joiner} {_join(joiner, parts[half:])})"
 
 
-def _leaf(model: Model, leaf: tuple[Any, ...]) -> Sql:
+def _leaf(model: Model, leaf: tuple[Any, ...], nulls_as_zero: bool) -> Sql:
     if leaf == TRUE_LEAF:
         return "1=1", []
     if leaf == FALSE_LEAF:
@@ -140,6 +148,8 @@ def _leaf(model: Model, leaf: tuple[Any, ...]) -> Sql:
         return _like(column, field, operator, value, leaf)
     if operator == "!=":
         return f"({column} != ? OR {column} IS NULL)", [_param(field, value)]
+    if nulls_as_zero and field.ttype in NUMBERS and operator in COMPARE and COMPARE[operator](0, value):
+        return f"({column} {operator} ? OR {column} IS NULL)", [_param(field, value)]
     return f"{column} {operator} ?", [_param(field, value)]
 
 

@@ -361,7 +361,8 @@ class BaseModel:
 
     def _where(self, domain: list[Any]) -> Sql:
         active_test = self.env.context.get("active_test", True)
-        return compile_domain(self._model, with_active_test(self._model, domain, active_test))
+        domain = with_active_test(self._model, domain, active_test)
+        return compile_domain(self._model, domain, nulls_as_zero=self.env.registry.release.nulls_as_zero)
 
     def _missing_error(self, ids: list[int]) -> MissingError:
         return MissingError(

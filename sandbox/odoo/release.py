@@ -83,6 +83,12 @@ class Release:
         return "user_ids" if self.major >= 19 else "users"
 
     @property
+    def nulls_as_zero(self) -> bool:
+        """Odoo 18 on compares an empty number as 0 (``('probability', '<', 100)`` finds a lead
+        with none, ``models.py`` ``_condition_to_sql``); 17 leaves it out, as SQL does."""
+        return self.major >= 18
+
+    @property
     def webhook_actions(self) -> bool:
         return self.major >= 17
 

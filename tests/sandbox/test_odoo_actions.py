@@ -33,6 +33,7 @@ def test_modules_are_listed_with_their_state(odoo: OdooSandbox) -> None:
         "contacts": "installed",
         "utm": "installed",
         "base_automation": "uninstalled",
+        "crm": "uninstalled",
     }
     assert {row["name"]: row["shortdesc"] for row in rows}["base_automation"] == "Automation Rules"
 

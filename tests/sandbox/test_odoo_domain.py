@@ -225,3 +225,17 @@ def test_exact_like_refuses_a_pattern_that_is_no_string(operator: str) -> None:
     leaf = ("email", operator, 100)
     with pytest.raises(TypeError, match=r"The pattern to match must be a string in condition \('email', '"):
         compile_domain(PARTNER, [leaf])
+
+
+@pytest.mark.parametrize(
+    ("leaf", "odoo18", "odoo17"),
+    [
+        (("probability", "<", 100), '("probability" < ? OR "probability" IS NULL)', '"probability" < ?'),
+        (("probability", ">=", 0), '("probability" >= ? OR "probability" IS NULL)', '"probability" >= ?'),
+        (("probability", ">", 0), '"probability" > ?', '"probability" > ?'),  # 0 is not above 0
+    ],
+)
+def test_an_empty_number_compares_as_zero_from_odoo_18(leaf: tuple[str, str, int], odoo18: str, odoo17: str) -> None:
+    lead = BUILTIN_MODELS["crm.lead"]
+    assert compile_domain(lead, [leaf])[0] == odoo18
+    assert compile_domain(lead, [leaf], nulls_as_zero=False)[0] == odoo17

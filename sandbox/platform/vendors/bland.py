@@ -294,7 +294,10 @@ def _analysis(record: Record) -> dict[str, Any] | None:
     if record["status"] != "completed":
         return None
     summary = record["summary"] or ""
-    return {"interested": not summary.startswith(("Not interested", "Requested to be removed"))}
+    return {
+        "interested": not summary.startswith(("Not interested", "Requested to be removed")),
+        "callback_requested": "call back" in summary.lower(),
+    }
 
 
 def call(platform: PlatformSandbox, record: Record) -> dict[str, Any]:
