@@ -1,9 +1,10 @@
 """``voicesync odoo screenshots``: what Odoo's users see of voicesync, taken from a real Odoo.
 
 A headless Chromium signs in as a person (a web session needs a password; an API key opens no web
-session) and photographs the contact with the most calls (its chatter), the calls list and that
-contact's latest call. The README's pictures come from here, and anyone can take them again from
-their own Odoo, say after a bootstrap, to see what their users will.
+session) and photographs the contact with the most calls (its chatter), the calls list, that
+contact's latest call and, where CRM is installed, the opportunity its calls link to. The README's
+pictures come from here, and anyone can take them again from their own Odoo, say after a
+bootstrap, to see what their users will.
 
 The pages are reached by the web client's ``/web#`` addresses, which Odoo 17 serves and 18 and 19
 still open (they turn them into their ``/odoo/...`` ones).
@@ -22,11 +23,12 @@ import requests
 
 from shared.errors import ConfigError, VoicesyncError
 from shared.odoo import OdooClient
-from shared.odoo_owned import CALL_MODEL, PARTNER_MODEL
+from shared.odoo_owned import CALL_MODEL, LEAD_FIELD, LEAD_MODEL, PARTNER_MODEL
 
 CALLS_ACTION = "voicesync.setup_action_calls"
 WINDOW = "1440,1000"
 PAGE_WAIT_SECONDS = 30.0
+CALLS_TAB = ".o_notebook_headers a[name='voicesync_calls']"  # the "Voice calls" page bootstrap adds
 SETTLE_SECONDS = 1.5  # the chatter and the list's counts load after the view itself
 NEEDS = (
     "voicesync odoo screenshots needs Selenium and Chromium: pip install 'voicesync[screenshots]', "
@@ -41,25 +43,35 @@ class Shot:
     file: str
     address: str
     ready: str
+    click: str = ""  # what to press before the picture (a notebook's tab), when anything
 
 
-def shots(partner_id: int, call_id: int) -> list[Shot]:
-    return [
+def shots(partner_id: int, call_id: int, lead_id: int | None = None) -> list[Shot]:
+    """The contact, the calls list, the call, and (with CRM) the opportunity the call links to."""
+    pictures = [
         Shot("contact-chatter.png", f"/web#model={PARTNER_MODEL}&id={partner_id}&view_type=form", ".o_form_view"),
         Shot("calls-list.png", f"/web#action={CALLS_ACTION}", ".o_list_view"),
         Shot("call.png", f"/web#model={CALL_MODEL}&id={call_id}&view_type=form", ".o_form_view"),
     ]
+    if lead_id is not None:
+        address = f"/web#model={LEAD_MODEL}&id={lead_id}&view_type=form"
+        pictures.append(Shot("opportunity-calls.png", address, ".o_form_view", CALLS_TAB))
+    return pictures
 
 
-def subjects(odoo: OdooClient, partner_id: int | None) -> tuple[int, int]:
-    """The contact to show (given, or the one with the most calls) and its latest call."""
+def subjects(odoo: OdooClient, partner_id: int | None) -> tuple[int, int, int | None]:
+    """The contact to show (given, or the one with the most calls), its latest call, and where
+    CRM links calls to the pipeline, the lead or opportunity of its latest call that has one."""
+    linked = LEAD_FIELD in odoo.fields_of(CALL_MODEL)
     domain: list[Any] = [("x_partner_id", "=", partner_id)] if partner_id else [("x_partner_id", "!=", False)]
-    calls = odoo.call(CALL_MODEL, "search_read", domain=domain, fields=["x_partner_id"], limit=2000)
+    fields = ["x_partner_id", LEAD_FIELD] if linked else ["x_partner_id"]
+    calls = odoo.call(CALL_MODEL, "search_read", domain=domain, fields=fields, limit=2000)
     if not calls:
         raise VoicesyncError("no call with a contact in Odoo yet: sync calls first (voicesync resync calls --wait)")
     partner = partner_id or Counter(call["x_partner_id"][0] for call in calls).most_common(1)[0][0]
-    latest = [call["id"] for call in calls if call["x_partner_id"][0] == partner]
-    return partner, latest[0]  # the model's order: newest first
+    theirs = [call for call in calls if call["x_partner_id"][0] == partner]  # the model's order: newest first
+    leads = [call[LEAD_FIELD][0] for call in theirs if call.get(LEAD_FIELD)]
+    return partner, theirs[0]["id"], leads[0] if leads else None
 
 
 def web_session(url: str, db: str, login: str, password: str) -> str:
@@ -110,6 +122,8 @@ def take(url: str, session_id: str, pictures: list[Shot], out: Path) -> list[Pat
             WebDriverWait(browser, PAGE_WAIT_SECONDS).until(
                 expected_conditions.presence_of_element_located((By.CSS_SELECTOR, shot.ready))
             )
+            if shot.click:
+                browser.find_element(By.CSS_SELECTOR, shot.click).click()
             time.sleep(SETTLE_SECONDS)
             path = out / shot.file
             browser.save_screenshot(str(path))

@@ -50,6 +50,7 @@ ENDED_STATUSES = frozenset(
         "voicemail",
     }
 )
+SUCCESS_WORDS = {"yes": "successful", "no": "not successful"}  # else the vendor's own rubric, as it says it
 COLUMNS = ["id", "model", "res_id", "message_type", "subtype_id/id", "date", "body"]
 
 
@@ -92,7 +93,9 @@ def body(values: dict[str, Any], call_id: int) -> str:
     outcome = [_words(v) for v in (values.get("x_status"), values.get("x_ended_reason")) if v]
     if outcome:
         facts.append("outcome: " + html.escape(" / ".join(outcome)))
-    if values.get("x_success_evaluation"):
+    if values.get("x_success") in SUCCESS_WORDS:
+        facts.append(SUCCESS_WORDS[values["x_success"]])
+    elif values.get("x_success_evaluation"):
         facts.append("success: " + html.escape(str(values["x_success_evaluation"])))
     parts = [f"<p>{head}</p>"]
     if facts:
@@ -140,6 +143,8 @@ class CallNotes:
             )
         if not rows:
             return 0
+        # Odoo lists a chatter by id, newest first: the page's oldest call is written first
+        rows.sort(key=lambda row: row[COLUMNS.index("date")])
         answer = self.odoo.write_quietly(NOTE_MODEL, "load", fields=COLUMNS, data=rows)
         if not answer.get("ids"):
             messages = "; ".join(str(m.get("message")) for m in answer.get("messages") or [])

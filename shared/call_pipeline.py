@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ from typing import Any
 
 from shared.call_notes import CALL_MODEL, CONTACTS, call_link, has_ended
 from shared.entities import ENTITIES, ref_xmlid
-from shared.errors import AuthError, InvalidRequest
+from shared.errors import AuthError, InvalidRequest, RetryableError, error_for_load
 from shared.ledger.bindings import PLATFORM, Binder, BindingRow
 from shared.ledger.models import Binding
 from shared.mappers.base import XMLID_MODULE, Ref, xmlid_name
@@ -52,6 +53,7 @@ LEAD_PREFIX, CALLBACK_PREFIX = "lead_call", "callback_call"
 CALL_ACTIVITY = "mail.mail_activity_data_call"
 MODEL_XMLIDS = {LEAD_MODEL: "crm.model_crm_lead", CONTACTS.odoo_model: "base.model_res_partner"}
 WON = 100  # a lead's probability once won
+CONFLICT_ATTEMPTS, CONFLICT_PAUSE_SECONDS = 3, 1.0
 
 
 @dataclass(frozen=True)
@@ -272,12 +274,18 @@ class CallPipeline:
         self.binder.bind_many(entity, rows)
 
     def _load(self, model: str, columns: list[str], rows: list[list[str]], what: str) -> list[int]:
-        answer = self.odoo.write_quietly(model, "load", fields=columns, data=rows)
-        ids = answer.get("ids") or []
-        if not ids:
-            messages = "; ".join(str(m.get("message")) for m in answer.get("messages") or [])
-            raise InvalidRequest(f"Odoo refused the {what} of {len(rows)} calls: {messages}", system="odoo")
-        return [int(i) for i in ids]
+        """One ``load``, tried again when a row met a concurrent update (Odoo's own jobs touch a
+        lead just made: Odoo 19 enriches it at once), else the page is retried."""
+        attempt = 1
+        while True:
+            answer = self.odoo.write_quietly(model, "load", fields=columns, data=rows)
+            if answer.get("ids"):
+                return [int(i) for i in answer["ids"]]
+            error = error_for_load(f"Odoo refused the {what} of {len(rows)} calls", answer.get("messages") or [])
+            if not isinstance(error, RetryableError) or attempt == CONFLICT_ATTEMPTS:
+                raise error
+            time.sleep(CONFLICT_PAUSE_SECONDS * attempt)
+            attempt += 1
 
 
 def _description(call: Written) -> str:

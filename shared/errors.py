@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import requests
 
@@ -211,6 +212,19 @@ _ODOO_NAMES: dict[str, type[ApiError]] = {
     "builtins.KeyError": InvalidRequest,
     "builtins.TypeError": InvalidRequest,
 }
+
+
+# What a row of ``load`` says when another transaction changed what it touched (Odoo catches the
+# database's error per row and answers it as a message, so it never reaches Odoo's own retry).
+_CONCURRENT_UPDATE_SIGNS = ("could not serialize access", "deadlock detected", "could not obtain lock")
+
+
+def error_for_load(what: str, messages: list[dict[str, Any]]) -> ApiError:
+    """A refused ``load``: retryable when its rows met a concurrent update, else invalid."""
+    text = "; ".join(str(message.get("message")) for message in messages) or "refused by Odoo"
+    if any(sign in text for sign in _CONCURRENT_UPDATE_SIGNS):
+        return _classified(RetryableError(f"{what}: {text}", system="odoo", name="SerializationFailure"))
+    return _classified(InvalidRequest(f"{what}: {text}", system="odoo", name="LoadRefused"))
 
 
 def error_for_odoo(name: str, message: str, *, status: int | None = None) -> ApiError:

@@ -98,7 +98,7 @@ class OdooTarget:
 
     def _make_editor(self) -> str:
         """A second internal user who may edit contacts; made once per database."""
-        return self._make_user(EDITOR_LOGIN, "Contract editor", EDITOR_GROUPS)
+        return self.make_user(EDITOR_LOGIN, "Contract editor", EDITOR_GROUPS)
 
     def plain_user(self) -> OdooClient:
         """A client signed in as an internal user in no group but ``base.group_user`` (JSON-RPC,
@@ -112,10 +112,10 @@ class OdooTarget:
             members = "user_ids" if version_major(self.client("jsonrpc").version()) >= 19 else "users"
             self.sandbox.write("res.groups", [group["res_id"]], {members: [(4, uid)]})
         else:
-            password = self._make_user(PLAIN_LOGIN, "Plain user", ("base.group_user",))
+            password = self.make_user(PLAIN_LOGIN, "Plain user", ("base.group_user",))
         return OdooClient(self.url, self.db, PLAIN_LOGIN, password, protocol="jsonrpc", timeout=60)
 
-    def _make_user(self, login: str, name: str, groups: tuple[str, ...]) -> str:
+    def make_user(self, login: str, name: str, groups: tuple[str, ...]) -> str:
         """An internal user of ``groups`` with a new password (made, or reset), as an administrator
         makes one; returns the password."""
         admin = self.client("jsonrpc")

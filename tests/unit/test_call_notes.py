@@ -43,6 +43,6 @@ def test_the_note_reads_at_a_glance_escapes_what_the_vendor_says_and_links_the_c
     )
     text = body(values, 42)
     assert text.startswith("<p><strong>Outbound call</strong></p>")
-    assert "2026-12-25 14:21 UTC · duration 13:32 · outcome: ended / assistant ended call · success: true" in text
+    assert "2026-12-25 14:21 UTC · duration 13:32 · outcome: ended / assistant ended call · successful" in text
     assert "Wants &lt;b&gt;two&lt;/b&gt; seats" in text
     assert 'href="/mail/view?model=x_voicesync_call&amp;res_id=42"' in text
