@@ -99,3 +99,17 @@ def test_every_classified_error_is_shown_to_each_observer_once(monkeypatch: pyte
     assert seen == made
     errors.RetryableError("built by hand", system="odoo")  # not a classification: not shown
     assert len(seen) == len(made)
+
+
+@pytest.mark.parametrize(
+    ("message", "cls"),
+    [
+        ('could not serialize access due to concurrent update\nCONTEXT:  SQL statement "SELECT 1 FROM"', "Retryable"),
+        ("deadlock detected", "Retryable"),
+        ("Missing required value for the field 'Due Date'", "Invalid"),
+    ],
+)
+def test_a_refused_load_is_retryable_only_when_its_rows_met_a_concurrent_update(message: str, cls: str) -> None:
+    error = errors.error_for_load("the links", [{"type": "error", "message": message}, {"message": "and more"}])
+    assert type(error) is {"Retryable": errors.RetryableError, "Invalid": errors.InvalidRequest}[cls]
+    assert error.message.startswith("the links: ") and error.message.endswith("; and more")
