@@ -764,7 +764,7 @@ def test_the_pathways_the_calls_run_are_listed_as_the_docs_show(
 ) -> None:
     pathways = get(http, platform, "/v1/pathway")
     names = {pathway["id"]: pathway["name"] for pathway in pathways}
-    assert names[bland.INBOUND_PATHWAY_ID] == "Inbound line" and len(names) == len(pathways) == CAMPAIGNS + 1
+    assert names[bland.INBOUND_PATHWAY_ID] == "Inbound line" and len(names) == len(pathways) > CAMPAIGNS
     assert [p["published_at"] for p in pathways] == sorted((p["published_at"] for p in pathways), reverse=True)
     shown = listing(http, platform, limit=40)["calls"]
     ran = {get(http, platform, f"/v1/calls/{call['call_id']}")["pathway_id"] for call in shown}
