@@ -104,6 +104,7 @@ FIELD_LABELS: dict[str, str] = {
     "x_partner_id": "Contact",
     "x_campaign_id": "Campaign",
     "x_assistant": "Assistant",
+    "x_assistant_id": "Assistant id",
     "x_direction": "Direction (platform)",
     "x_status": "Status (platform)",
     "x_ended_reason": "Ended reason (platform)",
@@ -246,6 +247,7 @@ FORM_ARCH = f"""<form string="Voice call" {READ_ONLY}>
             <page string="Platform" name="platform">
                 <group>
                     <field name="x_platform_id"/>
+                    <field name="x_assistant_id"/>
                     <field name="x_direction"/>
                     <field name="x_status"/>
                     <field name="x_ended_reason"/>
@@ -265,6 +267,7 @@ SEARCH_ARCH = """<search string="Voice calls">
     <field name="x_outcome"/>
     <field name="x_ended_reason"/>
     <field name="x_assistant"/>
+    <field name="x_assistant_id"/>
     <field name="x_platform_id"/>
     <field name="x_summary"/>
     <field name="x_transcript"/>

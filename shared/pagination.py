@@ -11,6 +11,7 @@ what differs is the paginator its endpoint names (as dlt's ``rest_api`` does it)
   that instant already read are dropped, so ties are neither skipped nor read twice.
 - :class:`OffsetPaginator`: page numbers sent as an index window (Bland's ``from``/``to``).
 - :class:`CursorPaginator`: an opaque cursor from each answer (Retell's ``pagination_key``).
+- :class:`WholeListPaginator`: a listing answered whole in one bare array (Bland's pathways).
 
 A paginator fails loudly (:class:`InvalidRequest` ``pagination_loop``) when the server hands back
 a page it already gave: the loop that would otherwise never end.
@@ -249,3 +250,24 @@ class CursorPaginator(Paginator):
     def restore(self, state: dict[str, Any]) -> None:
         self.cursor, self.done = state["cursor"], bool(state["done"])
         self._seen = {str(c) for c in state["seen"]}
+
+
+@dataclass
+class WholeListPaginator(Paginator):
+    """A listing answered whole, as a bare array, in one answer (Bland's pathways): no parameters,
+    one page."""
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+    def update(self, body: Any) -> list[Record]:
+        if not isinstance(body, list) or not all(isinstance(record, dict) for record in body):
+            raise bad_page("list answer is not an array of records")
+        self.done = True
+        return body
+
+    def state(self) -> dict[str, Any]:
+        return {"done": self.done}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.done = bool(state["done"])

@@ -9,6 +9,8 @@ People read a call by ``x_name``, built here: "Outbound call with Jonas Dubois Â
 The time is said in UTC, as text cannot follow each reader's time zone (the ``Started`` column
 does); the platform's id has its own field, ``x_platform_id``. Status, direction and outcome keep
 the vendor's words in char fields and their meaning in selections (:mod:`call_labels`).
+``x_assistant`` is the assistant's (agent's, pathway's) name where the adapter knows it
+(``assistant_name``), else its id; the id itself is in ``x_assistant_id``.
 
 ``x_cost`` is a manual float field: Odoo gives those no ``digits``, so the column is a
 ``double precision`` and ``read`` returns the float written, unrounded (0.1234 stays 0.1234);
@@ -39,6 +41,7 @@ class CallMapper(Mapper):
         "x_partner_id": "many2one",
         "x_campaign_id": "many2one",
         "x_assistant": "char",
+        "x_assistant_id": "char",
         "x_direction": "char",
         "x_status": "char",
         "x_ended_reason": "char",
@@ -72,7 +75,7 @@ class CallMapper(Mapper):
     }
     direct = (
         ("id", "x_platform_id"),
-        ("assistant_id", "x_assistant"),
+        ("assistant_id", "x_assistant_id"),
         ("direction", "x_direction"),
         ("status", "x_status"),
         ("ended_reason", "x_ended_reason"),
@@ -87,6 +90,7 @@ class CallMapper(Mapper):
     references = {"x_partner_id": ("contact_id", "contacts"), "x_campaign_id": ("campaign_id", "campaigns")}
     computed = {
         "x_name": "name",
+        "x_assistant": "assistant",
         "x_has_start": "has_start",
         "x_structured_data": "structured_data",
         "x_recording_url": "recording_url",
@@ -120,6 +124,10 @@ class CallMapper(Mapper):
         if isinstance(started, str):
             title += " Â· " + datetime.strptime(started, "%Y-%m-%d %H:%M:%S").strftime(TIME_IN_NAME)
         return title
+
+    def assistant(self, record: dict[str, Any]) -> str | bool:
+        """The assistant by the name its vendor gives it, else by its id."""
+        return self.normalized("x_assistant", record.get("assistant_name") or record.get("assistant_id"))
 
     def has_start(self, record: dict[str, Any]) -> bool:
         """Whether the call has started: calls sort on it first, so the ones not started come last

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from shared.platforms.base import Platform, RateGate, Webhooks
     from shared.settings import Settings
 
-NOT_VENDORS = {"base"}
+NOT_VENDORS = {"base", "assistants"}
 
 
 @cache

@@ -35,6 +35,7 @@ from shared.errors import (
 from shared.http import json_body, new_session, send
 from shared.mappers.base import e164
 from shared.pagination import Page, Paginator, Record
+from shared.platforms.assistants import AssistantNames
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -79,7 +80,8 @@ class Endpoint:
     """One listing of a vendor: typed data, so the page loop stays generic.
 
     ``method`` ``POST`` sends the parameters as a JSON body (Retell's ``list-calls``), where nested
-    objects from ``since``, ``params`` and a walk's ``where`` are merged (``filter_criteria``).
+    objects from ``since``, ``params`` and a walk's ``where`` are merged (``filter_criteria``);
+    ``in_query`` sends them in the query string all the same (Retell's ``list-agents``).
     ``expand(platform, listed, whole)`` turns a listed record into the whole one where a listing
     leaves out what matters (Retell and Bland list calls without their transcripts); ``whole`` is
     False in a derived entity's walk, which is after only what the records carry.
@@ -91,6 +93,7 @@ class Endpoint:
     since: Callable[[str], dict[str, Any]]
     params: Mapping[str, Any] = field(default_factory=dict)
     method: Literal["GET", "POST"] = "GET"
+    in_query: bool = False
     expand: Callable[[Platform, Record, bool], Record] | None = None
 
 
@@ -209,6 +212,7 @@ class Platform:
         headers = {"Authorization": authorization, "Accept": "application/json"}
         self._session = new_session(headers, pool_size=max(10, self.read_concurrency))
         self._readers: ThreadPoolExecutor | None = None
+        self.assistants = AssistantNames(self.assistant_names)
 
     @classmethod
     def from_settings(cls, settings: Settings, gate: RateGate | None = None) -> Platform:
@@ -285,7 +289,21 @@ class Platform:
         normalized = self.normalize(entity, raw) if isinstance(raw, dict) else None
         if normalized is None or str(normalized.record.get("id")) != record_id:
             raise DataError(f"{SYSTEM} answered {entity}/{record_id!r} with another record")
+        self.name_assistant(entity, normalized.record)
         return normalized
+
+    def assistant_names(self) -> dict[str, str]:
+        """Every assistant's name by id, read now from the vendor's ``assistants`` listing (none for
+        a vendor that has no such listing)."""
+        if "assistants" not in self.endpoints:
+            return {}
+        listed = (record for page in self.pages("assistants") for record in page.records)
+        return {str(record["id"]): str(record["name"]) for record in listed if record.get("id") and record.get("name")}
+
+    def name_assistant(self, entity: str, record: Record) -> None:
+        """A call's ``assistant_name`` from :attr:`assistants`, where the call does not say it."""
+        if entity == "calls" and not record.get("assistant_name"):
+            record["assistant_name"] = self.assistants.name(record.get("assistant_id"))
 
     def pages(self, entity: str, *, since: str | None = None, where: Mapping[str, Any] | None = None) -> Walk:
         """Walk a listing (all of it, or what changed since ``since``) page by page; ``where`` adds
@@ -353,7 +371,7 @@ class Walk:
         endpoint = self.platform.endpoint(self.entity)
         since = endpoint.since(self.since) if self.since else {}
         params = merged(endpoint.params, since, self.where, self.paginator.params())
-        sent = {"json": params} if endpoint.method == "POST" else {"params": params}
+        sent = {"json": params} if endpoint.method == "POST" and not endpoint.in_query else {"params": params}
         body = self.platform.request(endpoint.method, endpoint.path, **sent)
         self.number = number
         records: list[Record] = []
@@ -363,6 +381,8 @@ class Walk:
             listed = self.platform.each(lambda raw: self._expanded(endpoint, raw), listed)
         for raw in listed:
             normalized = self.platform.normalize(self.entity, raw)
+            if self.whole:
+                self.platform.name_assistant(self.entity, normalized.record)
             records.append(normalized.record)
             for entity, rows in normalized.related.items():
                 related.setdefault(entity, []).extend(rows)

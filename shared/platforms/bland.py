@@ -15,6 +15,9 @@ JSON Schemas of them; the README lists what no source confirms):
 - Campaigns are batches: ``GET /v2/batches/list`` (``skip``/``take``, ``{"data", "errors"}``) and
   ``GET /v2/batches/{id}``; a call names its batch by ``batch_id``. The v1 batch routes left the
   docs in 2025.
+- A call names the pathway it ran (``pathway_id``); ``GET /v1/pathway`` lists every pathway
+  (a bare array of ``{"id", "name", "description", ...}``, unpaged), read once for their names
+  (:mod:`shared.platforms.assistants`).
 - No contacts resource: a person is the call's other number (``to`` of an outbound call, ``from``
   of an inbound one), known by number (``tel-<digits>``). A number given without ``+`` (the docs
   show ``"to": "5551234567"``) is read as NANP when it has 10 digits, else as digits after ``+``.
@@ -38,7 +41,7 @@ import requests
 
 from shared.errors import ApiError, ConfigError, DataError, error_for_response
 from shared.mappers.base import e164
-from shared.pagination import OffsetPaginator, Record, bad_page
+from shared.pagination import OffsetPaginator, Record, WholeListPaginator, bad_page
 from shared.platforms.base import (
     SYSTEM,
     Capabilities,
@@ -202,6 +205,12 @@ class BlandPlatform(Platform):
             paginator=_batches_page,
             since=lambda since: {},  # no filter on batches: every run reads every batch
         ),
+        "assistants": Endpoint(
+            path="/v1/pathway",
+            item_path=None,
+            paginator=lambda size: WholeListPaginator(),
+            since=lambda since: {},
+        ),
     }
 
     def classify(self, response: requests.Response) -> ApiError:
@@ -231,6 +240,8 @@ class BlandPlatform(Platform):
             return _call(raw)
         if entity == "campaigns":
             return _batch(raw)
+        if entity == "assistants":
+            return Normalized({"id": raw.get("id"), "name": raw.get("name")})
         raise DataError(f"bland has no {entity} records")
 
 

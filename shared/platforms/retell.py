@@ -21,6 +21,10 @@ the emulator through it in strict mode):
   ``create-batch-call`` answers or the dashboard) and finds each one's calls with
   ``filter_criteria.batch_call_id`` (:class:`BatchIndex`). A campaign is derived from its calls:
   it reaches Odoo with its first call.
+- A call names its agent (``agent_id``) and, where it gives it, the agent's name (``agent_name``,
+  optional in the SDK). Without one, the name comes from ``POST /v2/list-agents`` (``limit``,
+  ``pagination_key`` and ``sort_order`` in the query, ``{"items": [{"agent_id", "agent_name",
+  ...}], "has_more", "pagination_key"}``), read once and kept (:mod:`shared.platforms.assistants`).
 - Webhooks ``{"event", "call"}``: ``call_started``, ``call_ended`` and ``call_analyzed`` read their
   call again; other events are answered and kept as ignored. ``x-retell-signature:
   v=<epoch ms>,d=<hex>`` is HMAC-SHA256, keyed with the API key, of the body followed by the
@@ -222,6 +226,14 @@ class RetellPlatform(Platform):
             params={"sort_order": "asc"},
             method="POST",
         ),
+        "assistants": Endpoint(
+            path="/v2/list-agents",
+            item_path=None,
+            paginator=lambda size: CursorPaginator(min(size, MAX_PER_PAGE), _read_list),
+            since=lambda since: {},
+            method="POST",
+            in_query=True,
+        ),
     }
 
     def __init__(
@@ -260,6 +272,8 @@ class RetellPlatform(Platform):
             return self._contact(raw)
         if entity == "batch_calls":
             return Normalized({"id": raw.get("call_id"), "updated_at": _version(raw)})
+        if entity == "assistants":
+            return Normalized({"id": raw.get("agent_id"), "name": raw.get("agent_name")})
         raise DataError(f"retell has no {entity} records")
 
     def _contact(self, raw: Record) -> Normalized:
@@ -297,6 +311,7 @@ class RetellPlatform(Platform):
             "sentiment": analysis.get("user_sentiment"),
             "voicemail": analysis.get("in_voicemail"),
             "assistant_id": raw.get("agent_id"),
+            "assistant_name": raw.get("agent_name"),
         }
         related: dict[str, list[Record]] = {"contacts": [person]} if person else {}
         if batch is not None:

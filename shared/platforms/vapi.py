@@ -12,6 +12,10 @@ Shapes from the official ``vapi-server-sdk`` 3.0 models (the tests hold the emul
   calls and campaigns name, identified by its E.164 number; the contacts walk is the customers of
   the calls, then of the campaigns. A customer with no number is not a contact.
 - No contact writes (Odoo -> platform): there is nothing to write to.
+- ``GET /assistant`` answers a bare array of Assistants (``id``, ``name`` optional); ``limit`` is
+  documented with a default of 100 and no maximum. Read for the calls' assistants' names
+  (:mod:`shared.platforms.assistants`), in time windows on ``createdAt`` as the calls are; that
+  the answer is newest first is not confirmed by any source.
 - Server messages ``{"message": {"type", "call", ...}}``: ``end-of-call-report`` and
   ``status-update`` read their call again; every other type is answered and kept as ignored.
   Authenticated by a bearer token or an HMAC, as the Vapi credential is set (``VAPI_WEBHOOK_*``).
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 
 MAX_CALLS_PER_PAGE = 1000
 MAX_CAMPAIGNS_PER_PAGE = 100
+MAX_ASSISTANTS_PER_PAGE = 100
 ACTED_ON = ("end-of-call-report", "status-update")
 DIRECTIONS = {"inboundPhoneCall": "inbound", "outboundPhoneCall": "outbound", "webCall": "web"}
 MIN_SECRET_LENGTH = 16
@@ -151,6 +156,12 @@ class VapiPlatform(Platform):
             since=_since,
             params={"sortBy": "createdAt", "sortOrder": "ASC"},
         ),
+        "assistants": Endpoint(
+            path="/assistant",
+            item_path=None,
+            paginator=lambda size: TimeWindowPaginator(min(size, MAX_ASSISTANTS_PER_PAGE)),
+            since=_since,
+        ),
     }
 
     def classify(self, response: requests.Response) -> ApiError:
@@ -171,6 +182,8 @@ class VapiPlatform(Platform):
             return _call(raw)
         if entity == "campaigns":
             return _campaign(raw)
+        if entity == "assistants":
+            return Normalized({"id": raw.get("id"), "name": raw.get("name")})
         raise DataError(f"vapi has no {entity} records")
 
 

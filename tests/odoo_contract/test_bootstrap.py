@@ -208,6 +208,7 @@ FULL_CALL = {
     "success_evaluation": "true",
     "structured_data": {"z": 1, "a": {"y": [3, 1], "b": None}, "note": "line1\nline2"},
     "assistant_id": "asst_7",
+    "assistant_name": "Riley",
 }
 
 

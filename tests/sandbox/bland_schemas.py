@@ -4,7 +4,8 @@ Bland has no official Python SDK to judge the emulator with, so these schemas st
 They follow docs.bland.ai as its Mintlify source (``CINTELLILABS/docs``, HEAD 2026-08-09) writes it:
 ``api-v1/get/calls.mdx`` (list), ``api-v1/get/calls-id.mdx`` (details, its 2024 example and the
 older 2023 one), ``api-v2/get/batches.mdx`` and ``batches-id.mdx``, ``api-v1/post/calls.mdx``
-(error bodies) and ``tutorials/post-call-webhooks.mdx``. The rules:
+(error bodies), ``tutorials/post-call-webhooks.mdx`` and ``api-v1/get/all_pathway.mdx`` (the
+pathways' list). The rules:
 
 - ``required``: the fields the docs' examples always show; a field the docs say is there only
   sometimes (``status`` "only present for calls that have been successfully created") is required
@@ -67,7 +68,10 @@ def _object(properties: dict[str, Any], required: list[str], **more: Any) -> dic
     return {"type": "object", "properties": properties, "required": required, "additionalProperties": False, **more}
 
 
-_REF = {name: {"$ref": f"#/$defs/{name}"} for name in ("phone", "call_id", "transcript", "batch", "warm_transfer")}
+_REF = {
+    name: {"$ref": f"#/$defs/{name}"}
+    for name in ("phone", "call_id", "transcript", "batch", "warm_transfer", "pathway")
+}
 _TEXT = {"type": "string"}
 _BOOL = {"type": "boolean"}
 _OPEN = {"type": "object"}
@@ -233,6 +237,21 @@ BATCH = _object(
     ["id", "user_id", "base_prompt", "created_at", "call_objects", "description"],
 )
 
+PATHWAY = _object(
+    {
+        "id": {"type": "string", "pattern": UUID},
+        "name": _TEXT,
+        "description": _nullable(_TEXT),
+        "published_at": _nullable({"type": "string", "pattern": ISO_TIME}),
+        "folder_name": _TEXT,  # "Omitted for pathways at the root level"
+        "production_version_number": _nullable({"type": "integer"}),
+    },
+    ["id", "name", "description", "published_at", "production_version_number"],
+)
+PATHWAY_LIST = {"type": "array", "items": _REF["pathway"]}
+"""GET /v1/pathway: "a JSON array of pathway summaries, newest first. Nodes and edges are not
+included"."""
+
 _NO_ERRORS = {"type": "null"}  # "Always `null` on success."
 BATCH_LIST = _object({"data": {"type": "array", "items": _REF["batch"]}, "errors": _NO_ERRORS}, ["data", "errors"])
 BATCH_GET = _object({"data": _REF["batch"], "errors": _NO_ERRORS}, ["data", "errors"])
@@ -274,6 +293,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "batch_list": BATCH_LIST,
     "batch_get": BATCH_GET,
     "batch": BATCH,
+    "pathway_list": PATHWAY_LIST,
+    "pathway": PATHWAY,
     "v1_error": V1_ERROR,
     "v2_error": V2_ERROR,
     "auth_failure": AUTH_FAILURE,
@@ -308,6 +329,7 @@ def validate(name: str, body: Any, context: str = "") -> None:
 ROUTES = (
     ("GET", re.compile(r"^/v1/calls/?$"), "call_list"),
     ("GET", re.compile(r"^/v1/calls/[^/]+/?$"), "call_details"),
+    ("GET", re.compile(r"^/v1/pathway/?$"), "pathway_list"),
     ("GET", re.compile(r"^/v2/batches/list/?$"), "batch_list"),
     ("GET", re.compile(r"^/v2/batches/[^/]+/?$"), "batch_get"),
 )

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pydantic
 from retell._models import validate_type
 from retell.types import (
+    AgentListResponse,
     AgentResponse,
     BatchCallResponse,
     CallListResponse,
@@ -43,6 +44,7 @@ class OracleError(AssertionError):
 ROUTES: tuple[tuple[str, re.Pattern[str], Any], ...] = (
     ("POST", re.compile(r"/v3/list-calls"), CallListResponse),
     ("GET", re.compile(r"/v2/get-call/[^/]+"), CallResponse),
+    ("POST", re.compile(r"/v2/list-agents"), AgentListResponse),
     ("POST", re.compile(r"/list-contacts"), ContactListResponse),
     ("GET", re.compile(r"/get-contact/[^/]+"), ContactResponse),
     ("GET", re.compile(r"/get-contact-by-phone/[^/]+"), ContactResponse),

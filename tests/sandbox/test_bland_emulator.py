@@ -757,3 +757,15 @@ def test_credential_settings_and_retry_schedule() -> None:
         PlatformSandbox(calls=1, vendor="bland", webhook_credential=Credential(kind="bearer"))
     with pytest.raises(ValueError, match="X-Webhook-Signature only"):
         PlatformSandbox(calls=1, vendor="bland", webhook_credential=Credential(header="X-Bland-Signature"))
+
+
+def test_the_pathways_the_calls_run_are_listed_as_the_docs_show(
+    platform: PlatformSandbox, http: requests.Session
+) -> None:
+    pathways = get(http, platform, "/v1/pathway")
+    names = {pathway["id"]: pathway["name"] for pathway in pathways}
+    assert names[bland.INBOUND_PATHWAY_ID] == "Inbound line" and len(names) == len(pathways) > CAMPAIGNS
+    assert [p["published_at"] for p in pathways] == sorted((p["published_at"] for p in pathways), reverse=True)
+    shown = listing(http, platform, limit=40)["calls"]
+    ran = {get(http, platform, f"/v1/calls/{call['call_id']}")["pathway_id"] for call in shown}
+    assert ran <= set(names) and len(ran) > 1

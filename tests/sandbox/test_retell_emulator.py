@@ -840,3 +840,19 @@ def test_voicesync_sandbox_speaks_retell(tmp_path: Path) -> None:
         assert len(printed["RETELL_BATCH_CALLS"].split(",")) == 3
         sdk = Retell(api_key=printed["VOICE_API_KEY"], base_url=printed["VOICE_API_URL"], max_retries=0)
         assert sdk.call.list(limit=1000, include_total=True).total == 30
+
+
+def test_the_agents_the_calls_name_are_listed_as_the_sdk_reads_them(client: Retell) -> None:
+    first = client.agent.list(limit=2)
+    assert first.has_more and first.pagination_key and len(first.items) == 2
+    rest = client.agent.list(limit=2, pagination_key=first.pagination_key)
+    assert not rest.has_more and rest.pagination_key is None
+    agents = [*first.items, *rest.items]
+    assert {a.agent_id: a.agent_name for a in agents} == {a.agent_id: a.name for a in retell.AGENTS}
+    modified = [a.user_modified_timestamp for a in agents]
+    assert modified == sorted(modified, reverse=True)
+    ascending = client.agent.list(sort_order="ascending")
+    assert [a.agent_id for a in ascending.items] == [a.agent_id for a in reversed(agents)]
+    with pytest.raises(BadRequestError):
+        client.agent.list(filter_criteria={"query": "Riley"})
+    assert {item["agent_id"] for item in walk_calls(client)} <= {a.agent_id for a in agents}

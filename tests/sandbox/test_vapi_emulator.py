@@ -26,7 +26,15 @@ from sandbox.platform import Credential, PlatformSandbox
 from sandbox.platform.vendors import generic, vapi
 from tests.sandbox.conftest import sandbox_command
 from tests.sandbox.receiver import Receiver
-from tests.sandbox.vapi_oracle import Call, Campaign, CampaignPaginatedResponse, OracleError, server_message, strict
+from tests.sandbox.vapi_oracle import (
+    Assistant,
+    Call,
+    Campaign,
+    CampaignPaginatedResponse,
+    OracleError,
+    server_message,
+    strict,
+)
 
 CALLS, CAMPAIGNS, CONTACTS = 450, 7, 120
 pytestmark = pytest.mark.usefixtures("restored")
@@ -536,3 +544,18 @@ def test_voicesync_sandbox_speaks_vapi(tmp_path: Path) -> None:
         assert len(answer.json()) == 30
         for item in answer.json():
             strict(Call, item)
+
+
+def test_the_assistants_the_calls_name_are_listed_as_the_sdk_reads_them(
+    platform: PlatformSandbox, http: requests.Session
+) -> None:
+    answer = http.get(platform.url + "/assistant")
+    assert answer.status_code == 200, answer.text
+    listed = [strict(Assistant, item) for item in answer.json()]
+    assert {a.id: a.name for a in listed} == dict(zip(vapi.ASSISTANT_IDS, vapi.ASSISTANT_NAMES, strict=True))
+    assert [a.created_at for a in listed] == sorted((a.created_at for a in listed), reverse=True)  # newest first
+    assert [item["id"] for item in http.get(platform.url + "/assistant", params={"limit": 2}).json()] == [
+        a.id for a in listed[:2]
+    ]
+    assert nestjs_error(http.get(platform.url + "/assistant", params={"limit": 0}), 400)["message"]
+    assert {item["assistantId"] for item in calls(http, platform, limit=1000)} <= {a.id for a in listed}

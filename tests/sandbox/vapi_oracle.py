@@ -22,10 +22,19 @@ from functools import cache
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import pydantic
-from vapi.types import Call, Campaign, CampaignPaginatedResponse, ServerMessage
+from vapi.types import Assistant, Call, Campaign, CampaignPaginatedResponse, ServerMessage
 from vapi.types.server_message_message import ServerMessageMessage
 
-__all__ = ["Call", "Campaign", "CampaignPaginatedResponse", "OracleError", "ServerMessage", "server_message", "strict"]
+__all__ = [
+    "Assistant",
+    "Call",
+    "Campaign",
+    "CampaignPaginatedResponse",
+    "OracleError",
+    "ServerMessage",
+    "server_message",
+    "strict",
+]
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 _NONE = type(None)

@@ -141,10 +141,16 @@ def test_call_maps_every_canonical_key() -> None:
     assert values["x_cost"] == 0.1234 and isinstance(values["x_cost"], float)
     assert values["x_transcript"] == "AI: Hello, Ada.\nUser: Hi!\n\nAI: Bye."  # inner lines kept
     assert values["x_success_evaluation"] == "true"
-    assert values["x_assistant"] == "asst_7"
+    assert (values["x_assistant"], values["x_assistant_id"]) == ("asst_7", "asst_7")  # no name known: the id
     assert values["x_recording_url"] == "https://example.com/r/cl_9.wav"
     assert values["x_structured_data"] == "booked: true\nscore: 0.5\nslot.day: Mon\nslot.time: 10:00"
     assert set(values) == set(ENTITIES["calls"].mapper.fields)
+
+
+def test_a_call_shows_its_assistant_by_name_and_keeps_the_id() -> None:
+    values = ENTITIES["calls"].mapper.map({**FULL_CALL, "assistant_name": "  Riley "})
+    assert (values["x_assistant"], values["x_assistant_id"]) == ("Riley", "asst_7")
+    assert ENTITIES["calls"].mapper.map({**FULL_CALL, "assistant_name": None})["x_assistant"] == "asst_7"
 
 
 def test_absent_call_keys_are_empty_as_odoo_reads_them() -> None:
@@ -152,7 +158,7 @@ def test_absent_call_keys_are_empty_as_odoo_reads_them() -> None:
     values = ENTITIES["calls"].mapper.map(CALL)
     for name in ("x_ended_at", "x_ended_reason", "x_transcript", "x_success_evaluation", "x_structured_data"):
         assert values[name] is False, name
-    assert values["x_assistant"] is False
+    assert values["x_assistant"] is False and values["x_assistant_id"] is False
     assert values["x_cost"] == 0.0 and isinstance(values["x_cost"], float)
     nones = ENTITIES["calls"].mapper.map(
         {**FULL_CALL, **dict.fromkeys(set(FULL_CALL) - {"id", "updated_at", "contact_id"})}

@@ -28,6 +28,10 @@ What is emulated, and the choices made where no source says:
   call has a transcript (``agent-action`` "Ended call" last when the assistant hung up, and left
   out of ``concatenated_transcript``) and an ``analysis``; others have none (``[]``, ``""``, null).
   ``summary`` is null until a call completes (not confirmed).
+- ``GET /v1/pathway``: a bare array of pathway summaries (``id``, ``name``, ``description``,
+  ``published_at``, ``production_version_number``; no folders), newest first: one per live batch
+  ("<its name> pathway", published when the batch was created) and the inbound line's ("Inbound
+  line"), the pathways the calls name. Unpaged, as the docs show it.
 - Numbers: the agent's ``from`` (``to`` for inbound calls) is one of a few fixed numbers; every 5th
   call shows the customer's number without its ``+`` (country code kept), as the docs' example
   ``"to": "5551234567"`` does. A call whose contact was deleted shows a stand-in ``+1555...`` number
@@ -98,6 +102,7 @@ AUTH_FAILURE = {"data": None, "errors": [{"error": "AUTH_FAILURE", "message": "U
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sandbox.voicesync.invalid/bland")
 USER_ID = str(uuid.uuid5(NAMESPACE, "org"))
 INBOUND_PATHWAY_ID = str(uuid.uuid5(NAMESPACE, "pathway-inbound"))
+INBOUND_PUBLISHED = "2025-01-01T09:00:00.000Z"
 
 ENDED = ("completed", "failed", "no_answer")
 STATUS = {"completed": "completed", "failed": "failed", "no_answer": "no-answer"}
@@ -342,8 +347,27 @@ def call(platform: PlatformSandbox, record: Record) -> dict[str, Any]:
 def _pathway_id(record: Record) -> str:
     """The pathway a call ran: its batch's, or the inbound number's."""
     if record["campaign_id"]:
-        return str(uuid.uuid5(NAMESPACE, "pathway-" + record["campaign_id"]))
+        return _batch_pathway_id(record["campaign_id"])
     return INBOUND_PATHWAY_ID
+
+
+def _batch_pathway_id(campaign_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, "pathway-" + campaign_id))
+
+
+def pathways(platform: PlatformSandbox) -> list[dict[str, Any]]:
+    """Every pathway as ``GET /v1/pathway`` lists it, newest first."""
+    inbound = {"id": INBOUND_PATHWAY_ID, "name": "Inbound line", "published_at": INBOUND_PUBLISHED}
+    listed = [inbound] + [
+        {
+            "id": _batch_pathway_id(record["id"]),
+            "name": f"{record['name']} pathway",
+            "published_at": _millis(parse(record["created_at"])),
+        }
+        for record in everything(platform, "campaigns")
+    ]
+    listed.sort(key=lambda pathway: (pathway["published_at"], pathway["id"]), reverse=True)
+    return [{**pathway, "description": None, "production_version_number": 1} for pathway in listed]
 
 
 # -- batches --------------------------------------------------------------------------------------
@@ -562,6 +586,10 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
     @app.get("/v1/calls/<call_id>", endpoint="GET /v1/calls/<id>")
     def read_call(call_id: str) -> Response:
         return json_response(call(platform, found("calls", call_id, "Call not found")))
+
+    @app.get("/v1/pathway", endpoint="GET /v1/pathway")
+    def list_pathways() -> Response:
+        return json_response(pathways(platform))
 
     @app.get("/v2/batches/list", endpoint="GET /v2/batches/list")
     def list_batches() -> Response:

@@ -18,6 +18,10 @@ What is emulated, and the choices made where no source says:
   parameter answers 400 naming it.
 - ``GET /v2/get-call/{call_id}``: the call as list-calls shows it, plus ``transcript`` and
   ``transcript_object`` once completed (the list items have neither, as the SDK's list model).
+- ``POST /v2/list-agents`` (AgentListParams: ``limit``, ``pagination_key``, ``sort_order`` in the
+  query, as the SDK sends them; ``filter_criteria``, in the body, is not served and answers 400):
+  ``{"items", "has_more", "pagination_key"}`` of the three agents (voice, never suspended, no
+  tags), by ``user_modified_timestamp`` (``descending`` by default), with the same cursor.
 - ``POST /list-contacts`` (ContactListParams): ``{"items", "has_more", "pagination_key",
   "total"}`` by ``created_timestamp`` (``desc`` by default), ties by ``contact_id``; the same
   cursor, ``limit`` and ``skip`` rules; filters ``contact_id``, ``phone_number`` (string),
@@ -741,6 +745,34 @@ def _window(body: Mapping[str, Any], orders: tuple[str, str], problems: dict[str
     )
 
 
+AGENT_LIST_KEYS = ("limit", "pagination_key", "sort_order")
+AGENTS_MODIFIED_MS = 1_735_722_000_000  # 2025-01-01 09:00 UTC, plus n ms for agent n
+
+
+def _agent_item(n: int, agent: Agent) -> dict[str, Any]:
+    """An agent as list-agents shows it."""
+    return {
+        "agent_id": agent.agent_id,
+        "agent_name": agent.name,
+        "channel": "voice",
+        "is_suspended": False,
+        "tags": {},
+        "user_modified_timestamp": AGENTS_MODIFIED_MS + n,
+    }
+
+
+def list_agents(query: Mapping[str, str], body: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer of ``POST /v2/list-agents``."""
+    problems: dict[str, str] = {}
+    _unknown({**query, **body}, AGENT_LIST_KEYS, problems)
+    params = {name: int(value) if name == "limit" and value.isdigit() else value for name, value in query.items()}
+    window = _window(params, ("descending", "ascending"), problems)
+    _refuse(problems)
+    items = [_agent_item(n, agent) for n, agent in enumerate(AGENTS)]
+    shown, key = window.page(items, lambda item: (item["user_modified_timestamp"], item["agent_id"]))
+    return {"items": shown, "has_more": key is not None, "pagination_key": key}
+
+
 CALL_LIST_KEYS = ("filter_criteria", "include_total", "limit", "pagination_key", "skip", "sort_order")
 CONTACT_LIST_KEYS = (
     "excluded_contact_ids",
@@ -908,6 +940,10 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
     @app.get("/v2/get-call/<call_id>", endpoint="GET /v2/get-call/<call_id>")
     def get_call(call_id: str) -> Response:
         return json_response(call(platform, found("calls", call_id)))
+
+    @app.post("/v2/list-agents", endpoint="POST /v2/list-agents")
+    def post_list_agents() -> Response:
+        return json_response(list_agents(request.args.to_dict(), _body()))
 
     @app.post("/list-contacts", endpoint="POST /list-contacts")
     def post_list_contacts() -> Response:

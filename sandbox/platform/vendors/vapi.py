@@ -10,6 +10,9 @@ What is emulated, and the choices made where no source says:
   "metadata"}`` (CampaignPaginatedResponse). The SDK documents the defaults, page 1, limit 100,
   ``sortOrder=DESC``, ``sortBy=createdAt``; ``sortBy=updatedAt`` also works, the SDK's
   ``duration|cost`` mean nothing for a campaign and answer 400. ``GET /campaign/{id}``.
+- ``GET /assistant?limit`` (1..1000, default 100): the org's three assistants (Assistant:
+  ``id``, ``orgId``, ``name``, ``createdAt``, ``updatedAt``), newest first; every call and
+  campaign names one of them.
 - No contacts: Vapi has no such resource. The store's contacts are the people calls name, as the
   call's ``customer`` (``name`` left out for every 7th contact, ``externalId`` = the store id for
   two contacts in three, as a Vapi user may or may not set them). It is the contact as it is now,
@@ -62,7 +65,7 @@ if TYPE_CHECKING:
     from sandbox.platform.service import PlatformSandbox
     from sandbox.platform.store import Change, Record
 
-PATHS = ("/call", "/campaign")
+PATHS = ("/call", "/campaign", "/assistant")
 KEY_SCHEME = "Bearer"
 RETRY_SCHEDULE: tuple[float, ...] = ()
 DEFAULT_LIMIT = 100
@@ -77,6 +80,8 @@ TIMESTAMP_HEADER = "x-timestamp"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sandbox.voicesync.invalid/vapi")
 ORG_ID = str(uuid.uuid5(NAMESPACE, "org"))
 ASSISTANT_IDS = tuple(str(uuid.uuid5(NAMESPACE, f"assistant-{n}")) for n in (1, 2, 3))
+ASSISTANT_NAMES = ("Riley", "Morgan", "Avery")
+ASSISTANTS_CREATED = "2025-01-0{n}T09:00:00.000Z"
 PHONE_NUMBER_IDS = tuple(str(uuid.uuid5(NAMESPACE, f"phone-number-{n}")) for n in (1, 2))
 
 CALL_STATUS = {
@@ -156,6 +161,21 @@ def customer(contact: Record) -> dict[str, Any]:
     if number % 3:
         dto["externalId"] = contact["id"]
     return dto
+
+
+def assistants() -> list[dict[str, Any]]:
+    """The org's assistants as Vapi lists them (Assistant), newest first."""
+    listed = [
+        {
+            "id": vid,
+            "orgId": ORG_ID,
+            "name": name,
+            "createdAt": ASSISTANTS_CREATED.format(n=n),
+            "updatedAt": ASSISTANTS_CREATED.format(n=n),
+        }
+        for n, (vid, name) in enumerate(zip(ASSISTANT_IDS, ASSISTANT_NAMES, strict=True), 1)
+    ]
+    return listed[::-1]
 
 
 def _line(number: int) -> tuple[str, str]:
@@ -509,6 +529,13 @@ def register(app: Flask, platform: PlatformSandbox) -> None:
     @app.get("/call/<vid>", endpoint="GET /call/<id>")
     def read_call(vid: str) -> Response:
         return json_response(call(platform, found("calls", vid)))
+
+    @app.get("/assistant", endpoint="GET /assistant")
+    def list_assistants() -> Response:
+        problems: dict[str, str] = {}
+        limit = _integer(request.args, "limit", DEFAULT_LIMIT, MAX_LIMIT, problems)
+        _bad_request(problems)
+        return json_response(assistants()[:limit])
 
     @app.get("/campaign", endpoint="GET /campaign")
     def list_campaigns() -> Response:
