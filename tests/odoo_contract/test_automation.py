@@ -98,10 +98,11 @@ def test_before_17_bootstrap_skips_the_rule_in_one_line_and_makes_the_rest(
 ) -> None:
     report = Bootstrap(client).run(f"{listener.server.url}/webhooks/odoo/token")
     made = {change.owned.name for change in report.changes}
+    rule = [line for line in report.skipped if "Odoo -> platform" in line]  # (CRM is not installed here)
     if odoo_major >= 17:
-        assert report.skipped == [] and "automation_partner_push" in made
+        assert rule == [] and "automation_partner_push" in made
         return
-    [skipped] = report.skipped
+    [skipped] = rule
     assert "needs Odoo 17 or later" in skipped and "\n" not in skipped
     assert "call_model" in made and not made & {"automation_partner_push", "action_partner_push"}
     assert Bootstrap(client).run(f"{listener.server.url}/webhooks/odoo/token").changes == []

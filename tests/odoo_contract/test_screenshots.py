@@ -54,7 +54,8 @@ def test_with_crm_a_person_also_sees_the_opportunity_and_its_calls(odoo: OdooTar
     [lead] = admin.call(LEAD_MODEL, "create", vals_list=[{"name": "Renewal", "partner_id": partner}])
     values = {"x_name": "call-1", "x_partner_id": partner, "x_started_at": "2026-12-01 09:00:00", LEAD_FIELD: lead}
     admin.call(CALL_MODEL, "create", vals_list=[values])
-    seller = odoo.make_user(EDITOR_LOGIN, "Contract seller", (*EDITOR_GROUPS, "sales_team.group_sale_salesman_all_leads"))
+    every_lead = "sales_team.group_sale_salesman_all_leads"  # a plain salesperson sees only their own
+    seller = odoo.make_user(EDITOR_LOGIN, "Contract seller", (*EDITOR_GROUPS, every_lead))
     session_id = web_session(odoo.url, odoo.db, EDITOR_LOGIN, seller)
     pictures = take(odoo.url, session_id, shots(*subjects(admin, None)), tmp_path)
     assert [path.name for path in pictures][-1] == "opportunity-calls.png"
