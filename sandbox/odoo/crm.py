@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from .api import public, register
-from .errors import AccessError, MissingError
+from .mail import check_document_write
 from .orm import BaseModel
 
 WON = 100.0
@@ -54,17 +54,5 @@ class MailActivity(BaseModel):
             if vals.get("res_model_id"):
                 [row] = self.env.sudo()["ir.model"].browse([int(vals["res_model_id"])]).read(["model"])
                 vals["res_model"] = row["model"]
-            self._check_document(vals.get("res_model"), vals.get("res_id"))
+            check_document_write(self, vals.get("res_model"), vals.get("res_id"), "Activity")
         return super()._create(vals_list)
-
-    def _check_document(self, model: Any, res_id: Any) -> None:
-        if self.env.su or not model or not res_id:
-            return
-        if model not in self.env:
-            raise MissingError(f"Model {model!r} does not exist.")
-        document = self.env[model].browse([int(res_id)])
-        if not document._existing([int(res_id)]) or not self.env.access_check(model, "write"):
-            raise AccessError(
-                "The requested operation cannot be completed due to security restrictions. Please contact"
-                " your system administrator.\n\n(Document type: Activity, Operation: create)"
-            )

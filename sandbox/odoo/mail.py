@@ -169,17 +169,19 @@ class MailMessage(BaseModel):
 
     def _check_documents(self, vals_list: list[dict[str, Any]]) -> None:
         """``_check_access('create')``: the user must be allowed to write each document posted on."""
-        if self.env.su:
-            return
         for vals in vals_list:
-            model, res_id = vals.get("model"), vals.get("res_id")
-            if not model or not res_id:
-                continue
-            if model not in self.env:
-                raise MissingError(f"Model {model!r} does not exist.")
-            document = self.env[model].browse([int(res_id)])
-            if not document._existing([int(res_id)]) or not self.env.access_check(model, "write"):
-                raise AccessError(
-                    "The requested operation cannot be completed due to security restrictions. Please contact"
-                    " your system administrator.\n\n(Document type: Message, Operation: create)"
-                )
+            check_document_write(self, vals.get("model"), vals.get("res_id"), "Message")
+
+
+def check_document_write(records: BaseModel, model: Any, res_id: Any, kind: str) -> None:
+    """What a message or an activity on a document checks: the user may write that document."""
+    if records.env.su or not model or not res_id:
+        return
+    if model not in records.env:
+        raise MissingError(f"Model {model!r} does not exist.")
+    document = records.env[model].browse([int(res_id)])
+    if not document._existing([int(res_id)]) or not records.env.access_check(model, "write"):
+        raise AccessError(
+            "The requested operation cannot be completed due to security restrictions. Please contact"
+            f" your system administrator.\n\n(Document type: {kind}, Operation: create)"
+        )
