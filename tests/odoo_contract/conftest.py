@@ -11,6 +11,7 @@ Without a real Odoo, each test runs against the stand-in at every version it emu
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ EDITOR_LOGIN = "voicesync-contract-editor"
 EDITOR_GROUPS = ("base.group_user", "base.group_partner_manager")
 PLAIN_LOGIN = "voicesync-contract-plain"
 CRM_MODULE = "crm"
+DROP_WAIT_SECONDS = 60.0
 
 
 def contract_setting(name: str) -> str:
@@ -143,6 +145,20 @@ def _rpc(url: str, service: str, method: str, args: list[Any]) -> Any:
     return body.get("result")
 
 
+def _drop(url: str, master: str, db: str) -> None:
+    """Drop a test's database; Odoo 19's job runner looks into every database about once a minute,
+    and a database it holds open cannot be dropped until it lets go."""
+    deadline = time.monotonic() + DROP_WAIT_SECONDS
+    while True:
+        try:
+            _rpc(url, "db", "drop", [master, db])
+            return
+        except RuntimeError as exc:
+            if "being accessed by other users" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(1)
+
+
 @pytest.fixture(params=["json2", "jsonrpc"])
 def protocol(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -188,7 +204,7 @@ def odoo(protocol: str, odoo_version: str, request: pytest.FixtureRequest) -> It
             target.install(CRM_MODULE)
         yield target
     finally:
-        _rpc(url, "db", "drop", [master, db])
+        _drop(url, master, db)
 
 
 @pytest.fixture
