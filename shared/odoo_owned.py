@@ -449,28 +449,51 @@ def _access(owned_name: str, group: str, *, write: bool, suffix: str = "") -> Ow
     )
 
 
-def release_arch(arch: str, list_view_type: str, kanban_card: str) -> str:
-    """An arch as a release writes it: its list view word (``tree`` before Odoo 18) and kanban
-    card template name (``kanban-box`` before 18)."""
-    arch = arch.replace("<list", f"<{list_view_type}").replace("</list>", f"</{list_view_type}>")
-    return arch.replace('t-name="CARD"', f't-name="{kanban_card}"')
+@dataclass(frozen=True)
+class ArchStyle:
+    """How an Odoo release writes a view: its list view word (``tree`` before 18), its kanban card
+    template (``kanban-box`` before 18), and whether modifiers are ``attrs`` domains (before 17)
+    rather than Python expressions."""
+
+    list_view: str = "list"
+    kanban_card: str = "card"
+    attrs: bool = False
+
+    @classmethod
+    def of(cls, major: int) -> ArchStyle:
+        return cls("list", "card") if major >= 18 else cls("tree", "kanban-box", attrs=major < 17)
+
+    def arch(self, arch: str) -> str:
+        """An arch (written as Odoo 18 and later read it) as this release reads it."""
+        arch = arch.replace("<list", f"<{self.list_view}").replace("</list>", f"</{self.list_view}>")
+        arch = arch.replace('t-name="CARD"', f't-name="{self.kanban_card}"')
+        if self.attrs:
+            for expression, domain in ATTRS_BEFORE_17.items():
+                arch = arch.replace(expression, domain)
+        return arch
+
+
+# Odoo 16 reads a modifier from an ``attrs`` domain, and only 0/1 in the attribute itself: each
+# expression the arches use, as 16 reads it (a test checks none is missing).
+ATTRS_BEFORE_17 = {
+    'invisible="not x_cost_known"': "attrs=\"{'invisible': [('x_cost_known', '=', False)]}\"",
+    "invisible=\"x_outcome != 'other'\"": "attrs=\"{'invisible': [('x_outcome', '!=', 'other')]}\"",
+    'column_invisible="1"': 'invisible="1"',
+}
 
 
 INTEGRATION_GROUP = f"voicesync.{PREFIX}group_integration"
 
 
-def owned_records(list_view_type: str = "list", kanban_card: str = "card", chatter: str | None = None) -> list[Owned]:
+def owned_records(style: ArchStyle = ArchStyle(), chatter: str | None = None) -> list[Owned]:
     """Everything bootstrap makes, in creation order (uninstall goes backwards).
 
-    ``list_view_type`` is ``list`` from Odoo 18 on, ``tree`` before; ``kanban_card``, ``card``
-    from 18 on, ``kanban-box`` before. ``chatter`` is the form's chatter markup where Odoo has
-    ``mail``: the call model is then a mail thread (its changes and notes show beside the form)
+    ``style`` is how the release writes views. ``chatter`` is the form's chatter markup where Odoo
+    has ``mail``: the call model is then a mail thread (its changes and notes show beside the form)
     with its analysis fields tracked; ``None`` without ``mail``.
     """
     thread = {"is_mail_thread": True} if chatter is not None else {}
-
-    def arch(text: str) -> str:
-        return release_arch(text, list_view_type, kanban_card)
+    arch, list_view_type = style.arch, style.list_view
 
     model = Owned(
         "call_model",
@@ -542,7 +565,7 @@ def owned_records(list_view_type: str = "list", kanban_card: str = "card", chatt
         _one2many("field_partner_calls", PARTNER_MODEL, PARTNER_CALLS_FIELD),
         _one2many("field_campaign_calls", CAMPAIGN_MODEL, CAMPAIGN_CALLS_FIELD),
         _view("view_call_list", CALL_MODEL, list_view_type, arch(LIST_ARCH)),
-        _view("view_call_form", CALL_MODEL, "form", with_chatter(FORM_ARCH, chatter) if chatter else FORM_ARCH),
+        _view("view_call_form", CALL_MODEL, "form", arch(with_chatter(FORM_ARCH, chatter) if chatter else FORM_ARCH)),
         _view("view_call_kanban", CALL_MODEL, "kanban", arch(KANBAN_ARCH)),
         _view("view_call_calendar", CALL_MODEL, "calendar", CALENDAR_ARCH),
         _view("view_call_pivot", CALL_MODEL, "pivot", PIVOT_ARCH),
@@ -573,7 +596,7 @@ CALL_FORM_LEAD_ARCH = """<data>
 </data>"""
 
 
-def crm_records(list_view_type: str = "list") -> list[Owned]:
+def crm_records(style: ArchStyle = ArchStyle()) -> list[Owned]:
     """What bootstrap adds where CRM is installed (``shared.call_pipeline`` uses it): a call's lead
     or opportunity, shown on the call's form, and the calls of a lead on a tab of its form."""
     lead = Owned(
@@ -593,7 +616,7 @@ def crm_records(list_view_type: str = "list") -> list[Owned]:
         fixed=FIXED_FIELD_KEYS,
         label=f"field {CALL_MODEL}.{LEAD_FIELD}",
     )
-    tab = release_arch(_calls_tab(LEAD_CALLS_FIELD, _embedded_calls("x_partner_id")), list_view_type, "card")
+    tab = style.arch(_calls_tab(LEAD_CALLS_FIELD, _embedded_calls("x_partner_id")))
     return [
         lead,
         _one2many("field_lead_calls", LEAD_MODEL, LEAD_CALLS_FIELD, LEAD_FIELD),

@@ -34,6 +34,7 @@ from shared.odoo_owned import (
     LEAD_MODEL,
     PREFIX,
     ActionOf,
+    ArchStyle,
     ArchWith,
     FieldIds,
     ModelId,
@@ -47,7 +48,6 @@ from shared.odoo_owned import (
 AUTOMATION_MODULE = "base_automation"
 INSTALL_WAIT_SECONDS = 120.0
 INSTALL_BUSY_SIGNS = ("scheduled action", "current transaction is aborted")
-LIST_VIEW_SINCE_MAJOR = 18  # Odoo 17 calls list views "tree" and its kanban card "kanban-box"
 GROUP_USER_IDS_SINCE_MAJOR = 19  # a group's members: res.groups.user_ids, "users" before
 WEBHOOK_ACTIONS_SINCE_MAJOR = 17  # Odoo 16's server actions cannot post a webhook
 CHATTER_TAG_SINCE_MAJOR = 18  # Odoo 17's forms name their chatter with a div.oe_chatter
@@ -179,10 +179,10 @@ class Bootstrap:
         self.crm_rules = crm_rules  # what the pipeline does with calls, said by bootstrap
 
     def records(self, webhook_url: str | None) -> list[Owned]:
-        list_view = "list" if self.major >= LIST_VIEW_SINCE_MAJOR else "tree"
-        owned = owned_records(list_view, "card" if list_view == "list" else "kanban-box", self.chatter())
+        style = ArchStyle.of(self.major)
+        owned = owned_records(style, self.chatter())
         if self.has_crm:
-            owned += crm_records(list_view)
+            owned += crm_records(style)
         if webhook_url:
             owned += automation_records(webhook_url, self.odoo.uid())
         return owned

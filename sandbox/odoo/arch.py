@@ -12,8 +12,9 @@ in the nodes being validated must be a field of the model it sits in (a field's 
 ``<form>``, ``<kanban>``, ``<graph>`` or ``<calendar>`` children are subviews of its comodel),
 a list's children must be list tags, a graph's only fields, a calendar's date and colour
 attributes must name fields, ``<filter domain>`` leaves and a context's literal
-``group_by`` must name fields, and ``attrs``/``states`` are refused. Which nodes are validated
-follows Odoo's ``__validate__`` flags: all of them when the view itself is the root or on
+``group_by`` must name fields, and ``attrs``/``states`` are refused (from Odoo 17; Odoo 16
+reads modifiers from ``attrs`` only and refuses an expression or a list's ``column_invisible``).
+Which nodes are validated follows Odoo's ``__validate__`` flags: all of them when the view itself is the root or on
 ``write``; on ``create`` of an extension, only what its specs insert (``after``/``before``/
 ``inside``), everything for a ``replace``.
 """
@@ -241,8 +242,15 @@ def check_selectors(spec_root: ET.Element) -> None:
 # ------------------------------------------------------------ validating
 
 
-def validate(arch: ET.Element, view_type: str, model: Model | None, models: Callable[[str], Model | None]) -> None:
-    """``_validate_view`` on a combined arch; raises :class:`ArchError`."""
+def validate(
+    arch: ET.Element,
+    view_type: str,
+    model: Model | None,
+    models: Callable[[str], Model | None],
+    expressions: bool = True,
+) -> None:
+    """``_validate_view`` on a combined arch; raises :class:`ArchError`. ``expressions``: modifiers
+    are Python expressions (Odoo 17 on, which refuses ``attrs``); else ``attrs`` domains (Odoo 16)."""
     if arch.tag != view_type:
         raise ArchError(
             f"The root node of a {view_type} view should be a <{view_type}>, not a <{arch.tag}>",
@@ -252,8 +260,27 @@ def validate(arch: ET.Element, view_type: str, model: Model | None, models: Call
         raise ArchError("Model not found", arch)
     _walk(arch, model, models, False)
     for node in arch.iter():
-        if node.get("attrs") is not None or node.get("states") is not None:
+        if not expressions:
+            _check_literal_modifiers(node, view_type)
+        elif node.get("attrs") is not None or node.get("states") is not None:
             raise ArchError('Since 17.0, the "attrs" and "states" attributes are no longer used.', node)
+
+
+MODIFIERS = ("invisible", "readonly", "required")
+LITERALS = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "True", "False"})
+
+
+class ModifierError(Exception):
+    """Odoo 16 on a modifier it cannot read: ``column_invisible`` outside ``attrs`` in a list
+    ("Invalid view ... definition"), or an expression where it reads only 0/1, which its
+    ``str2bool`` refuses with a ``ValueError`` its RPC layer then fails to report."""
+
+
+def _check_literal_modifiers(node: ET.Element, view_type: str) -> None:
+    if view_type in LIST_TAGS and node.get("column_invisible") is not None:
+        raise ModifierError("column_invisible")
+    if any(node.get(name) is not None and node.get(name) not in LITERALS for name in MODIFIERS):
+        raise ModifierError("expression")
 
 
 def _walk(node: ET.Element, model: Model, models: Callable[[str], Model | None], validate: bool) -> None:

@@ -83,6 +83,12 @@ class Release:
         return "user_ids" if self.major >= 19 else "users"
 
     @property
+    def modifier_expressions(self) -> bool:
+        """Odoo 17 on reads ``invisible``/``readonly``/``required`` as Python expressions and
+        refuses ``attrs``; 16 reads them from ``attrs`` domains, and only 0/1 in the attribute."""
+        return self.major >= 17
+
+    @property
     def nulls_as_zero(self) -> bool:
         """Odoo 18 on compares an empty number as 0 (``('probability', '<', 100)`` finds a lead
         with none, ``models.py`` ``_condition_to_sql``); 17 leaves it out, as SQL does."""

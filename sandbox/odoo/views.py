@@ -111,7 +111,12 @@ class IrUiView(BaseModel):
             try:
                 if view.model is None or models(view.model) is None:
                     raise arch.ArchError(f"Model not found: {view.model or False}", combined)
-                arch.validate(combined, str(view.type), models(view.model), models)
+                expressions = self.env.registry.release.modifier_expressions
+                arch.validate(combined, str(view.type), models(view.model), models, expressions)
+            except arch.ModifierError as exc:
+                if str(exc) == "expression":
+                    raise AttributeError("'ValueError' object has no attribute 'context'") from None
+                raise ValidationError(f"Invalid view {view.name} definition in False") from None
             except arch.ArchError as exc:
                 raise ValidationError(
                     f"Error while validating view near:\n\n{arch.near(combined, exc.node)}\n{exc}"

@@ -12,7 +12,7 @@ from shared.mappers.base import Ref
 from shared.mappers.calls import CallMapper
 from shared.odoo import OdooClient, version_major
 from shared.odoo_check import check
-from shared.odoo_owned import CALL_MODEL, FIELD_LABELS, PARTNER_CALLS_FIELD, PREFIX, owned_records
+from shared.odoo_owned import CALL_MODEL, FIELD_LABELS, PARTNER_CALLS_FIELD, PREFIX, ArchStyle, owned_records
 from shared.odoo_setup import Bootstrap
 from shared.upsert import _load_cell
 from tests.odoo_contract.conftest import OdooTarget
@@ -98,8 +98,8 @@ V1_PARTNER_TAB = f"""<data>
 VIEWS = ("view_call_list", "view_call_form", "view_call_search", "view_partner_calls")
 
 
-def _list_type(client: OdooClient) -> str:
-    return "list" if version_major(client.version()) >= 18 else "tree"
+def _style(client: OdooClient) -> ArchStyle:
+    return ArchStyle.of(version_major(client.version()))
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_bootstrap_creates_everything_once_then_changes_nothing(client: OdooClie
     first = Bootstrap(client).run()
     created = {change.owned.name for change in first.changes if change.verb == "create"}
     adopted = {"field_x_name", "call_model_order"}  # Odoo makes x_name; the order is the model's own
-    wanted = {item.name for item in owned_records(_list_type(client))} - adopted
+    wanted = {item.name for item in owned_records(_style(client))} - adopted
     assert wanted <= created, sorted(wanted - created)
     assert {change.owned.name for change in first.changes if change.verb == "update"} == adopted
     assert Bootstrap(client).run().changes == []
@@ -182,7 +182,7 @@ def test_bootstrap_upgrades_a_database_the_previous_version_bootstrapped(client:
     [row] = client.call(CALL_MODEL, "read", ids=[call_id], fields=["x_name", "x_status"])
     assert (row["x_name"], row["x_status"]) == ("old-call", "ended")
     client.call(CALL_MODEL, "write", ids=[call_id], vals={"x_outcome": "answered"})  # the integration user still can
-    kind = _list_type(client)
+    kind = _style(client).list_view
     views = client.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "kanban"]])["views"]
     assert 'name="x_outcome"' in views[kind]["arch"] and 'name="x_platform_id"' in views["form"]["arch"]
     partner_form = client.call("res.partner", "get_views", views=[[False, "form"]])["views"]["form"]["arch"]
@@ -293,7 +293,7 @@ def test_calls_have_labels_an_indexed_partner_link_views_an_action_and_a_menu(bo
         fields=["index"],
     )
     assert link["index"] is True
-    kind = _list_type(bootstrapped)
+    kind = _style(bootstrapped).list_view
     views = bootstrapped.call(CALL_MODEL, "get_views", views=[[False, kind], [False, "form"], [False, "search"]])
     shown = ((kind, "x_cost"), ("form", "x_transcript"), ("form", "x_summary"), ("search", "x_ended_reason"))
     for view_type, field_name in shown:
