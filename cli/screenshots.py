@@ -28,7 +28,7 @@ from shared.odoo_owned import CALL_MODEL, LEAD_FIELD, LEAD_MODEL, PARTNER_MODEL
 CALLS_ACTION = "voicesync.setup_action_calls"
 WINDOW = "1440,1000"
 PAGE_WAIT_SECONDS = 30.0
-CALLS_TAB = ".o_notebook_headers a[name='voicesync_calls']"  # the "Voice calls" page bootstrap adds
+CALLS_TAB = "//a[contains(@class, 'nav-link')][normalize-space()='Voice calls']"  # the page bootstrap adds
 SETTLE_SECONDS = 1.5  # the chatter and the list's counts load after the view itself
 NEEDS = (
     "voicesync odoo screenshots needs Selenium and Chromium: pip install 'voicesync[screenshots]', "
@@ -43,7 +43,7 @@ class Shot:
     file: str
     address: str
     ready: str
-    click: str = ""  # what to press before the picture (a notebook's tab), when anything
+    click: str = ""  # the XPath of what to press before the picture (a notebook's tab), when anything
 
 
 def shots(partner_id: int, call_id: int, lead_id: int | None = None) -> list[Shot]:
@@ -123,7 +123,7 @@ def take(url: str, session_id: str, pictures: list[Shot], out: Path) -> list[Pat
                 expected_conditions.presence_of_element_located((By.CSS_SELECTOR, shot.ready))
             )
             if shot.click:
-                browser.find_element(By.CSS_SELECTOR, shot.click).click()
+                browser.find_element(By.XPATH, shot.click).click()
             time.sleep(SETTLE_SECONDS)
             path = out / shot.file
             browser.save_screenshot(str(path))

@@ -16,6 +16,7 @@ from .ddl import add_column, create_table, drop_index, index_column, reflect_fie
 from .errors import AccessError, UserError, ValidationError
 from .orm import BaseModel, access_error, api_model, id_filter, public, readonly, register
 from .registry import Registry
+from .release import Release
 from .schema import (
     CUSTOM_TTYPES,
     FIELD_NAME_RE,
@@ -23,6 +24,7 @@ from .schema import (
     MODEL_NAME_RE,
     ORDER_FIELDS_RE,
     ORDER_RE,
+    ORDER_RE_16,
     X2MANY,
     Field,
     Model,
@@ -150,11 +152,15 @@ class IrModelData(BaseModel):
             raise error
 
 
-def check_order(model: Model, order: str) -> None:
-    """``ir.model._check_order``: the whole clause must match ``regex_order``, and every word its
-    field finder takes for a field must be a stored field: it takes ``nulls`` and ``last`` for
-    fields too, so Odoo refuses ``nulls last`` in a custom model's order that its ORM accepts."""
-    if not ORDER_RE.match(order):
+NULLS_ORDER_SINCE = 17  # the first release whose regex_order reads "nulls first/last"
+
+
+def check_order(model: Model, order: str, release: Release) -> None:
+    """``ir.model._check_order``: the whole clause must match ``regex_order`` (Odoo 16's knows no
+    ``nulls last``), and every word its field finder takes for a field must be a stored field: it
+    takes ``nulls`` and ``last`` for fields too, so Odoo 17 on refuses ``nulls last`` in a custom
+    model's order that its ORM accepts."""
+    if not (ORDER_RE if release.major >= NULLS_ORDER_SINCE else ORDER_RE_16).match(order):
         raise ValidationError(
             f'Invalid "order" specified ({order}). A valid "order" specification is a comma-separated list of'
             " valid field names (optionally followed by asc/desc for the direction)"
@@ -215,7 +221,7 @@ class IrModel(BaseModel):
         super()._write(vals)
         if "order" in vals:
             for row in self.read(["model", "order"]):
-                check_order(self.env.registry[row["model"]], str(row["order"]))
+                check_order(self.env.registry[row["model"]], str(row["order"]), self.env.registry.release)
         reload_registry(self, clear_caches="order" in vals)  # Odoo sets models up again for a new order
 
     def _unlink(self) -> None:

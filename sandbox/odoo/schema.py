@@ -74,6 +74,8 @@ ORDER_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Odoo 16's ``regex_order``: no ``nulls first``/``nulls last``, no properties or functions
+ORDER_RE_16 = re.compile(r'^(\s*([a-z0-9:_]+|"[a-z0-9:_]+")(\.id)?(\s+(desc|asc))?\s*(,|$))+(?<!,)$', re.I)
 ORDER_FIELDS_RE = re.compile(r'"?(\w+)"?\s*(?:asc|desc)?', flags=re.I)
 
 

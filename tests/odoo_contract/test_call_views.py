@@ -141,10 +141,12 @@ def test_calls_not_started_come_after_the_started_ones_newest_first(bootstrapped
     assert bootstrapped.call(CALL_MODEL, "search", domain=[]) == [newer, older, queued]
 
 
-def test_odoo_refuses_nulls_last_in_a_custom_models_order(bootstrapped: OdooClient) -> None:
-    """Why the order sorts on ``x_has_start``: ir.model reads "nulls" and "last" as field names."""
+def test_odoo_refuses_nulls_last_in_a_custom_models_order(bootstrapped: OdooClient, odoo_major: int) -> None:
+    """Why the order sorts on ``x_has_start``: ir.model reads "nulls" and "last" as field names
+    (Odoo 16 reads no "nulls last" at all)."""
     [model] = bootstrapped.call("ir.model", "search", domain=[("model", "=", CALL_MODEL)])
-    with pytest.raises(FatalError, match="Unable to order by nulls"):
+    refusal = "Unable to order by nulls" if odoo_major >= 17 else 'Invalid "order" specified'
+    with pytest.raises(FatalError, match=refusal):
         bootstrapped.call("ir.model", "write", ids=[model], vals={"order": "x_started_at desc nulls last"})
 
 
