@@ -123,7 +123,9 @@ def take(url: str, session_id: str, pictures: list[Shot], out: Path) -> list[Pat
                 expected_conditions.presence_of_element_located((By.CSS_SELECTOR, shot.ready))
             )
             if shot.click:
-                browser.find_element(By.XPATH, shot.click).click()
+                WebDriverWait(browser, PAGE_WAIT_SECONDS).until(
+                    expected_conditions.element_to_be_clickable((By.XPATH, shot.click))
+                ).click()
             time.sleep(SETTLE_SECONDS)
             path = out / shot.file
             browser.save_screenshot(str(path))
