@@ -77,7 +77,8 @@ def check(
     wanted = {spec.xmlid_name(str(r["id"])): r for r in records}
     report.missing = [str(r["id"]) for name, r in wanted.items() if name not in by_name]
     ids = [by_name[name] for name in wanted if name in by_name]
-    present = spec.mapper.fields.keys() & odoo.fields_of(spec.odoo_model)  # what this Odoo's model has
+    # what this Odoo's model has, less what a process's cache names (an assistant's name)
+    present = (spec.mapper.fields.keys() - spec.mapper.cached) & odoo.fields_of(spec.odoo_model)
     current: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), CHUNK):
         for row in odoo.call(

@@ -173,6 +173,8 @@ class Mapper:
     selections: ClassVar[dict[str, tuple[tuple[str, str], ...]]] = {}
     required: ClassVar[tuple[str, ...]] = ("id", "updated_at")
     active_field: ClassVar[str | None] = "active"
+    # fields whose value comes from a per-process cache (a name read once), which parity skips
+    cached: ClassVar[frozenset[str]] = frozenset()
     unknown_kept: ClassVar[dict[str, str]] = {}
     create_defaults: ClassVar[dict[str, str]] = {}
     matches_partners: ClassVar[bool] = False

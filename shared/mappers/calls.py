@@ -108,6 +108,7 @@ class CallMapper(Mapper):
     # written without a partner rather than refused.
     required = ("id", "updated_at")
     active_field = "x_active"
+    cached = frozenset({"x_assistant"})  # the name each process reads once and may learn later
     tracks_updates = True  # the analysis arriving after the call shows on the call's chatter
 
     def recording_url(self, record: dict[str, Any]) -> str | bool:
